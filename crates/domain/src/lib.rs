@@ -1,0 +1,11 @@
+//! PriceWatch domain: money, URLs, frequencies, message contracts, price parsing and
+//! HTML price extraction. Pure code: no I/O, no async runtime.
+
+pub mod frequency;
+pub mod messages;
+pub mod money;
+pub mod product_url;
+
+pub use frequency::Frequency;
+pub use money::{Currency, Money};
+pub use product_url::ProductUrl;
