@@ -15,8 +15,9 @@ Fails (exit 1) when
   - an alert lacks severity (warning|critical), `for`, summary or description;
   - an alert of the seed's table is missing or has another threshold.
 When `promtool` is on PATH it also runs `promtool check rules`, `promtool test
-rules` (alerts.test.yml beside the rule file) and `promtool check config`
-(prometheus.yml beside it).
+rules` (alerts.test.yml beside the rule file), `promtool check config`
+(prometheus.yml beside it) and parses every dashboard query (as recording
+rules in a throw-away file).
 
 Needs python3; PyYAML is used when importable (also from .tools/venv), else a
 small built-in reader of the rule file's `alert`/`record`/`expr` keys is used.
@@ -318,11 +319,13 @@ def dashboard_exprs(obj, out: list[str]):
             dashboard_exprs(v, out)
 
 
-def check_dashboard(path: str, recorded: set[str], errors: list[str]) -> int:
+def check_dashboard(path: str, recorded: set[str], errors: list[str]) -> list[str]:
+    """Checks the names in every query; returns the PromQL queries (variables excluded)."""
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     exprs: list[str] = []
     dashboard_exprs(doc, exprs)
+    promql = []
     for expr in exprs:
         # label_values(metric, label) in template variables
         m = re.fullmatch(r"\s*label_values\(\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{[^}]*\})?\s*,\s*(\w+)\s*\)\s*", expr)
@@ -330,7 +333,25 @@ def check_dashboard(path: str, recorded: set[str], errors: list[str]) -> int:
             check_expr(f"{path}: variable", m.group(1), recorded, errors)
             continue
         check_expr(f"{path}: {expr.strip()[:60]}", expr, recorded, errors)
-    return len(exprs)
+        promql.append(expr)
+    return promql
+
+
+def promtool_parse(promtool: str, exprs: list[str], errors: list[str]):
+    """PromQL syntax of dashboard queries: promtool check rules on a throw-away rule file."""
+    import tempfile
+    rules = []
+    for i, expr in enumerate(exprs):
+        # Grafana's interval variables -> a duration, other variables sit in label values
+        concrete = re.sub(r"\$__(rate_interval|interval|range)", "5m", expr)
+        rules.append({"record": f"dashboard:query_{i}", "expr": concrete})
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+        json.dump({"groups": [{"name": "dashboard", "rules": rules}]}, f)  # JSON is YAML
+        name = f.name
+    try:
+        run([promtool, "check", "rules", name], errors)
+    finally:
+        os.unlink(name)
 
 
 def run(cmd: list[str], errors: list[str]):
@@ -354,9 +375,11 @@ def main(argv: list[str]) -> int:
     doc = load_yaml(rules_path)
     recorded = {r["record"] for g in doc.get("groups", []) for r in g.get("rules", []) if "record" in r}
     print(f"rules: {rules_path}: metrics used: {', '.join(sorted(used - recorded))}")
+    dashboard_queries: list[str] = []
     for d in dashboards:
-        n = check_dashboard(d, recorded, errors)
-        print(f"dashboard: {d}: {n} queries checked")
+        queries = check_dashboard(d, recorded, errors)
+        dashboard_queries += queries
+        print(f"dashboard: {d}: {len(queries)} queries checked")
 
     promtool = shutil.which("promtool")
     if use_promtool and promtool:
@@ -371,6 +394,9 @@ def main(argv: list[str]) -> int:
         if os.path.exists(config):
             print("promtool check config")
             run([promtool, "check", "config", config], errors)
+        if dashboard_queries:
+            print("promtool: PromQL syntax of the dashboard queries")
+            promtool_parse(promtool, dashboard_queries, errors)
     elif use_promtool:
         print("promtool not found: only the built-in checks ran "
               "(Debian: apt-get install prometheus ships promtool)")
