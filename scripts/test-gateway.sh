@@ -240,10 +240,14 @@ expect "429 has Retry-After: 60" test "$(header Retry-After "$h")" = 60
 expect "429 keeps the security headers and X-Request-ID" test "$(header X-Frame-Options "$h")" = DENY -a -n "$(header X-Request-ID "$h")"
 
 # Limit exhausted now: health must still pass, never 429.
-health_codes=$(curl -sS -o /dev/null -w '%{http_code}\n' \
-    "$base/health/live?n=[1-40]" "$base/health/?n=[1-40]" "$base/health/ready?n=[1-20]")
-nhealth=$(wc -l <<<"$health_codes")
+# (one -o per URL: curl applies each -o to one URL and its glob expansions)
+health_codes=$(curl -sS -w '%{http_code}\n' \
+    -o /dev/null "$base/health/live?n=[1-40]" \
+    -o /dev/null "$base/health/?n=[1-40]" \
+    -o /dev/null "$base/health/ready?n=[1-20]")
+nhealth=$(grep -c '^[0-9][0-9][0-9]$' <<<"$health_codes" || true)
 nh429=$(grep -c '^429$' <<<"$health_codes" || true)
+echo "     health after the burst: $(sort <<<"$health_codes" | uniq -c | awk '{printf "%s x %s  ", $1, $2}')"
 expect "100 health requests after the burst: none 429 (got $nh429 of $nhealth)" test "$nh429" = 0 -a "$nhealth" = 100
 
 echo "== $passed passed, $failures failed"
