@@ -1,1 +1,14 @@
+//! Shared plumbing of every PriceWatch binary: settings, telemetry (tracing,
+//! Sentry), Prometheus metrics, the Redis pool, heartbeats, the health-probe
+//! server and graceful shutdown.
 
+pub mod health;
+pub mod heartbeat;
+pub mod metrics;
+pub mod redis;
+pub mod settings;
+pub mod shutdown;
+pub mod telemetry;
+
+/// The version every service reports (workspace version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

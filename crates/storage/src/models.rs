@@ -1,0 +1,109 @@
+//! Rows as diesel reads and writes them.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::schema::{notifications, price_history, products, schedules, users, watches};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
+pub struct Product {
+    pub id: Uuid,
+    pub url: String,
+    pub host: String,
+    pub title: Option<String>,
+    pub image_url: Option<String>,
+    pub last_price: Option<Decimal>,
+    pub currency: Option<String>,
+    pub in_stock: Option<bool>,
+    pub check_status: String,
+    pub check_error: Option<String>,
+    pub extraction_method: Option<String>,
+    pub consecutive_failures: i32,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    pub check_interval_hours: Option<i32>,
+    pub next_check_at: DateTime<Utc>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub unconfirmed_price: Option<Decimal>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = watches, check_for_backend(diesel::pg::Pg))]
+pub struct Watch {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub product_id: Uuid,
+    pub target_price: Decimal,
+    pub frequency_hours: i32,
+    pub active: bool,
+    pub css_selector: Option<String>,
+    pub armed: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = watches)]
+pub struct WatchChanges {
+    pub target_price: Option<Decimal>,
+    pub frequency_hours: Option<i32>,
+    pub active: Option<bool>,
+    pub css_selector: Option<Option<String>>,
+    pub armed: Option<bool>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = price_history, check_for_backend(diesel::pg::Pg))]
+pub struct PricePoint {
+    pub id: i64,
+    pub product_id: Uuid,
+    pub job_id: Uuid,
+    pub amount: Decimal,
+    pub currency: String,
+    pub in_stock: Option<bool>,
+    pub observed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
+pub struct Notification {
+    pub id: Uuid,
+    pub watch_id: Uuid,
+    pub user_id: Uuid,
+    pub product_id: Uuid,
+    pub price_history_id: i64,
+    pub old_price: Option<Decimal>,
+    pub new_price: Decimal,
+    pub currency: String,
+    pub target_price: Decimal,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = schedules, check_for_backend(diesel::pg::Pg))]
+pub struct Schedule {
+    pub name: String,
+    pub interval_hours: i32,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_run_jobs: i64,
+    pub next_run_at: Option<DateTime<Utc>>,
+}

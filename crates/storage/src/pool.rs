@@ -1,0 +1,82 @@
+//! The connection pool: bounded waits, a connect timeout, a statement timeout on
+//! every new connection, and a health-checked checkout so a restarted PostgreSQL
+//! is picked up again without restarting the service.
+
+use std::time::Duration;
+
+use deadpool_redis::Runtime;
+use diesel::sql_query;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::FutureExt;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: usize,
+    pub connect_timeout: Duration,
+    pub wait_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_size: 10,
+            connect_timeout: Duration::from_secs(5),
+            wait_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Builds the pool; connections are made lazily, so this succeeds while the
+/// database is still down (readiness probes report it).
+pub fn connect_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<DbPool> {
+    let connect_timeout = settings.connect_timeout;
+    let statement_ms = settings.statement_timeout.as_millis();
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        async move {
+            let mut conn = tokio::time::timeout(connect_timeout, AsyncPgConnection::establish(&url))
+                .await
+                .map_err(|_| {
+                    diesel::ConnectionError::BadConnection(format!(
+                        "no answer from PostgreSQL within {} s",
+                        connect_timeout.as_secs()
+                    ))
+                })??;
+            sql_query(format!("SET statement_timeout = {statement_ms}"))
+                .execute(&mut conn)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        database_url,
+        config,
+    );
+    let pool = Pool::builder(manager)
+        .max_size(settings.max_size)
+        .wait_timeout(Some(settings.wait_timeout))
+        .create_timeout(Some(settings.connect_timeout + Duration::from_secs(1)))
+        .recycle_timeout(Some(settings.connect_timeout))
+        .runtime(Runtime::Tokio1)
+        .build()?;
+    Ok(pool)
+}
+
+/// A readable message for a pool error, without the connection string.
+pub fn describe_pool_error(err: &PoolError) -> String {
+    match err {
+        PoolError::Timeout(_) => "timed out waiting for a database connection".to_owned(),
+        PoolError::Backend(e) => format!("database error: {e}"),
+        other => format!("database pool: {other}"),
+    }
+}

@@ -1,0 +1,91 @@
+use diesel::prelude::*;
+use diesel::sql_types;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::models::Product;
+use crate::schema::{products, watches};
+
+/// The product row for a normalised URL, created on first use.
+pub async fn get_or_create(
+    conn: &mut AsyncPgConnection,
+    url: &str,
+    host: &str,
+) -> QueryResult<Product> {
+    diesel::insert_into(products::table)
+        .values((
+            products::id.eq(Uuid::new_v4()),
+            products::url.eq(url),
+            products::host.eq(host),
+        ))
+        .on_conflict(products::url)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    products::table
+        .filter(products::url.eq(url))
+        .select(Product::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Product>> {
+    products::table
+        .find(id)
+        .select(Product::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A product is visible to the users who watch it.
+pub async fn find_visible_to(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<Product>> {
+    products::table
+        .find(id)
+        .filter(diesel::dsl::exists(
+            watches::table
+                .filter(watches::product_id.eq(id))
+                .filter(watches::user_id.eq(user_id)),
+        ))
+        .select(Product::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Re-derives the product's check interval from its active watches (the shortest
+/// wins) and brings the next check forward when the new interval is shorter.
+pub async fn refresh_schedule(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE products p SET
+             check_interval_hours = w.min_h,
+             next_check_at = CASE
+                 WHEN w.min_h IS NOT NULL AND p.next_check_at > now() + make_interval(hours => w.min_h)
+                 THEN now() + make_interval(hours => w.min_h)
+                 ELSE p.next_check_at END,
+             updated_at = now()
+         FROM (SELECT min(frequency_hours) AS min_h FROM watches WHERE product_id = $1 AND active) w
+         WHERE p.id = $1",
+    )
+    .bind::<sql_types::Uuid, _>(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// "Check now": the product becomes due at once; the scheduler publishes it on its
+/// next tick, through the same path as every scheduled check.
+pub async fn request_check(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(products::table.find(id))
+        .set((
+            products::next_check_at.eq(diesel::dsl::now),
+            products::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

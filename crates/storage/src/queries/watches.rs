@@ -1,0 +1,89 @@
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::Page;
+use crate::models::{Product, Watch, WatchChanges};
+use crate::schema::{products, watches};
+
+pub async fn insert(conn: &mut AsyncPgConnection, watch: &Watch) -> QueryResult<Watch> {
+    diesel::insert_into(watches::table)
+        .values(watch)
+        .returning(Watch::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn list_for_user(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    page: Page,
+) -> QueryResult<(Vec<(Watch, Product)>, i64)> {
+    let total = watches::table
+        .filter(watches::user_id.eq(user_id))
+        .count()
+        .get_result(conn)
+        .await?;
+    let items = watches::table
+        .inner_join(products::table)
+        .filter(watches::user_id.eq(user_id))
+        .order((watches::created_at.desc(), watches::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select((Watch::as_select(), Product::as_select()))
+        .load(conn)
+        .await?;
+    Ok((items, total))
+}
+
+/// The user's own watch with its product; another user's watch reads as absent.
+pub async fn find_for_user(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<(Watch, Product)>> {
+    watches::table
+        .inner_join(products::table)
+        .filter(watches::id.eq(id))
+        .filter(watches::user_id.eq(user_id))
+        .select((Watch::as_select(), Product::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn update_for_user(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    user_id: Uuid,
+    changes: &WatchChanges,
+) -> QueryResult<Option<Watch>> {
+    diesel::update(
+        watches::table
+            .filter(watches::id.eq(id))
+            .filter(watches::user_id.eq(user_id)),
+    )
+    .set((changes, watches::updated_at.eq(Utc::now())))
+    .returning(Watch::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Deletes the user's watch; returns its product id when something was deleted.
+pub async fn delete_for_user(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    diesel::delete(
+        watches::table
+            .filter(watches::id.eq(id))
+            .filter(watches::user_id.eq(user_id)),
+    )
+    .returning(watches::product_id)
+    .get_result(conn)
+    .await
+    .optional()
+}
