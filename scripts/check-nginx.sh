@@ -75,6 +75,7 @@ free_port() {
 http_port=$(free_port)
 https_port=$(free_port)
 
+# 1. production as shipped
 copy_production "$work/prod"
 # The production config leaves pid to the build default (/run/nginx.pid),
 # which `nginx -t` opens; point it into the temp dir so non-root can check.
