@@ -4,8 +4,10 @@
 pub mod frequency;
 pub mod messages;
 pub mod money;
+pub mod price;
 pub mod product_url;
 
 pub use frequency::Frequency;
 pub use money::{Currency, Money};
+pub use price::{ParsedPrice, PriceHint, parse_price};
 pub use product_url::ProductUrl;

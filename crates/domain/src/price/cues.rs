@@ -1,0 +1,402 @@
+//! Words around a number that say it is not the price to track: an old price,
+//! a saving, a per-unit or monthly price, a shipping threshold, a measure, a date.
+
+/// Text before a number that marks it as a former, list or saved amount, or a
+/// shipping cost or threshold.
+const DECOY_BEFORE: &[&str] = &[
+    "was",
+    "statt",
+    "rrp",
+    "uvp",
+    "msrp",
+    "srp",
+    "list price",
+    "listprice",
+    "regular",
+    "reg.",
+    "reg",
+    "save",
+    "saving",
+    "savings",
+    "you save",
+    "before",
+    "avant",
+    "au lieu de",
+    "antes",
+    "prima",
+    "vorher",
+    "ehemals",
+    "bisher",
+    "old",
+    "old price",
+    "instead of",
+    "originally",
+    "orig.",
+    "compare at",
+    "compare",
+    "ersparnis",
+    "sparen",
+    "sie sparen",
+    "économisez",
+    "economisez",
+    "ahorra",
+    "ahorras",
+    "risparmi",
+    "risparmio",
+    "zamiast",
+    "původně",
+    "před slevou",
+    "běžná cena",
+    "было",
+    "старая цена",
+    "vanligt pris",
+    "ord.",
+    "normalpreis",
+    "streichpreis",
+    "shipping",
+    "versand",
+    "delivery",
+    "livraison",
+    "frais de port",
+    "porto",
+    "envío",
+    "spedizione",
+    "deposit",
+    "pfand",
+    "rabatt",
+    "remise",
+    "ersparnis",
+];
+
+/// Text before a number that makes it a threshold (`free shipping on orders over $49`).
+const THRESHOLD_BEFORE: &[&str] = &[
+    "orders",
+    "order over",
+    "orders over",
+    "over",
+    "spend",
+    "ab einem bestellwert",
+    "minimum",
+    "min.",
+    "mindestbestellwert",
+];
+
+/// Text right after a number that makes it a per-unit, periodic or partial price.
+const PER_UNIT_AFTER: &[&str] = &[
+    "/kg",
+    "/ kg",
+    "per kg",
+    "pro kg",
+    "je kg",
+    "/100",
+    "/ 100",
+    "per 100",
+    "je 100",
+    "pro 100",
+    "/l",
+    "/ l",
+    "/lb",
+    "/oz",
+    "/m",
+    "/ m",
+    "/mo",
+    "/month",
+    "per month",
+    "a month",
+    "/monat",
+    "pro monat",
+    "im monat",
+    "mtl",
+    "monatlich",
+    "/mes",
+    "al mes",
+    "/mois",
+    "par mois",
+    "/yr",
+    "/year",
+    "per year",
+    "/week",
+    "pro kilogramm",
+    "per kilogram",
+    "/unit",
+    "/stk",
+    "/szt",
+    "/шт",
+    "/st",
+    "/pc",
+    "/ea",
+    "/each",
+    "each",
+    "per unit",
+    "off",
+    "shipping",
+    "versand",
+    "delivery",
+];
+
+/// Measures and counts printed after a number with no currency beside it.
+const UNITS_AFTER: &[&str] = &[
+    "ft",
+    "cm",
+    "mm",
+    "m",
+    "km",
+    "kg",
+    "g",
+    "mg",
+    "lb",
+    "lbs",
+    "oz",
+    "ml",
+    "cl",
+    "l",
+    "gb",
+    "tb",
+    "mb",
+    "kb",
+    "mah",
+    "w",
+    "kw",
+    "v",
+    "hz",
+    "ghz",
+    "mhz",
+    "mp",
+    "in",
+    "inch",
+    "pcs",
+    "stück",
+    "GB",
+    "TB",
+    "MB",
+    "mAh",
+    "GHz",
+    "MHz",
+    "Hz",
+    "W",
+    "kW",
+    "V",
+    "MP",
+    "cm²",
+    "m²",
+    "stk",
+    "szt",
+    "шт",
+    "reviews",
+    "review",
+    "bewertungen",
+    "ratings",
+    "rating",
+    "sterne",
+    "stars",
+    "star",
+    "von",
+    "out",
+    "items",
+    "item",
+    "artikel",
+    "products",
+    "produkte",
+    "jahre",
+    "years",
+    "days",
+    "tage",
+    "month",
+    "months",
+];
+
+const FREE_WORDS: &[&str] = &[
+    "free",
+    "gratis",
+    "gratuit",
+    "gratuite",
+    "kostenlos",
+    "umsonst",
+    "gratuito",
+    "бесплатно",
+    "darmowy",
+    "zdarma",
+    "ingyenes",
+    "ücretsiz",
+    "無料",
+    "免费",
+];
+
+/// `Free shipping` is not a free product.
+const NOT_FREE_AFTER: &[&str] = &[
+    "shipping",
+    "delivery",
+    "returns",
+    "return",
+    "versand",
+    "lieferung",
+    "livraison",
+    "envío",
+    "envio",
+    "spedizione",
+    "dostawa",
+    "doprava",
+    "доставка",
+    "trial",
+    "gift",
+    "sample",
+    "standard",
+];
+
+const YEAR_CUES: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "januar",
+    "februar",
+    "märz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+    "©",
+    "copyright",
+    "since",
+    "seit",
+    "year",
+    "jahr",
+    "model",
+    "modell",
+    "baujahr",
+];
+
+fn word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Whether `haystack` (lower case) contains `word` with no letter or digit glued on either side.
+pub(crate) fn contains_word(haystack: &str, word: &str) -> bool {
+    let mut from = 0;
+    while let Some(pos) = haystack.get(from..).and_then(|h| h.find(word)) {
+        let start = from + pos;
+        let end = start + word.len();
+        let before_ok = haystack
+            .get(..start)
+            .and_then(|h| h.chars().next_back())
+            .is_none_or(|c| !word_char(c) || !word.starts_with(|w: char| w.is_alphanumeric()));
+        let after_ok = haystack
+            .get(end..)
+            .and_then(|h| h.chars().next())
+            .is_none_or(|c| !word_char(c) || !word.ends_with(|w: char| w.is_alphanumeric()));
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + word.chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+fn starts_with_word(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        text.strip_prefix(w).is_some_and(|rest| {
+            rest.chars()
+                .next()
+                .is_none_or(|c| !word_char(c) || !w.ends_with(word_char))
+        })
+    })
+}
+
+pub(crate) fn is_decoy_before(before_lower: &str) -> bool {
+    DECOY_BEFORE.iter().any(|w| contains_word(before_lower, w))
+}
+
+pub(crate) fn is_per_unit_after(after_lower: &str) -> bool {
+    starts_with_word(after_lower.trim_start(), PER_UNIT_AFTER)
+}
+
+/// Case matters: `1 L` may be a leu, `1 l` is a litre.
+pub(crate) fn is_unit_after(after: &str) -> bool {
+    starts_with_word(after.trim_start(), UNITS_AFTER)
+}
+
+pub(crate) fn is_threshold_before(before_lower: &str) -> bool {
+    let before_lower = before_lower.trim_end();
+    THRESHOLD_BEFORE.iter().any(|w| {
+        before_lower
+            .strip_suffix(w)
+            .is_some_and(|rest| rest.chars().next_back().is_none_or(|c| !word_char(c)))
+    }) || contains_word(before_lower, "orders")
+        || contains_word(before_lower, "order over")
+}
+
+pub(crate) fn is_year_context(before_lower: &str) -> bool {
+    YEAR_CUES.iter().any(|w| contains_word(before_lower, w))
+}
+
+/// `Free`, `Gratis`… as the whole price, not `free shipping`.
+pub(crate) fn says_free(lower: &str) -> bool {
+    FREE_WORDS.iter().any(|w| {
+        let mut from = 0;
+        while let Some(pos) = lower.get(from..).and_then(|h| h.find(w)) {
+            let start = from + pos;
+            let end = start + w.len();
+            let rest = lower.get(end..).unwrap_or("");
+            let glued_before = lower
+                .get(..start)
+                .and_then(|h| h.chars().next_back())
+                .is_some_and(char::is_alphabetic);
+            let glued_after = rest.chars().next().is_some_and(char::is_alphabetic);
+            let rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
+            if !glued_before && !glued_after && !starts_with_word(rest, NOT_FREE_AFTER) {
+                return true;
+            }
+            from = end;
+        }
+        false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_matched_whole() {
+        assert!(contains_word("now only, was", "was"));
+        assert!(!contains_word("kwasi", "was"));
+        assert!(is_per_unit_after(" / kg"));
+        assert!(is_unit_after(" ft"));
+        assert!(!is_unit_after(" ftx"));
+        assert!(says_free("free!"));
+        assert!(!says_free("free shipping on orders"));
+        assert!(!says_free("carefree"));
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests of the domain crate: price strings, page extraction, properties.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod price_corpus;
