@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Checks that docker-compose.prod.yml, the Helm chart and .env.production.example
+# agree with the settings the binaries accept (read from each binary's --help,
+# where clap prints `[env: NAME=]`) and with the seed's resource table. Prints
+# one line per disagreement, naming the file, the service and the setting.
+#
+# Usage: scripts/check-settings.sh              build the binaries (cargo build --bins), check
+#        PRICEWATCH_BIN_DIR=DIR scripts/check-settings.sh   use binaries already built in DIR
+#        scripts/check-settings.sh --self-test  check the checker: stand-in binaries built from
+#                                               .env.example's sections must pass, and a broken
+#                                               copy of each deployment file must fail
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$root"
+"$root/scripts/lint.sh" --install
+python="$root/.tools/venv/bin/python"
+checker="$root/scripts/lint/check_settings.py"
+
+# Stand-in binaries whose --help lists the settings of .env.example's section
+# headers ("# --- api and scraper-worker ---" …) the way clap does.
+fake_binaries() { # DIR
+    local dir=$1 service binary sections
+    mkdir -p "$dir"
+    for service in api scraper-worker scheduler notifier migrate; do
+        case $service in
+            api) binary=pricewatch-api sections="shared by every service|api|api and scraper-worker" ;;
+            scraper-worker) binary=pricewatch-scraper-worker sections="shared by every service|scraper-worker|api and scraper-worker" ;;
+            scheduler) binary=pricewatch-scheduler sections="shared by every service|scheduler" ;;
+            notifier) binary=pricewatch-notifier sections="shared by every service|notifier" ;;
+            migrate) binary=pricewatch sections="" ;;
+        esac
+        {
+            echo '#!/bin/sh'
+            echo "cat <<'HELP'"
+            echo "Usage: $binary [OPTIONS]"
+            if [[ $service == migrate ]]; then
+                echo "      --database-url <DATABASE_URL>  [env: DATABASE_URL=]"
+                echo "      --log-format <LOG_FORMAT>      [env: LOG_FORMAT=]"
+            else
+                awk -v want="$sections" '
+                    /^# --- / { s = $0; sub(/^# --- /, "", s); sub(/ -+$/, "", s); on = (("|" want "|") ~ ("\\|" s "\\|")) }
+                    on && /^[A-Z][A-Z0-9_]*=/ { n = $0; sub(/=.*/, "", n); printf "      --%s <%s>  [env: %s=]\n", tolower(n), n, n }
+                ' .env.example
+            fi
+            echo "HELP"
+        } >"$dir/$binary"
+        chmod +x "$dir/$binary"
+    done
+}
+
+self_test() {
+    local work bins status=0 name
+    work=$(mktemp -d "${TMPDIR:-/tmp}/pw-check-settings.XXXXXX")
+    # shellcheck disable=SC2064
+    trap "rm -rf '$work'" EXIT
+    bins="$work/bin"
+    fake_binaries "$bins"
+    copy_repo() { # DEST
+        mkdir -p "$1/deploy/helm" "$1/nginx"
+        cp docker-compose.prod.yml .env.production.example "$1/"
+        cp nginx/nginx.conf "$1/nginx/"
+        cp -r deploy/helm/pricewatch "$1/deploy/helm/"
+    }
+    copy_repo "$work/good"
+    if "$python" "$checker" "$work/good" "$bins" >"$work/out" 2>&1; then
+        echo "ok   self-test: the files as they are pass against stand-ins built from .env.example"
+    else
+        echo "FAIL self-test: the files as they are should pass:"
+        sed 's/^/     /' "$work/out"
+        status=1
+    fi
+    # name|file|sed expression|what the report must say: each breaks one
+    # thing the checker guards.
+    while IFS='|' read -r name file expr expected; do
+        rm -rf "$work/bad"
+        copy_repo "$work/bad"
+        sed -i -e "$expr" "$work/bad/$file"
+        if cmp -s "$file" "$work/bad/$file"; then
+            echo "FAIL self-test: '$name' changed nothing in $file"
+            status=1
+        elif "$python" "$checker" "$work/bad" "$bins" >"$work/out" 2>&1; then
+            echo "FAIL self-test: '$name' was not caught"
+            status=1
+        elif grep -q Traceback "$work/out" || ! grep -q "^FAIL .*$expected" "$work/out"; then
+            echo "FAIL self-test: '$name' was not reported as '$expected':"
+            sed 's/^/     /' "$work/out"
+            status=1
+        else
+            echo "ok   self-test: caught '$name': $(grep -m1 "^FAIL .*$expected" "$work/out" | cut -c6-)"
+        fi
+    done <<'CASES'
+compose service misses a setting|docker-compose.prod.yml|/FETCH_MAX_REDIRECTS:/d|scraper-worker does not set FETCH_MAX_REDIRECTS
+compose sets a misspelt setting|docker-compose.prod.yml|s/SCHEDULER_BATCH_SIZE:/SCHEDULER_BATCH_SIZ:/|sets SCHEDULER_BATCH_SIZ, which no PriceWatch binary reads
+compose binds on loopback|docker-compose.prod.yml|s/API_BIND: 0.0.0.0:8000/API_BIND: 127.0.0.1:8000/|api: API_BIND='127.0.0.1:8000'
+compose healthcheck on the wrong port|docker-compose.prod.yml|s#127.0.0.1:8003/health/ready#127.0.0.1:8004/health/ready#|notifier: the healthcheck does not probe port 8003
+compose resources off the seed table|docker-compose.prod.yml|s/limits: {cpus: "0.25", memory: 256M}/limits: {cpus: "0.25", memory: 512M}/|scheduler: limits .* the seed says 0.25 CPU / 256 MB
+compose data store publishes a port|docker-compose.prod.yml|s#^    networks: \[backend\]$#    networks: [backend]\n    ports: ["5432:5432"]#|postgres: publishes ports
+compose api concurrency off the seed|docker-compose.prod.yml|s/API_WORKERS:-4/API_WORKERS:-8/|API_WORKERS is
+compose nginx port nginx does not listen on|docker-compose.prod.yml|s/HTTP_PORT:-80}:80"/HTTP_PORT:-80}:8080"/|nginx: publishes container port 8080
+env example misses a setting|.env.production.example|/^DOMAIN_MAX_CONCURRENCY=/d|DOMAIN_MAX_CONCURRENCY (read by a binary) is not listed
+env example sets what compose ignores|.env.production.example|$a UNUSED_SETTING=1|UNUSED_SETTING is read by no binary
+chart service misses a setting|deploy/helm/pricewatch/values.yaml|/SMTP_TLS: starttls/d|notifier does not set SMTP_TLS
+chart scheduler rolls over|deploy/helm/pricewatch/templates/scheduler.yaml|s/"recreate" true/"recreate" false/|scheduler: must run exactly one replica with the Recreate strategy
+chart resources off the seed table|deploy/helm/pricewatch/values.yaml|s/limits: {cpu: 250m, memory: 256Mi}/limits: {cpu: 500m, memory: 256Mi}/|scheduler: limits
+chart KEDA watches the wrong queue|deploy/helm/pricewatch/templates/scraper-worker.yaml|s/"check_price"/"check_prices"/|scraper-worker ScaledObject watches
+chart probe on another port|deploy/helm/pricewatch/templates/_helpers.tpl|s#httpGet: {path: /health/ready, port: http}#httpGet: {path: /health/ready, port: 9000}#|readinessProbe should GET /health/ready
+CASES
+    return "$status"
+}
+
+if [[ ${1:-} == --self-test ]]; then
+    self_test
+    exit
+fi
+
+if [[ -n ${PRICEWATCH_BIN_DIR:-} ]]; then
+    bin_dir=$PRICEWATCH_BIN_DIR
+else
+    echo "check-settings: cargo build --workspace --bins"
+    if ! cargo build --workspace --bins --quiet; then
+        echo "FAIL check-settings: cargo build --workspace --bins failed; nothing to ask --help" >&2
+        exit 1
+    fi
+    target_dir=$(cargo metadata --format-version 1 --no-deps | "$python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    bin_dir="$target_dir/debug"
+fi
+exec "$python" "$checker" "$root" "$bin_dir"
