@@ -6,7 +6,7 @@ usage() {
     cat <<'USAGE'
 Usage: scripts/rolling-restart.sh compose [-f COMPOSE_FILE] [--gateway NAME]
                                           [--timeout SECONDS] [--dry-run] [SERVICE...]
-       scripts/rolling-restart.sh k8s [-n NAMESPACE] [--context CONTEXT]
+       scripts/rolling-restart.sh k8s [-n NAMESPACE] [--context CONTEXT] [-l SELECTOR]
                                       [--timeout SECONDS] [--dry-run] [DEPLOYMENT...]
 
 compose  Restarts every container of each SERVICE one at a time (`docker
@@ -19,8 +19,10 @@ compose  Restarts every container of each SERVICE one at a time (`docker
          scraper-worker notifier scheduler api. Compose file default:
          docker-compose.prod.yml at the repository root.
 k8s      `kubectl rollout restart` then `kubectl rollout status` for each
-         deployment, one after the other. Default: every deployment labelled
-         `service` in the namespace.
+         deployment, one after the other. Default: the Helm chart's
+         deployments (labels -l SELECTOR, default
+         app.kubernetes.io/part-of=pricewatch, and app.kubernetes.io/component)
+         in the order scraper-worker, notifier, scheduler, api.
 
 --timeout   seconds to wait for each container/rollout (default 180)
 --dry-run   print the commands that change something instead of running them
@@ -46,6 +48,7 @@ compose_file="$here/../docker-compose.prod.yml"
 gateway=nginx
 namespace=""
 context=""
+selector=app.kubernetes.io/part-of=pricewatch
 timeout=180
 dry_run=0
 targets=()
@@ -57,6 +60,7 @@ while [[ $# -gt 0 ]]; do
         --gateway) [[ $# -ge 2 ]] || die "--gateway needs a service name"; gateway=$2; shift ;;
         -n | --namespace) [[ $# -ge 2 ]] || die "$1 needs a namespace"; namespace=$2; shift ;;
         --context) [[ $# -ge 2 ]] || die "--context needs a name"; context=$2; shift ;;
+        -l | --selector) [[ $# -ge 2 ]] || die "$1 needs a label selector"; selector=$2; shift ;;
         --timeout) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--timeout needs seconds"; timeout=$2; shift ;;
         --dry-run) dry_run=1 ;;
         -*) usage >&2; exit 2 ;;
@@ -150,10 +154,16 @@ restart_k8s() {
     [[ -z $namespace ]] || kubectl+=(--namespace "$namespace")
 
     if ((${#targets[@]} == 0)); then
-        local names
-        names=$("${kubectl[@]}" get deployments -l service -o jsonpath='{.items[*].metadata.name}')
-        read -r -a targets <<<"$names"
-        ((${#targets[@]} > 0)) || die "no deployment labelled 'service' found; name them"
+        # The Helm chart's labels: part-of=pricewatch, component=<service>.
+        local component names found
+        for component in scraper-worker notifier scheduler api; do
+            names=$("${kubectl[@]}" get deployments \
+                -l "$selector,app.kubernetes.io/component=$component" \
+                -o jsonpath='{.items[*].metadata.name}')
+            read -r -a found <<<"$names"
+            targets+=("${found[@]}")
+        done
+        ((${#targets[@]} > 0)) || die "no deployment matches '$selector' and a PriceWatch component; name them"
     fi
     local d
     for d in "${targets[@]}"; do

@@ -177,7 +177,9 @@ cat >"$shim/bin/kubectl" <<'SHIM'
 #!/usr/bin/env bash
 echo "kubectl $*" >>"${SHIM_STATE:?}/calls"
 case " $* " in
-    *" get deployments "*) printf 'pricewatch-api pricewatch-scraper-worker' ;;
+    *" get deployments "*"component=api "*) printf 'pricewatch-api' ;;
+    *" get deployments "*"component=scraper-worker "*) printf 'pricewatch-scraper-worker' ;;
+    *" get deployments "*) ;;
     *" rollout status deployment/bad "*) echo "timed out" >&2; exit 1 ;;
 esac
 exit 0
@@ -215,9 +217,10 @@ expect "rolling-restart compose --dry-run changes nothing" bash -c "
     env PATH='$shim/bin:$PATH' SHIM_STATE='$shim/state' '$here/rolling-restart.sh' compose -f '$compose_file' --dry-run api &&
     ! grep -q 'docker restart' '$calls'"
 : >"$calls"
-expect "rolling-restart k8s: restart + status per labelled deployment" bash -c "
+expect "rolling-restart k8s: the chart's deployments, workers first, restart + status each" bash -c "
     env PATH='$shim/bin:$PATH' SHIM_STATE='$shim/state' '$here/rolling-restart.sh' k8s -n pw 2>/dev/null &&
-    tr '\n' ' ' <'$calls' | grep -q 'rollout restart deployment/pricewatch-api kubectl --namespace pw rollout status deployment/pricewatch-api --timeout=180s kubectl --namespace pw rollout restart deployment/pricewatch-scraper-worker'"
+    grep rollout '$calls' | tr '\n' ' ' | grep -q 'rollout restart deployment/pricewatch-scraper-worker kubectl --namespace pw rollout status deployment/pricewatch-scraper-worker --timeout=180s kubectl --namespace pw rollout restart deployment/pricewatch-api kubectl --namespace pw rollout status deployment/pricewatch-api' &&
+    grep -q 'get deployments -l app.kubernetes.io/part-of=pricewatch,app.kubernetes.io/component=notifier' '$calls'"
 : >"$calls"
 expect "rolling-restart k8s: stops at a rollout that does not finish" bash -c "
     ! env PATH='$shim/bin:$PATH' SHIM_STATE='$shim/state' '$here/rolling-restart.sh' k8s -n pw bad pricewatch-api 2>/dev/null &&
