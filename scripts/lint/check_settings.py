@@ -66,7 +66,7 @@ SEED_RESOURCES = {
 # Seed: "Workers Uvicorn : 4", "Workers Celery : 4 (concurrency)".
 SEED_CONCURRENCY = {"API_WORKERS": ("api", "4"), "SCRAPER_CONCURRENCY": ("scraper-worker", "4")}
 CHART_VALUES_KEY = {"api": "api", "scraper-worker": "scraperWorker", "scheduler": "scheduler", "notifier": "notifier"}
-DATA_STORES = {"postgres", "redis", "rabbitmq"}
+DATA_STORES = {"db", "redis", "rabbitmq"}  # db: PostgreSQL, named as in the seed
 ENV_RE = re.compile(r"\[env:\s*([A-Z][A-Z0-9_]*)")
 
 problems: list[str] = []
