@@ -29,14 +29,13 @@ pub struct ReadyReport {
 }
 
 /// Runs the checks concurrently, each bounded by [`CHECK_TIMEOUT`].
-pub async fn run_checks(service: &'static str, checks: Vec<(&'static str, CheckFuture)>) -> ReadyReport {
+pub async fn run_checks(
+    service: &'static str,
+    checks: Vec<(&'static str, CheckFuture)>,
+) -> ReadyReport {
     let names: Vec<&'static str> = checks.iter().map(|(n, _)| *n).collect();
-    let results = futures_util::future::join_all(
-        checks
-            .into_iter()
-            .map(|(_, fut)| bounded(fut)),
-    )
-    .await;
+    let results =
+        futures_util::future::join_all(checks.into_iter().map(|(_, fut)| bounded(fut))).await;
     let mut ready = true;
     let mut map = serde_json::Map::new();
     for (name, result) in names.into_iter().zip(results) {

@@ -78,7 +78,11 @@ pub async fn run(pool: Pool, prefix: String, beat: Heartbeat, mut shutdown: Shut
 }
 
 /// The live instances of a service (those whose heartbeat has not expired).
-pub async fn live_instances(pool: &Pool, prefix: &str, service: &str) -> anyhow::Result<Vec<Heartbeat>> {
+pub async fn live_instances(
+    pool: &Pool,
+    prefix: &str,
+    service: &str,
+) -> anyhow::Result<Vec<Heartbeat>> {
     let pattern = format!("{prefix}:heartbeat:{service}:*");
     crate::redis::run(pool, |mut c| async move {
         let mut keys: Vec<String> = Vec::new();

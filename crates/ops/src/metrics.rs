@@ -22,7 +22,10 @@ pub fn install(service: &'static str) -> Option<PrometheusHandle> {
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
                 .add_global_label("service", service)
-                .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), DURATION_BUCKETS)
+                .set_buckets_for_metric(
+                    Matcher::Suffix("duration_seconds".into()),
+                    DURATION_BUCKETS,
+                )
                 .ok()?;
             match builder.install_recorder() {
                 Ok(handle) => {
@@ -95,7 +98,12 @@ fn process_metrics() -> String {
         // Fields after the command name (which may hold spaces) start at ')'.
         if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
             let fields: Vec<&str> = rest.split_whitespace().collect();
-            let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            let ticks = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
             // utime and stime are fields 14 and 15 of stat: 11 and 12 after ')'.
             let cpu_ticks = ticks(11) + ticks(12);
             let seconds = cpu_ticks as f64 / 100.0;

@@ -12,10 +12,16 @@ pub fn parse_or_exit<T: Parser>(binary: &str) -> T {
         Ok(settings) => settings,
         Err(err) => {
             use clap::error::ErrorKind;
-            if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) {
                 err.exit();
             }
-            eprintln!("{binary}: configuration error: {}", one_line(&err.to_string()));
+            eprintln!(
+                "{binary}: configuration error: {}",
+                one_line(&err.to_string())
+            );
             std::process::exit(2);
         }
     }
@@ -25,7 +31,9 @@ fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("For more information") && !l.starts_with("Usage:"))
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("For more information") && !l.starts_with("Usage:")
+        })
         .map(|l| l.trim_start_matches("error: "))
         .collect::<Vec<_>>()
         .join(" ")
@@ -47,7 +55,12 @@ pub struct LogSettings {
 #[derive(Debug, Clone, Args)]
 pub struct SentrySettings {
     /// Sentry DSN; empty sends nothing.
-    #[arg(long, env = "SENTRY_DSN", default_value = "", hide_default_value = true)]
+    #[arg(
+        long,
+        env = "SENTRY_DSN",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub sentry_dsn: SecretString,
     #[arg(long, env = "SENTRY_ENVIRONMENT", default_value = "development")]
     pub sentry_environment: String,
@@ -127,7 +140,9 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let (digits, unit) = raw
         .find(|c: char| !c.is_ascii_digit())
         .map_or((raw, "s"), |i| raw.split_at(i));
-    let n: u64 = digits.parse().map_err(|_| format!("{raw:?} is not a duration like 5s or 250ms"))?;
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration like 5s or 250ms"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),

@@ -135,7 +135,9 @@ pub fn scrub_text(text: &str) -> String {
 
 fn looks_like_email(word: &str) -> bool {
     match word.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.'),
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        }
         None => false,
     }
 }

@@ -42,14 +42,15 @@ pub fn connect_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Resu
     config.custom_setup = Box::new(move |url| {
         let url = url.to_owned();
         async move {
-            let mut conn = tokio::time::timeout(connect_timeout, AsyncPgConnection::establish(&url))
-                .await
-                .map_err(|_| {
-                    diesel::ConnectionError::BadConnection(format!(
-                        "no answer from PostgreSQL within {} s",
-                        connect_timeout.as_secs()
-                    ))
-                })??;
+            let mut conn =
+                tokio::time::timeout(connect_timeout, AsyncPgConnection::establish(&url))
+                    .await
+                    .map_err(|_| {
+                        diesel::ConnectionError::BadConnection(format!(
+                            "no answer from PostgreSQL within {} s",
+                            connect_timeout.as_secs()
+                        ))
+                    })??;
             sql_query(format!("SET statement_timeout = {statement_ms}"))
                 .execute(&mut conn)
                 .await
@@ -58,10 +59,8 @@ pub fn connect_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Resu
         }
         .boxed()
     });
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
-        database_url,
-        config,
-    );
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     let pool = Pool::builder(manager)
         .max_size(settings.max_size)
         .wait_timeout(Some(settings.wait_timeout))

@@ -1,1 +1,170 @@
+//! The PriceWatch REST api (actix-web). `main.rs` only parses settings and calls
+//! [`Application::build`]; tests start the same application on port 0.
 
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod rate_limit;
+pub mod request_id;
+pub mod routes;
+pub mod settings;
+pub mod state;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use pricewatch_ops::heartbeat::{self, Heartbeat};
+use pricewatch_storage::PoolSettings;
+use secrecy::ExposeSecret;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, ErrorBody};
+pub use crate::settings::Settings;
+use crate::state::AppState;
+
+pub const SERVICE: &str = "api";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    shutdown: pricewatch_ops::shutdown::ShutdownTrigger,
+}
+
+impl Application {
+    /// Connects the pools, optionally migrates, binds and builds the server.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {} (API_BIND)", settings.bind))?;
+        Self::build_with_listener(settings, listener).await
+    }
+
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        pricewatch_ops::metrics::install(SERVICE);
+        if settings.run_migrations {
+            let applied = pricewatch_storage::migrate::run_pending(
+                settings.database.database_url.expose_secret(),
+            )
+            .await
+            .context("RUN_MIGRATIONS: migrations failed")?;
+            tracing::info!(count = applied.len(), "migrations applied");
+        }
+        let db = pricewatch_storage::connect_pool(
+            settings.database.database_url.expose_secret(),
+            &PoolSettings {
+                max_size: usize::from(settings.database.database_pool_size),
+                ..PoolSettings::default()
+            },
+        )
+        .context("DATABASE_URL: cannot build the pool")?;
+        let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, 16)
+            .context("REDIS_URL: cannot build the pool")?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .connect_timeout(Duration::from_secs(1))
+            .build()
+            .context("cannot build the HTTP client")?;
+        let (trigger, shutdown) = pricewatch_ops::shutdown::channel();
+        tokio::spawn(heartbeat::run(
+            redis.clone(),
+            settings.redis.redis_key_prefix.clone(),
+            Heartbeat::new(SERVICE),
+            shutdown,
+        ));
+        let port = listener.local_addr()?.port();
+        let workers = usize::from(settings.workers);
+        let state = web::Data::new(AppState {
+            db,
+            redis,
+            tokens: auth::token::TokenKeys::new(
+                settings.secret_bytes(),
+                settings.access_token_ttl_seconds,
+            ),
+            settings,
+            http,
+        });
+        let openapi = routes::ApiDoc::openapi();
+        let server =
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(state.clone())
+                    .app_data(
+                        web::PathConfig::default()
+                            .error_handler(|_, _| ApiError::NotFound("resource").into()),
+                    )
+                    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                        ApiError::validation("query", err.to_string()).into()
+                    }))
+                    .configure(routes::configure)
+                    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                    .route("/docs", web::get().to(docs_redirect))
+                    .default_service(web::to(not_found))
+                    .wrap(cors(&state.settings.cors_allowed_origins))
+                    .wrap(actix_web::middleware::from_fn(
+                        pricewatch_ops::metrics::track_http,
+                    ))
+                    .wrap(sentry_actix::Sentry::new())
+                    .wrap(actix_web::middleware::from_fn(request_id::assign))
+            })
+            .workers(workers)
+            .shutdown_timeout(10)
+            .listen(listener)?
+            .run();
+        Ok(Application {
+            port,
+            server,
+            shutdown: trigger,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT (actix handles the signals), then drains.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.shutdown.trigger();
+        result
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([actix_web::http::header::HeaderName::from_static(
+            "x-request-id",
+        )])
+        .max_age(3600);
+    for origin in origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    HttpResponse::NotFound().json(ErrorBody {
+        error: "not_found".to_owned(),
+        message: format!("no route for {} {}", req.method(), req.path()),
+        field: None,
+    })
+}

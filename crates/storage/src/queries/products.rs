@@ -4,7 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::models::Product;
-use crate::schema::{products, watches};
+use crate::schema::products;
 
 /// The product row for a normalised URL, created on first use.
 pub async fn get_or_create(
@@ -32,25 +32,6 @@ pub async fn get_or_create(
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Product>> {
     products::table
         .find(id)
-        .select(Product::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// A product is visible to the users who watch it.
-pub async fn find_visible_to(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    user_id: Uuid,
-) -> QueryResult<Option<Product>> {
-    products::table
-        .find(id)
-        .filter(diesel::dsl::exists(
-            watches::table
-                .filter(watches::product_id.eq(id))
-                .filter(watches::user_id.eq(user_id)),
-        ))
         .select(Product::as_select())
         .first(conn)
         .await

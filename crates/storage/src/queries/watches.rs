@@ -87,3 +87,17 @@ pub async fn delete_for_user(
     .await
     .optional()
 }
+
+pub async fn user_watches_product(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    product_id: Uuid,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        watches::table
+            .filter(watches::user_id.eq(user_id))
+            .filter(watches::product_id.eq(product_id)),
+    ))
+    .get_result(conn)
+    .await
+}

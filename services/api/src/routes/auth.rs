@@ -1,0 +1,155 @@
+//! Register and log in.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use pricewatch_storage::models::User;
+use pricewatch_storage::queries::{is_unique_violation, users};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::password;
+use crate::dto::{TokenResponse, UserResponse};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ValidJson;
+use crate::rate_limit;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    #[schema(example = "alice@example.com")]
+    pub email: String,
+    #[schema(example = "correct horse 9")]
+    pub password: String,
+}
+
+/// Normalises an email (trim, lower-case) and checks its shape.
+pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
+    let email = raw.trim().to_lowercase();
+    let invalid =
+        || ApiError::validation("email", "email must be an address like name@example.com");
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !domain.contains('@');
+    if local.is_empty() || local.len() > 64 || !domain_ok {
+        return Err(invalid());
+    }
+    Ok(email)
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/register", tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 201, body = UserResponse),
+        (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+    )
+)]
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ValidJson(body): ValidJson<Credentials>,
+) -> ApiResult<HttpResponse> {
+    let limit = state.settings.auth_rate_limit_per_minute;
+    rate_limit::check(
+        &state,
+        &format!("register:ip:{}", rate_limit::client_ip(&req)),
+        limit,
+    )
+    .await?;
+    let email = normalize_email(&body.email)?;
+    password::check_strength(&body.password)?;
+    let password_hash = password::hash(body.password).await?;
+    let user = User {
+        id: Uuid::new_v4(),
+        email,
+        password_hash,
+        created_at: Utc::now(),
+    };
+    let mut conn = state.conn().await?;
+    match users::insert(&mut conn, &user).await {
+        Ok(user) => Ok(HttpResponse::Created().json(UserResponse::from(user))),
+        Err(e) if is_unique_violation(&e) => Err(ApiError::Conflict {
+            code: "email_taken",
+            message: "an account with this email already exists".to_owned(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody),
+    )
+)]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ValidJson(body): ValidJson<Credentials>,
+) -> ApiResult<HttpResponse> {
+    let limit = state.settings.auth_rate_limit_per_minute;
+    rate_limit::check(
+        &state,
+        &format!("login:ip:{}", rate_limit::client_ip(&req)),
+        limit,
+    )
+    .await?;
+    // Wrong password and unknown user read the same: no account enumeration.
+    let Ok(email) = normalize_email(&body.email) else {
+        return Err(ApiError::InvalidCredentials);
+    };
+    rate_limit::check(&state, &format!("login:account:{email}"), limit).await?;
+    let mut conn = state.conn().await?;
+    let user = users::find_by_email(&mut conn, &email).await?;
+    drop(conn);
+    let ok = password::verify(
+        body.password,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    match user {
+        Some(user) if ok => Ok(HttpResponse::Ok().json(TokenResponse {
+            access_token: state.tokens.issue(user.id)?,
+            token_type: "bearer",
+            expires_in: state.tokens.ttl_seconds,
+        })),
+        _ => Err(ApiError::InvalidCredentials),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            normalize_email(" Alice@Example.COM ").unwrap(),
+            "alice@example.com"
+        );
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.com",
+            "a b@example.com",
+            "a@example",
+            "a@@example.com",
+            "a@.example.com",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Watches: a user's interest in one product at a target price.
+
+pub mod check;
+pub mod create;
+pub mod delete;
+pub mod get;
+pub mod list;
+pub mod update;
+
+use std::str::FromStr;
+
+use pricewatch_domain::Frequency;
+use pricewatch_domain::money::validate_amount;
+use rust_decimal::Decimal;
+
+use crate::error::ApiError;
+
+pub const MAX_SELECTOR_CHARS: usize = 500;
+
+/// A price given as a JSON string (`"19.99"`) or number (`19.99`).
+pub fn parse_price(field: &str, value: &serde_json::Value) -> Result<Decimal, ApiError> {
+    let text = match value {
+        serde_json::Value::String(s) => s.trim().to_owned(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => {
+            return Err(ApiError::validation(
+                field,
+                format!("{field} must be a decimal number such as \"19.99\""),
+            ));
+        }
+    };
+    let amount = Decimal::from_str_exact(&text)
+        .or_else(|_| Decimal::from_scientific(&text))
+        .map_err(|_| {
+            ApiError::validation(
+                field,
+                format!("{field} must be a decimal number such as \"19.99\""),
+            )
+        })?;
+    validate_amount(amount).map_err(|e| ApiError::validation(field, e))
+}
+
+pub fn parse_frequency(raw: &str) -> Result<Frequency, ApiError> {
+    Frequency::from_str(raw).map_err(|e| ApiError::validation("frequency", e))
+}
+
+pub fn parse_selector(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    match raw.map(|s| s.trim().to_owned()) {
+        None => Ok(None),
+        Some(s) if s.is_empty() => Ok(None),
+        Some(s) if s.chars().count() > MAX_SELECTOR_CHARS => Err(ApiError::validation(
+            "css_selector",
+            format!("css_selector must be at most {MAX_SELECTOR_CHARS} characters"),
+        )),
+        Some(s) if s.chars().any(char::is_control) => Err(ApiError::validation(
+            "css_selector",
+            "css_selector must not contain control characters",
+        )),
+        Some(s) => Ok(Some(s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prices_from_strings_and_numbers() {
+        assert_eq!(
+            parse_price("p", &json!("19.99")).unwrap().to_string(),
+            "19.99"
+        );
+        assert_eq!(
+            parse_price("p", &json!(19.99)).unwrap().to_string(),
+            "19.99"
+        );
+        assert_eq!(parse_price("p", &json!(5)).unwrap().to_string(), "5");
+        for bad in [
+            json!("-1"),
+            json!(0),
+            json!("abc"),
+            json!(true),
+            json!("1e40"),
+            json!("1.123456"),
+        ] {
+            assert!(parse_price("p", &bad).is_err(), "{bad}");
+        }
+    }
+}

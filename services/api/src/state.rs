@@ -1,0 +1,31 @@
+//! What every handler shares.
+
+use std::time::Duration;
+
+use pricewatch_storage::DbPool;
+
+use crate::auth::token::TokenKeys;
+use crate::settings::Settings;
+
+pub struct AppState {
+    pub db: DbPool,
+    pub redis: deadpool_redis::Pool,
+    pub tokens: TokenKeys,
+    pub settings: Settings,
+    /// Client for the other services' health probes.
+    pub http: reqwest::Client,
+}
+
+impl AppState {
+    pub async fn conn(&self) -> Result<pricewatch_storage::pool::DbConn, crate::error::ApiError> {
+        Ok(self.db.get().await?)
+    }
+
+    pub fn redis_key(&self, parts: &str) -> String {
+        format!("{}:{parts}", self.settings.redis.redis_key_prefix)
+    }
+
+    pub fn product_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.settings.product_cache_ttl_seconds)
+    }
+}
