@@ -72,6 +72,8 @@ pub(crate) struct Link {
     pub(crate) generation: u64,
     pub(crate) connection: Connection,
     pub(crate) publisher: Channel,
+    /// Held while handing publishes to `publisher` (see `publisher::send`).
+    pub(crate) send_lock: tokio::sync::Mutex<()>,
 }
 
 impl Link {
@@ -336,6 +338,7 @@ async fn establish(config: &BusConfig, generation: u64) -> Result<Link, BusError
         generation,
         connection,
         publisher: channel,
+        send_lock: tokio::sync::Mutex::new(()),
     })
 }
 

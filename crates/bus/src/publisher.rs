@@ -7,6 +7,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+use futures_util::future::try_join_all;
 use lapin::{
     BasicProperties, Confirmation, PublisherConfirm, options::BasicPublishOptions,
     types::ShortString,
@@ -21,10 +22,31 @@ use crate::{
     error::{BusError, deadline},
 };
 
+/// Publishes handed to lapin at once (under the channel's send lock) in `publish_many`.
+const SEND_CHUNK: usize = 256;
+
 /// Where one message goes: an exchange and a routing key.
+#[derive(Clone)]
 struct Route<'a> {
     exchange: &'a str,
     routing_key: &'a str,
+}
+
+/// One message ready for the wire.
+struct Outgoing<'a> {
+    route: Route<'a>,
+    payload: Vec<u8>,
+    properties: BasicProperties,
+}
+
+impl<'a> Outgoing<'a> {
+    fn new(message: &Message, route: Route<'a>) -> Self {
+        Self {
+            route,
+            payload: message.to_json(),
+            properties: properties(message),
+        }
+    }
 }
 
 impl Bus {
@@ -98,16 +120,25 @@ impl Bus {
         I::Item: Borrow<Message>,
     {
         let window = self.config().confirm_window.max(1);
+        let chunk_size = window.min(SEND_CHUNK);
         let topology = self.topology();
-        let mut pending: VecDeque<PublisherConfirm> = VecDeque::with_capacity(window);
-        for message in messages {
-            let message = message.borrow();
-            let route = Route {
-                exchange: &topology.jobs_exchange,
-                routing_key: &topology.queue_for(message).name,
-            };
-            pending.push_back(self.send(link, message, &route).await?);
-            if pending.len() >= window
+        let mut pending: VecDeque<PublisherConfirm> = VecDeque::with_capacity(window + chunk_size);
+        let mut chunk: Vec<Outgoing<'_>> = Vec::with_capacity(chunk_size);
+        let mut messages = messages.into_iter().peekable();
+        while messages.peek().is_some() {
+            chunk.clear();
+            chunk.extend(messages.by_ref().take(chunk_size).map(|message| {
+                let message = message.borrow();
+                Outgoing::new(
+                    message,
+                    Route {
+                        exchange: &topology.jobs_exchange,
+                        routing_key: &topology.queue_for(message).name,
+                    },
+                )
+            }));
+            pending.extend(self.send(link, &chunk).await?);
+            while pending.len() > window
                 && let Some(confirm) = pending.pop_front()
             {
                 batch.record(self.confirmed(confirm).await?);
@@ -130,9 +161,11 @@ impl Bus {
             let left = give_up.saturating_duration_since(Instant::now());
             let attempt = async {
                 let link = self.link(left).await?;
-                let confirm = self.send(&link, message, route).await?;
+                let outgoing = [Outgoing::new(message, route.clone())];
                 let mut batch = Batch::default();
-                batch.record(self.confirmed(confirm).await?);
+                for confirm in self.send(&link, &outgoing).await? {
+                    batch.record(self.confirmed(confirm).await?);
+                }
                 batch.into_result().map(drop)
             };
             match attempt.await {
@@ -156,30 +189,37 @@ impl Bus {
         }
     }
 
-    /// Hands one message to the connection; resolves once it is written, not confirmed.
+    /// Hands messages to the connection, pipelined; resolves once they are
+    /// written, not confirmed. lapin numbers a publish for its confirm and queues
+    /// its frames in two steps, so two tasks publishing on one channel at once
+    /// could get each other's confirms: the lock makes this task the only one,
+    /// and within it each publish takes both steps in a single poll.
     async fn send(
         &self,
         link: &Link,
-        message: &Message,
-        route: &Route<'_>,
-    ) -> Result<PublisherConfirm, BusError> {
-        let payload = message.to_json();
-        deadline(
-            "basic.publish",
-            self.config().operation_timeout,
+        outgoing: &[Outgoing<'_>],
+    ) -> Result<Vec<PublisherConfirm>, BusError> {
+        let timeout = self.config().operation_timeout;
+        let _only_sender = tokio::time::timeout(timeout, link.send_lock.lock())
+            .await
+            .map_err(|_| BusError::Timeout {
+                operation: "basic.publish (waiting for the channel)",
+                after: timeout,
+            })?;
+        let sends = outgoing.iter().map(|out| {
             link.publisher.basic_publish(
-                route.exchange.into(),
-                route.routing_key.into(),
+                out.route.exchange.into(),
+                out.route.routing_key.into(),
                 // Mandatory: a message no queue takes comes back instead of vanishing.
                 BasicPublishOptions {
                     mandatory: true,
                     ..BasicPublishOptions::default()
                 },
-                &payload,
-                properties(message),
-            ),
-        )
-        .await
+                &out.payload,
+                out.properties.clone(),
+            )
+        });
+        deadline("basic.publish", timeout, try_join_all(sends)).await
     }
 
     async fn confirmed(&self, confirm: PublisherConfirm) -> Result<Confirmation, BusError> {
