@@ -4,7 +4,7 @@
 # where clap prints `[env: NAME=]`) and with the seed's resource table. Prints
 # one line per disagreement, naming the file, the service and the setting.
 #
-# Usage: scripts/check-settings.sh              build the binaries (cargo build --bins), check
+# Usage: scripts/check-settings.sh              build the binaries (cargo build -p … --bins), check
 #        PRICEWATCH_BIN_DIR=DIR scripts/check-settings.sh   use binaries already built in DIR
 #        scripts/check-settings.sh --self-test  check the checker: stand-in binaries built from
 #                                               .env.example's sections must pass, and a broken
@@ -117,12 +117,23 @@ fi
 if [[ -n ${PRICEWATCH_BIN_DIR:-} ]]; then
     bin_dir=$PRICEWATCH_BIN_DIR
 else
-    echo "check-settings: cargo build --workspace --bins"
-    if ! cargo build --workspace --bins --quiet; then
-        echo "FAIL check-settings: cargo build --workspace --bins failed; nothing to ask --help" >&2
-        exit 1
-    fi
+    # One package at a time, so that one which does not compile yet does not
+    # hide the others; the checker reports its binary as missing (a binary
+    # left in target/ by an older build is not used).
     target_dir=$(cargo metadata --format-version 1 --no-deps | "$python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-    bin_dir="$target_dir/debug"
+    bin_dir=$(mktemp -d "${TMPDIR:-/tmp}/pw-bins.XXXXXX")
+    trap 'rm -rf "$bin_dir"' EXIT
+    for package in pricewatch-api pricewatch-scraper-worker pricewatch-scheduler pricewatch-notifier pricewatch-cli; do
+        binary=$package
+        [[ $package == pricewatch-cli ]] && binary=pricewatch
+        echo "check-settings: cargo build -p $package --bins"
+        if cargo build --quiet -p "$package" --bins 2>"$root/.tools/build-$package.log"; then
+            [[ -x $target_dir/debug/$binary ]] && ln -s "$target_dir/debug/$binary" "$bin_dir/$binary"
+        else
+            echo "FAIL check-settings: $package does not build (cargo build -p $package --bins):"
+            { grep -E '^error' "$root/.tools/build-$package.log" || true; } | head -5 | sed 's/^/     /'
+            echo "     full log: .tools/build-$package.log"
+        fi
+    done
 fi
-exec "$python" "$checker" "$root" "$bin_dir"
+"$python" "$checker" "$root" "$bin_dir"

@@ -82,7 +82,7 @@ def check(ok: bool, where: str, message: str) -> bool:
 
 
 # ------------------------------------------------------------------ binaries
-def accepted_settings(bin_dir: pathlib.Path) -> dict[str, set[str]] | None:
+def accepted_settings(bin_dir: pathlib.Path) -> dict[str, set[str]]:
     accepted: dict[str, set[str]] = {}
     for service, (binary, args) in SERVICES.items():
         path = bin_dir / binary
@@ -101,21 +101,20 @@ def accepted_settings(bin_dir: pathlib.Path) -> dict[str, set[str]] | None:
                      f"{len(names)} [env: …] settings: {(run.stderr or run.stdout).strip()[:300]}"):
             continue
         accepted[service] = names | RUNTIME_ENV
-    if len(accepted) != len(SERVICES):
-        return None
     return accepted
 
 
-def compare(where: str, service: str, given: set[str], accepted: set[str], every: set[str], strict_missing: bool) -> None:
+def compare(where: str, service: str, given: set[str], accepted: set[str], every: set[str] | None, strict_missing: bool) -> None:
+    """`every`: the settings of all binaries, None while some are not built."""
     for name in sorted(accepted - given):
         binary = SERVICES[service][0]
         if strict_missing:
             check(False, where, f"{service} does not set {name}, which {binary} reads")
     for name in sorted(given - accepted):
-        if name in every:
-            check(False, where, f"{service} sets {name}, which {SERVICES[service][0]} does not read")
-        else:
+        if every is not None and name not in every:
             check(False, where, f"{service} sets {name}, which no PriceWatch binary reads (misspelt or stale?)")
+        else:
+            check(False, where, f"{service} sets {name}, which {SERVICES[service][0]} does not read")
     check(True, where, "")
 
 
@@ -152,7 +151,7 @@ def interpolation_default(value: str) -> str | None:
     return match.group(1) if match else None
 
 
-def check_compose(root: pathlib.Path, accepted: dict[str, set[str]] | None, every: set[str]) -> set[str]:
+def check_compose(root: pathlib.Path, accepted: dict[str, set[str]], every: set[str] | None) -> set[str]:
     where = "docker-compose.prod.yml"
     text = (root / where).read_text()
     doc = yaml.safe_load(text)
@@ -182,12 +181,11 @@ def check_compose(root: pathlib.Path, accepted: dict[str, set[str]] | None, ever
     check(isinstance(nginx_deps, dict) and nginx_deps.get("api", {}).get("condition") == "service_healthy",
           where, "nginx: must wait for a healthy api")
 
-    # Settings per service.
-    if accepted:
-        for name in SERVICES:
-            env = (services.get(name) or {}).get("environment") or {}
-            check(isinstance(env, dict), where, f"{name}: environment must be a mapping")
-            compare(where, name, set(env), accepted[name], every, strict_missing=name != "migrate")
+    # Settings per service (of the binaries that are built).
+    for name in accepted:
+        env = (services.get(name) or {}).get("environment") or {}
+        check(isinstance(env, dict), where, f"{name}: environment must be a mapping")
+        compare(where, name, set(env), accepted[name], every, strict_missing=name != "migrate")
 
     # Binds, healthchecks, probe URLs.
     for name, (var, port) in BIND.items():
@@ -236,7 +234,8 @@ def check_compose(root: pathlib.Path, accepted: dict[str, set[str]] | None, ever
 
 
 # ------------------------------------------------------------ env example
-def check_env_example(root: pathlib.Path, every: set[str] | None, interpolated: set[str]) -> None:
+def check_env_example(root: pathlib.Path, known: set[str], complete: bool, interpolated: set[str]) -> None:
+    """`known`: the settings of the binaries that are built; `complete`: all are."""
     where = ".env.production.example"
     active, documented = {}, set()
     for line in (root / where).read_text().splitlines():
@@ -244,12 +243,12 @@ def check_env_example(root: pathlib.Path, every: set[str] | None, interpolated: 
             active[m.group(1)] = m.group(2)
         elif m := re.match(r"^#\s*([A-Z][A-Z0-9_]*)=", line):
             documented.add(m.group(1))
-    if every is not None:
-        for name in sorted(every - set(active) - documented):
-            check(False, where, f"{name} (read by a binary) is not listed")
-        for name in sorted(set(active) & every - interpolated):
-            check(False, where, f"{name} is set here but docker-compose.prod.yml never reads ${{{name}}}: it has no effect")
-        for name in sorted(set(active) - every - interpolated):
+    for name in sorted(known - set(active) - documented):
+        check(False, where, f"{name} (read by a binary) is not listed")
+    for name in sorted(set(active) & known - interpolated):
+        check(False, where, f"{name} is set here but docker-compose.prod.yml never reads ${{{name}}}: it has no effect")
+    if complete:
+        for name in sorted(set(active) - known - interpolated):
             if not name.startswith("COMPOSE_"):
                 check(False, where, f"{name} is read by no binary and not by docker-compose.prod.yml")
     for name in sorted(interpolated - set(active)):
@@ -260,7 +259,7 @@ def check_env_example(root: pathlib.Path, every: set[str] | None, interpolated: 
 
 
 # --------------------------------------------------------------------- chart
-def check_chart(root: pathlib.Path, accepted: dict[str, set[str]] | None, every: set[str]) -> None:
+def check_chart(root: pathlib.Path, accepted: dict[str, set[str]], every: set[str] | None) -> None:
     import helm_python as helm
 
     chart = root / "deploy" / "helm" / "pricewatch"
@@ -311,7 +310,7 @@ def check_chart(root: pathlib.Path, accepted: dict[str, set[str]] | None, every:
             continue
         spec = obj["spec"]["template"]["spec"]
         names, env_values, container = pod_env(spec)
-        if accepted:
+        if name in accepted:
             compare(where, name, names, accepted[name], every, strict_missing=name != "migrate")
         if name in BIND:
             var, port = BIND[name]
@@ -359,17 +358,17 @@ def main() -> int:
     root = pathlib.Path(sys.argv[1]).resolve()
     bin_dir = pathlib.Path(sys.argv[2]).resolve()
     accepted = accepted_settings(bin_dir)
-    every = set().union(*accepted.values()) if accepted else set()
-    if accepted:
-        for service, names in accepted.items():
-            print(f"     {SERVICES[service][0]} {' '.join(SERVICES[service][1])}: {len(names)} settings")
-    interpolated = check_compose(root, accepted, every)
-    check_env_example(root, every if accepted else None, interpolated)
-    check_chart(root, accepted, every)
+    known = set().union(*accepted.values())
+    complete = len(accepted) == len(SERVICES)
+    for service, names in accepted.items():
+        print(f"     {' '.join([SERVICES[service][0], *SERVICES[service][1]])}: {len(names)} settings")
+    interpolated = check_compose(root, accepted, known if complete else None)
+    check_env_example(root, known, complete, interpolated)
+    check_chart(root, accepted, known if complete else None)
     for problem in problems:
         print(f"FAIL {problem}")
-    if not accepted:
-        print("     (settings not compared: a binary is missing; the rest was checked)")
+    if not complete:
+        print("     (the settings of the missing binaries were not compared; everything else was)")
     print(f"check-settings: {checks - len(problems)} checks passed, {len(problems)} failed")
     return 1 if problems else 0
 
