@@ -343,6 +343,22 @@ pub(crate) fn is_per_unit_after(after_lower: &str) -> bool {
 }
 
 /// Case matters: `1 L` may be a leu, `1 l` is a litre.
+/// A per-unit or periodic phrase anywhere in the text after a price (`€ / kg`).
+pub(crate) fn mentions_per_unit(after_lower: &str) -> bool {
+    PER_UNIT_AFTER
+        .iter()
+        .filter(|w| w.starts_with('/') || w.contains(' '))
+        .any(|w| {
+            after_lower.match_indices(w).any(|(i, _)| {
+                let end = i + w.len();
+                after_lower
+                    .get(end..)
+                    .and_then(|r| r.chars().next())
+                    .is_none_or(|c| !c.is_alphabetic())
+            })
+        })
+}
+
 pub(crate) fn is_unit_after(after: &str) -> bool {
     starts_with_word(after.trim_start(), UNITS_AFTER)
 }

@@ -151,7 +151,7 @@ const SIGNS: &[(&str, Mark, Case)] = &[
     ("T$", Iso("TOP"), Exact), ("DT", Iso("TND"), Exact), ("VT", Iso("VUV"), Exact), ("Bs", Iso("VES"), Exact),
     ("ZK", Iso("ZMW"), Exact), ("Z$", Iso("ZWL"), Exact), ("FG", Iso("GNF"), Exact),
     ("KM", Iso("BAM"), Exact), ("км", Iso("BAM"), Exact),
-    ("R", Iso("ZAR"), Glued), ("Q", Iso("GTQ"), Glued),
+    ("R", Iso("ZAR"), Glued), ("\\", F(Yen), Glued), ("Q", Iso("GTQ"), Glued),
 ];
 
 /// Active ISO 4217 codes and a few recent historic ones that old pages still print.

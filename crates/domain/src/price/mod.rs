@@ -89,6 +89,28 @@ pub fn parse_price_with(text: &str, hint: &PriceHint<'_>) -> ParsedPrice {
     parsed
 }
 
+/// Whether a short price text reads as an old, saved, per-unit or periodic price
+/// (`was $99`, `2,49 € / kg`, `$49/mo`, `Save $200`).
+pub fn is_decoy_text(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let first_digit = lower
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let last_digit = lower
+        .rfind(|c: char| c.is_ascii_digit())
+        .map_or(lower.len(), |i| i + 1);
+    let before = lower.get(..first_digit).unwrap_or("");
+    let after: String = lower
+        .get(last_digit..)
+        .unwrap_or("")
+        .chars()
+        .take(24)
+        .collect();
+    cues::is_decoy_before(before)
+        || cues::is_threshold_before(before)
+        || cues::mentions_per_unit(&after)
+}
+
 fn normalise(text: &str) -> Vec<char> {
     text.chars()
         .filter(|c| {

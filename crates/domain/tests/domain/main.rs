@@ -1,4 +1,5 @@
 //! Integration tests of the domain crate: price strings, page extraction, properties.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod extract_fixtures;
 mod price_corpus;

@@ -1,0 +1,822 @@
+//! One streaming pass of html5ever's tokenizer over the page, no DOM: keeps a
+//! bounded stack of open elements and collects what the methods need (metas,
+//! JSON-LD, microdata properties, price-like texts, stock texts, bot-wall cues).
+
+use std::cell::RefCell;
+
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use html5ever::{LocalName, TokenizerResult};
+
+use super::selector::{ElementInfo, Selector};
+use super::signals::{self, WallSignal};
+
+const MAX_DEPTH: usize = 512;
+const MAX_CAPTURE_CHARS: usize = 400;
+const MAX_OPEN_CAPTURES: usize = 48;
+const MAX_CANDIDATES: usize = 400;
+const MAX_JSONLD_BYTES: usize = 4 << 20;
+const MAX_METAS: usize = 512;
+const MAX_MICRO_PROPS: usize = 2048;
+const VISIBLE_HEAD_BYTES: usize = 6000;
+/// End tags close a matching element at most this far down the stack.
+const CLOSE_SEARCH: usize = 48;
+
+const DECOY: u16 = 1;
+const STRUCK: u16 = 1 << 1;
+const HIDDEN: u16 = 1 << 2;
+const ELSEWHERE: u16 = 1 << 3;
+const CURRENT: u16 = 1 << 4;
+const INHERITED: u16 = DECOY | STRUCK | HIDDEN | ELSEWHERE | CURRENT;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MicroKind {
+    Product,
+    Offer,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MicroProp {
+    pub name: String,
+    pub value: String,
+    pub decoy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MicroItem {
+    pub kind: MicroKind,
+    pub parent: Option<usize>,
+    pub props: Vec<MicroProp>,
+}
+
+/// A text inside price-like markup, with what its ancestors say about it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Candidate {
+    pub text: String,
+    pub path: String,
+    pub order: usize,
+    pub price_named: bool,
+    pub decoy: bool,
+    pub struck: bool,
+    pub hidden: bool,
+    pub elsewhere: bool,
+    pub current: bool,
+    pub after_h1: bool,
+    pub from_attribute: bool,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct PageScan {
+    pub title: Option<String>,
+    pub h1: Option<String>,
+    pub lang: Option<String>,
+    pub canonical: Option<String>,
+    pub metas: Vec<(String, String)>,
+    pub jsonld: Vec<String>,
+    pub micro: Vec<MicroItem>,
+    pub candidates: Vec<Candidate>,
+    pub stock_texts: Vec<String>,
+    pub selector_hits: Vec<(String, String)>,
+    pub wall: WallSignal,
+    pub visible_head: String,
+}
+
+impl PageScan {
+    pub(crate) fn meta(&self, key: &str) -> Option<&str> {
+        self.metas
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug)]
+enum CaptureKind {
+    Price(Candidate),
+    ItemProp {
+        item: usize,
+        name: String,
+        decoy: bool,
+    },
+    Stock,
+    Selector(String),
+    H1,
+    /// Cents in their own element after the units' element closed (`<span class=whole>68</span><span class=fraction>50</span>`).
+    Fraction,
+}
+
+#[derive(Debug)]
+struct Capture {
+    /// Stack length when opened: closes with the frame at `depth - 1`.
+    depth: usize,
+    kind: CaptureKind,
+    buf: String,
+    pending_fraction: bool,
+}
+
+struct Frame {
+    name: LocalName,
+    flags: u16,
+    item: Option<usize>,
+    info: Option<ElementInfo>,
+}
+
+#[derive(Default, PartialEq, Eq)]
+enum Raw {
+    #[default]
+    No,
+    JsonLd,
+    Title,
+    Ignore,
+}
+
+struct Scanner<'s> {
+    page: PageScan,
+    frames: Vec<Frame>,
+    overflow: usize,
+    captures: Vec<Capture>,
+    raw: Raw,
+    raw_buf: String,
+    jsonld_bytes: usize,
+    seen_h1: bool,
+    order: usize,
+    selector: Option<&'s Selector>,
+    micro_props: usize,
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "div"
+            | "p"
+            | "li"
+            | "br"
+            | "td"
+            | "th"
+            | "tr"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "section"
+            | "article"
+            | "dd"
+            | "dt"
+            | "ul"
+            | "ol"
+            | "table"
+            | "form"
+            | "button"
+    )
+}
+
+fn push_bounded(buf: &mut String, text: &str, limit: usize) {
+    for c in text.chars() {
+        if buf.len() >= limit {
+            return;
+        }
+        if c.is_whitespace() {
+            if !buf.is_empty() && !buf.ends_with(' ') {
+                buf.push(' ');
+            }
+        } else {
+            buf.push(c);
+        }
+    }
+}
+
+fn has_price_cue(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+        && (text.chars().any(|c| {
+            matches!(
+                c,
+                '€' | '$'
+                    | '£'
+                    | '¥'
+                    | '₹'
+                    | '₽'
+                    | '₴'
+                    | '₪'
+                    | '฿'
+                    | '₫'
+                    | '₺'
+                    | '₩'
+                    | '￥'
+                    | '₱'
+                    | '₦'
+            )
+        }) || [
+            "EUR", "USD", "GBP", "CHF", "PLN", "CZK", "SEK", "NOK", "DKK", "HUF", "RON", "kr",
+            "zł", "Kč", "руб", "грн", "Ft", "lei", "Rs", "Rp", "RM", "TL", "лв",
+        ]
+        .iter()
+        .any(|w| text.contains(w)))
+}
+
+impl<'s> Scanner<'s> {
+    fn flags(&self) -> u16 {
+        self.frames.last().map_or(0, |f| f.flags & INHERITED)
+    }
+
+    fn nearest_item(&self) -> Option<usize> {
+        self.frames.iter().rev().find_map(|f| f.item)
+    }
+
+    fn loose_item(&mut self) -> usize {
+        if let Some(i) = self.page.micro.iter().position(|m| {
+            m.kind == MicroKind::Other
+                && m.parent.is_none()
+                && m.props.iter().all(|p| p.name != "__scope")
+        }) {
+            return i;
+        }
+        self.page.micro.push(MicroItem {
+            kind: MicroKind::Other,
+            parent: None,
+            props: Vec::new(),
+        });
+        self.page.micro.len() - 1
+    }
+
+    fn add_prop(&mut self, item: Option<usize>, name: &str, value: &str, decoy: bool) {
+        if self.micro_props >= MAX_MICRO_PROPS || value.trim().is_empty() {
+            return;
+        }
+        let item = item.unwrap_or_else(|| self.loose_item());
+        if let Some(it) = self.page.micro.get_mut(item) {
+            it.props.push(MicroProp {
+                name: name.to_owned(),
+                value: value.trim().to_owned(),
+                decoy,
+            });
+            self.micro_props += 1;
+        }
+    }
+
+    fn open(&mut self, kind: CaptureKind) {
+        if self.captures.len() < MAX_OPEN_CAPTURES {
+            self.captures.push(Capture {
+                depth: self.frames.len(),
+                kind,
+                buf: String::new(),
+                pending_fraction: false,
+            });
+        }
+    }
+
+    fn pop_frame(&mut self) {
+        self.frames.pop();
+        let depth = self.frames.len();
+        while self.captures.last().is_some_and(|c| c.depth > depth) {
+            if let Some(capture) = self.captures.pop() {
+                self.finish(capture);
+            }
+        }
+    }
+
+    fn finish(&mut self, capture: Capture) {
+        let text = capture.buf.trim().to_owned();
+        match capture.kind {
+            CaptureKind::Price(mut candidate) => {
+                if text.bytes().any(|b| b.is_ascii_digit())
+                    && self.page.candidates.len() < MAX_CANDIDATES
+                {
+                    candidate.text = text;
+                    self.page.candidates.push(candidate);
+                }
+            }
+            CaptureKind::ItemProp { item, name, decoy } => {
+                self.add_prop(Some(item), &name, &text, decoy)
+            }
+            CaptureKind::Stock => {
+                if !text.is_empty() && self.page.stock_texts.len() < 64 {
+                    self.page.stock_texts.push(text);
+                }
+            }
+            CaptureKind::Selector(path) => {
+                if self.page.selector_hits.len() < 16 {
+                    self.page.selector_hits.push((text, path));
+                }
+            }
+            CaptureKind::Fraction => {
+                let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+                if let Some(last) = self.page.candidates.last_mut()
+                    && !digits.is_empty()
+                    && digits.len() <= 2
+                    && last.text.ends_with(|c: char| c.is_ascii_digit())
+                    && !last.text.contains(['.', ','])
+                {
+                    last.text.push('.');
+                    last.text.push_str(&digits);
+                }
+            }
+            CaptureKind::H1 => {
+                self.seen_h1 = true;
+                if self.page.h1.is_none() && !text.is_empty() {
+                    self.page.h1 = Some(text);
+                }
+            }
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        match self.raw {
+            Raw::JsonLd => {
+                if self.jsonld_bytes + text.len() <= MAX_JSONLD_BYTES {
+                    self.jsonld_bytes += text.len();
+                    self.raw_buf.push_str(text);
+                }
+                return;
+            }
+            Raw::Title => {
+                push_bounded(&mut self.raw_buf, text, 1024);
+                return;
+            }
+            Raw::Ignore => return,
+            Raw::No => {}
+        }
+        if self.page.visible_head.len() < VISIBLE_HEAD_BYTES && !text.trim().is_empty() {
+            push_bounded(&mut self.page.visible_head, text, VISIBLE_HEAD_BYTES);
+            self.page.visible_head.push(' ');
+        }
+        let mut in_price = false;
+        let here = self.flags();
+        for capture in &mut self.captures {
+            if let CaptureKind::Price(c) = &capture.kind {
+                in_price = true;
+                // `<div class=price><s>$99</s> $79</div>`: the struck part is not this price.
+                if here & (DECOY | STRUCK) != 0 && !c.decoy && !c.struck {
+                    continue;
+                }
+            }
+            if capture.pending_fraction {
+                capture.pending_fraction = false;
+                let trimmed = text.trim_start();
+                if capture.buf.ends_with(|c: char| c.is_ascii_digit())
+                    && trimmed.starts_with(|c: char| c.is_ascii_digit())
+                {
+                    capture.buf.push('.');
+                    push_bounded(&mut capture.buf, trimmed, MAX_CAPTURE_CHARS);
+                    continue;
+                }
+            }
+            push_bounded(&mut capture.buf, text, MAX_CAPTURE_CHARS);
+        }
+        if !in_price
+            && text.len() <= 160
+            && self.page.candidates.len() < MAX_CANDIDATES
+            && has_price_cue(text)
+        {
+            let flags = self.flags();
+            self.order += 1;
+            let label = self
+                .frames
+                .last()
+                .map(|f| f.name.to_string())
+                .unwrap_or_default();
+            self.page.candidates.push(Candidate {
+                text: text.trim().to_owned(),
+                path: format!("{label} (text)"),
+                order: self.order,
+                decoy: flags & DECOY != 0,
+                struck: flags & STRUCK != 0,
+                hidden: flags & HIDDEN != 0,
+                elsewhere: flags & ELSEWHERE != 0,
+                current: flags & CURRENT != 0,
+                after_h1: self.seen_h1,
+                ..Candidate::default()
+            });
+        }
+    }
+
+    fn start(&mut self, tag: &Tag) -> TokenSinkResult<()> {
+        let name: &str = &tag.name;
+        if self.overflow > 0 || self.frames.len() >= MAX_DEPTH {
+            if !is_void(name) && !tag.self_closing {
+                self.overflow += 1;
+            }
+            return TokenSinkResult::Continue;
+        }
+        if matches!(
+            name,
+            "p" | "li" | "option" | "tr" | "td" | "th" | "dd" | "dt"
+        ) && self.frames.last().is_some_and(|f| f.name == tag.name)
+        {
+            self.pop_frame();
+        }
+        let attr = |key: &str| {
+            tag.attrs
+                .iter()
+                .find(|a| &*a.name.local == key)
+                .map(|a| &*a.value)
+        };
+        let class = attr("class").unwrap_or("");
+        let id = attr("id").unwrap_or("");
+        let itemprop = attr("itemprop");
+        let style = attr("style").unwrap_or("");
+        let mut result = TokenSinkResult::Continue;
+
+        match name {
+            "html" => self.page.lang = attr("lang").map(str::to_owned),
+            "meta" => {
+                let key = attr("property")
+                    .or_else(|| attr("name"))
+                    .or_else(|| attr("http-equiv"));
+                if let (Some(key), Some(content)) = (key, attr("content"))
+                    && self.page.metas.len() < MAX_METAS
+                {
+                    self.page
+                        .metas
+                        .push((key.trim().to_ascii_lowercase(), content.trim().to_owned()));
+                }
+            }
+            "link" if attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("canonical")) => {
+                self.page.canonical = attr("href").map(str::to_owned);
+            }
+            "script" => {
+                let is_ld =
+                    attr("type").is_some_and(|t| t.to_ascii_lowercase().contains("ld+json"));
+                if let Some(src) = attr("src") {
+                    self.page.wall = self.page.wall.max(signals::wall_from_markup(src));
+                }
+                self.raw = if is_ld { Raw::JsonLd } else { Raw::Ignore };
+                self.raw_buf.clear();
+                result = TokenSinkResult::RawData(RawKind::ScriptData);
+            }
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
+                if let Some(src) = attr("src") {
+                    self.page.wall = self.page.wall.max(signals::wall_from_markup(src));
+                }
+                self.raw = Raw::Ignore;
+                result = TokenSinkResult::RawData(RawKind::Rawtext);
+            }
+            "title" | "textarea" => {
+                let first_title = name == "title" && self.page.title.is_none();
+                self.raw = if first_title { Raw::Title } else { Raw::Ignore };
+                self.raw_buf.clear();
+                result = TokenSinkResult::RawData(RawKind::Rcdata);
+            }
+            "form" => {
+                if let Some(action) = attr("action") {
+                    self.page.wall = self.page.wall.max(signals::wall_from_markup(action));
+                }
+            }
+            _ => {}
+        }
+        if !id.is_empty() || class.contains("captcha") || class.contains("challenge") {
+            let wall = signals::wall_from_markup(id).max(signals::wall_from_markup(class));
+            self.page.wall = self.page.wall.max(wall);
+        }
+
+        let decoy_attr = attr("data-price-type")
+            .is_some_and(|t| signals::is_decoy_name(t) || t.to_ascii_lowercase().contains("old"));
+        let mut own = 0u16;
+        if matches!(name, "s" | "del" | "strike") || signals::is_struck_style(style) {
+            own |= STRUCK;
+        }
+        if attr("hidden").is_some() || (!style.is_empty() && signals::is_hidden_style(style)) {
+            own |= HIDDEN;
+        }
+        let named = |f: fn(&str) -> bool| f(class) || f(id);
+        if named(signals::is_decoy_name) || decoy_attr {
+            own |= DECOY;
+        }
+        if matches!(name, "header" | "nav" | "footer" | "aside")
+            || named(signals::is_elsewhere_name)
+        {
+            own |= ELSEWHERE;
+        }
+        if named(signals::is_current_name) {
+            own |= CURRENT;
+        }
+        let flags = self.flags() | own;
+
+        // Microdata.
+        let mut item = None;
+        let scope_parent = self.nearest_item();
+        if attr("itemscope").is_some() {
+            let itemtype = attr("itemtype").unwrap_or("");
+            let kind = if itemtype.contains("Product") {
+                MicroKind::Product
+            } else if itemtype.contains("Offer") {
+                MicroKind::Offer
+            } else {
+                MicroKind::Other
+            };
+            if self.page.micro.len() < 256 {
+                self.page.micro.push(MicroItem {
+                    kind,
+                    parent: scope_parent,
+                    props: vec![MicroProp {
+                        name: "__scope".into(),
+                        value: String::new(),
+                        decoy: false,
+                    }],
+                });
+                item = Some(self.page.micro.len() - 1);
+            }
+        } else if let Some(props) = itemprop {
+            let value = attr("content")
+                .or_else(|| attr("href"))
+                .or_else(|| attr("src"))
+                .or_else(|| attr("value"))
+                .or_else(|| attr("datetime"));
+            let decoy = flags & (DECOY | STRUCK) != 0;
+            for prop in props.split_ascii_whitespace().take(4) {
+                match value {
+                    Some(v) => self.add_prop(scope_parent, prop, v, decoy),
+                    None if !is_void(name) && !tag.self_closing => {
+                        let target = match scope_parent {
+                            Some(i) => i,
+                            None => self.loose_item(),
+                        };
+                        self.frames_push_pending(name, tag, flags, item);
+                        self.open(CaptureKind::ItemProp {
+                            item: target,
+                            name: prop.to_owned(),
+                            decoy,
+                        });
+                        self.after_push(name, tag, class, id, flags, own);
+                        return result;
+                    }
+                    None => {}
+                }
+            }
+        }
+
+        if is_void(name) || tag.self_closing {
+            if is_block(name) {
+                self.captures
+                    .iter_mut()
+                    .for_each(|c| push_bounded(&mut c.buf, " ", MAX_CAPTURE_CHARS));
+            }
+            if name == "input"
+                && attr("type").is_some_and(|t| t.eq_ignore_ascii_case("submit"))
+                && let Some(v) = attr("value")
+            {
+                self.page.stock_texts.push(v.to_owned());
+            }
+            return result;
+        }
+        self.frames_push_pending(name, tag, flags, item);
+        self.after_push(name, tag, class, id, flags, own);
+        result
+    }
+
+    fn frames_push_pending(&mut self, name: &str, tag: &Tag, flags: u16, item: Option<usize>) {
+        let info = self.selector.map(|_| ElementInfo {
+            name: name.to_ascii_lowercase(),
+            attrs: tag
+                .attrs
+                .iter()
+                .map(|a| (a.name.local.to_string(), a.value.to_string()))
+                .collect(),
+        });
+        self.frames.push(Frame {
+            name: tag.name.clone(),
+            flags,
+            item,
+            info,
+        });
+    }
+
+    /// Opens the captures that the element just pushed starts.
+    fn after_push(&mut self, name: &str, tag: &Tag, class: &str, id: &str, flags: u16, own: u16) {
+        if is_block(name) {
+            self.captures
+                .iter_mut()
+                .for_each(|c| push_bounded(&mut c.buf, " ", MAX_CAPTURE_CHARS));
+        }
+        let attr = |key: &str| {
+            tag.attrs
+                .iter()
+                .find(|a| &*a.name.local == key)
+                .map(|a| &*a.value)
+        };
+        if let Some(selector) = self.selector {
+            let chain: Vec<ElementInfo> =
+                self.frames.iter().filter_map(|f| f.info.clone()).collect();
+            if selector.matches(&chain) {
+                let path = format!(
+                    "{name}{}{}",
+                    if id.is_empty() {
+                        String::new()
+                    } else {
+                        format!("#{id}")
+                    },
+                    class
+                        .split_ascii_whitespace()
+                        .map(|c| format!(".{c}"))
+                        .collect::<String>()
+                );
+                match attr("content")
+                    .or_else(|| attr("data-price"))
+                    .or_else(|| attr("value"))
+                {
+                    Some(v) if self.page.selector_hits.len() < 16 => {
+                        self.page.selector_hits.push((v.to_owned(), path))
+                    }
+                    _ => self.open(CaptureKind::Selector(path)),
+                }
+            }
+        }
+        if name == "h1" && !self.seen_h1 {
+            self.open(CaptureKind::H1);
+        }
+        if signals::is_stock_name(class) || signals::is_stock_name(id) || name == "button" {
+            self.open(CaptureKind::Stock);
+        }
+        let fraction = signals::is_fraction_name(class) || name == "sup";
+        if fraction {
+            let mut open_price = false;
+            for capture in &mut self.captures {
+                if matches!(capture.kind, CaptureKind::Price(_)) {
+                    capture.pending_fraction = true;
+                    open_price = true;
+                }
+            }
+            if !open_price && signals::is_fraction_name(class) {
+                self.open(CaptureKind::Fraction);
+            }
+        }
+        let data_price = tag.attrs.iter().find(|a| {
+            let n: &str = &a.name.local;
+            matches!(
+                n,
+                "data-price" | "data-price-amount" | "data-product-price" | "data-sale-price"
+            )
+        });
+        let price_named = signals::is_price_name(class) || signals::is_price_name(id);
+        if !(price_named || data_price.is_some()) || fraction {
+            return;
+        }
+        self.order += 1;
+        let candidate = Candidate {
+            path: format!(
+                "{name}{}{}",
+                if id.is_empty() {
+                    String::new()
+                } else {
+                    format!("#{id}")
+                },
+                class
+                    .split_ascii_whitespace()
+                    .take(3)
+                    .map(|c| format!(".{c}"))
+                    .collect::<String>()
+            ),
+            order: self.order,
+            price_named: true,
+            decoy: flags & DECOY != 0,
+            struck: flags & STRUCK != 0,
+            hidden: flags & HIDDEN != 0,
+            elsewhere: flags & ELSEWHERE != 0,
+            current: flags & CURRENT != 0 || own & CURRENT != 0,
+            after_h1: self.seen_h1,
+            ..Candidate::default()
+        };
+        if let Some(a) = data_price
+            && self.page.candidates.len() < MAX_CANDIDATES
+        {
+            let path = format!("{}[{}]", candidate.path, &*a.name.local);
+            self.page.candidates.push(Candidate {
+                text: a.value.to_string(),
+                path,
+                from_attribute: true,
+                ..candidate.clone()
+            });
+        }
+        let open_prices = self
+            .captures
+            .iter()
+            .filter(|c| matches!(c.kind, CaptureKind::Price(_)))
+            .count();
+        if price_named && open_prices < 4 {
+            self.open(CaptureKind::Price(candidate));
+        }
+    }
+
+    fn end(&mut self, tag: &Tag) {
+        match std::mem::take(&mut self.raw) {
+            Raw::JsonLd => {
+                let body = std::mem::take(&mut self.raw_buf);
+                self.page.jsonld.push(body);
+            }
+            Raw::Title => {
+                let title = std::mem::take(&mut self.raw_buf);
+                self.page.wall = self.page.wall.max(signals::wall_from_title(&title));
+                self.page.title = Some(title.trim().to_owned());
+            }
+            Raw::Ignore | Raw::No => {}
+        }
+        if self.overflow > 0 {
+            self.overflow -= 1;
+            return;
+        }
+        let found = self
+            .frames
+            .iter()
+            .rev()
+            .take(CLOSE_SEARCH)
+            .position(|f| f.name == tag.name);
+        if let Some(from_top) = found {
+            for _ in 0..=from_top {
+                self.pop_frame();
+            }
+        }
+    }
+
+    fn finish_page(mut self) -> PageScan {
+        while !self.frames.is_empty() {
+            self.pop_frame();
+        }
+        while let Some(capture) = self.captures.pop() {
+            self.finish(capture);
+        }
+        if self.raw == Raw::JsonLd {
+            self.page.jsonld.push(std::mem::take(&mut self.raw_buf));
+        }
+        let head = self.page.visible_head.to_lowercase();
+        self.page.wall = self.page.wall.max(signals::wall_from_text(&head));
+        self.page
+    }
+}
+
+struct Sink<'s>(RefCell<Scanner<'s>>);
+
+impl TokenSink for Sink<'_> {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut scanner = self.0.borrow_mut();
+        match token {
+            Token::TagToken(tag) => match tag.kind {
+                TagKind::StartTag => scanner.start(&tag),
+                TagKind::EndTag => {
+                    scanner.end(&tag);
+                    TokenSinkResult::Continue
+                }
+            },
+            Token::CharacterTokens(text) => {
+                scanner.text(&text);
+                TokenSinkResult::Continue
+            }
+            _ => TokenSinkResult::Continue,
+        }
+    }
+}
+
+/// Runs the tokenizer over `html` once.
+pub(crate) fn scan(html: &str, selector: Option<&Selector>) -> PageScan {
+    let scanner = Scanner {
+        page: PageScan::default(),
+        frames: Vec::new(),
+        overflow: 0,
+        captures: Vec::new(),
+        raw: Raw::No,
+        raw_buf: String::new(),
+        jsonld_bytes: 0,
+        seen_h1: false,
+        order: 0,
+        selector,
+        micro_props: 0,
+    };
+    let tokenizer = Tokenizer::new(Sink(RefCell::new(scanner)), TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    // Our sink never pauses the tokenizer, so one feed consumes everything.
+    for _ in 0..4 {
+        if matches!(tokenizer.feed(&input), TokenizerResult::Done) || input.is_empty() {
+            break;
+        }
+    }
+    tokenizer.end();
+    let Sink(cell) = tokenizer.sink;
+    cell.into_inner().finish_page()
+}

@@ -1,0 +1,508 @@
+//! Word lists read from class names, ids and text: price-like markup, decoys,
+//! stock state in several languages, and bot walls.
+
+use serde::{Deserialize, Serialize};
+
+/// Stock state, from schema.org values or visible text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    InStock,
+    OutOfStock,
+    PreOrder,
+    BackOrder,
+    LimitedAvailability,
+    Discontinued,
+    InStoreOnly,
+    #[default]
+    Unknown,
+}
+
+impl Availability {
+    /// `https://schema.org/InStock`, `InStock`, `instock`, `in stock`, `oos`…
+    pub fn from_schema(value: &str) -> Availability {
+        let tail = value.trim().rsplit(['/', ':']).next().unwrap_or("");
+        let key: String = tail
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        match key.as_str() {
+            "instock"
+            | "onlineonly"
+            | "available"
+            | "availablefororder"
+            | "limitedavailability_" => Availability::InStock,
+            "outofstock" | "soldout" | "oos" | "unavailable" => Availability::OutOfStock,
+            "preorder" | "presale" => Availability::PreOrder,
+            "backorder" | "madetoorder" => Availability::BackOrder,
+            "limitedavailability" => Availability::LimitedAvailability,
+            "discontinued" => Availability::Discontinued,
+            "instoreonly" => Availability::InStoreOnly,
+            _ => Availability::Unknown,
+        }
+    }
+
+    /// Stock state from visible text; negative phrases are checked first
+    /// (`nicht auf Lager` contains `auf Lager`).
+    pub fn from_text(text: &str) -> Availability {
+        let lower = text.to_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+        if has(PRE_ORDER) {
+            Availability::PreOrder
+        } else if has(OUT_OF_STOCK) {
+            Availability::OutOfStock
+        } else if has(BACK_ORDER) {
+            Availability::BackOrder
+        } else if has(IN_STOCK) {
+            Availability::InStock
+        } else {
+            Availability::Unknown
+        }
+    }
+}
+
+const OUT_OF_STOCK: &[&str] = &[
+    "out of stock",
+    "sold out",
+    "currently unavailable",
+    "not available",
+    "unavailable",
+    "no longer available",
+    "notify me",
+    "email me when",
+    "nicht auf lager",
+    "nicht verfügbar",
+    "nicht lieferbar",
+    "ausverkauft",
+    "vergriffen",
+    "derzeit nicht",
+    "rupture de stock",
+    "épuisé",
+    "epuise",
+    "indisponible",
+    "non disponible",
+    "plus disponible",
+    "agotado",
+    "sin stock",
+    "no disponible",
+    "esaurito",
+    "non disponibile",
+    "esgotado",
+    "indisponível",
+    "uitverkocht",
+    "niet op voorraad",
+    "niet leverbaar",
+    "brak w magazynie",
+    "niedostępny",
+    "wyprzedany",
+    "vyprodáno",
+    "není skladem",
+    "nedostupné",
+    "нет в наличии",
+    "закончился",
+    "немає в наявності",
+    "slutsåld",
+    "ej i lager",
+    "utsolgt",
+    "ikke på lager",
+    "udsolgt",
+    "在庫切れ",
+    "品切れ",
+    "缺货",
+    "tükendi",
+    "stokta yok",
+];
+const PRE_ORDER: &[&str] = &[
+    "pre-order",
+    "preorder",
+    "pre order",
+    "vorbestellen",
+    "vorbestellung",
+    "précommande",
+    "precommande",
+    "précommander",
+    "reserva",
+    "preordina",
+    "przedsprzedaż",
+    "předobjednávka",
+    "предзаказ",
+    "förbeställ",
+    "予約",
+];
+const BACK_ORDER: &[&str] = &[
+    "backorder",
+    "back-order",
+    "back order",
+    "nachbestellt",
+    "en réapprovisionnement",
+];
+const IN_STOCK: &[&str] = &[
+    "in stock",
+    "available",
+    "add to cart",
+    "add to basket",
+    "add to bag",
+    "buy now",
+    "auf lager",
+    "lieferbar",
+    "sofort verfügbar",
+    "verfügbar",
+    "in den warenkorb",
+    "en stock",
+    "disponible",
+    "ajouter au panier",
+    "añadir al carrito",
+    "en existencia",
+    "disponibile",
+    "aggiungi al carrello",
+    "em estoque",
+    "op voorraad",
+    "in winkelwagen",
+    "w magazynie",
+    "dostępny",
+    "do koszyka",
+    "skladem",
+    "do košíku",
+    "в наличии",
+    "в корзину",
+    "є в наявності",
+    "i lager",
+    "på lager",
+    "lägg i varukorgen",
+    "在庫あり",
+    "有货",
+    "stokta",
+];
+
+fn tokens(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+}
+
+fn any_token(value: &str, words: &[&str]) -> bool {
+    tokens(value).any(|t| words.iter().any(|w| t.eq_ignore_ascii_case(w)))
+}
+
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// A class, id or itemprop that holds a price (`price`, `a-price-whole`, `productPrice`).
+pub(crate) fn is_price_name(value: &str) -> bool {
+    contains_ci(value, "price")
+        || any_token(
+            value,
+            &[
+                "amount", "cost", "preis", "prix", "precio", "prezzo", "cena", "pris", "prijs",
+                "preco", "fiyat", "cijena",
+            ],
+        )
+}
+
+/// An old, saved, per-unit, shipping or instalment price.
+pub(crate) fn is_decoy_name(value: &str) -> bool {
+    any_token(
+        value,
+        &[
+            "old",
+            "was",
+            "strike",
+            "strikethrough",
+            "striked",
+            "crossed",
+            "regular",
+            "list",
+            "listprice",
+            "compare",
+            "before",
+            "original",
+            "rrp",
+            "uvp",
+            "msrp",
+            "retail",
+            "saving",
+            "savings",
+            "save",
+            "shipping",
+            "delivery",
+            "unit",
+            "per",
+            "base",
+            "baseprice",
+            "grundpreis",
+            "installment",
+            "installments",
+            "monthly",
+            "finance",
+            "financing",
+            "klarna",
+            "afterpay",
+            "deposit",
+            "streichpreis",
+            "alt",
+            "statt",
+            "barre",
+            "crossout",
+            "oldprice",
+            "wasprice",
+            "price_old",
+            "tax",
+            "vat",
+        ],
+    ) || contains_ci(value, "oldprice")
+        || contains_ci(value, "old-price")
+        || contains_ci(value, "price-old")
+        || contains_ci(value, "price--old")
+        || contains_ci(value, "listprice")
+        || contains_ci(value, "regularprice")
+        || contains_ci(value, "strikeprice")
+        || contains_ci(value, "unitprice")
+}
+
+/// Markup around other products, the cart or the page chrome.
+pub(crate) fn is_elsewhere_name(value: &str) -> bool {
+    any_token(
+        value,
+        &[
+            "cart",
+            "basket",
+            "minicart",
+            "header",
+            "footer",
+            "nav",
+            "navbar",
+            "menu",
+            "related",
+            "recommend",
+            "recommendations",
+            "recommended",
+            "upsell",
+            "crosssell",
+            "carousel",
+            "slider",
+            "recently",
+            "viewed",
+            "similar",
+            "accessories",
+            "bundle",
+            "sidebar",
+            "breadcrumb",
+            "reviews",
+        ],
+    )
+}
+
+/// A preferred current price (`sale-price`, `price--current`, `our-price`).
+pub(crate) fn is_current_name(value: &str) -> bool {
+    any_token(
+        value,
+        &[
+            "sale",
+            "special",
+            "current",
+            "final",
+            "now",
+            "our",
+            "actual",
+            "new",
+            "offer",
+            "promo",
+            "deal",
+            "main",
+            "finalprice",
+            "saleprice",
+        ],
+    )
+}
+
+/// Units and cents printed in a separate element (`a-price-fraction`, `cents`).
+pub(crate) fn is_fraction_name(value: &str) -> bool {
+    contains_ci(value, "fraction")
+        || any_token(
+            value,
+            &["cents", "cent", "decimals", "penny", "pennies", "kopeks"],
+        )
+}
+
+pub(crate) fn is_stock_name(value: &str) -> bool {
+    contains_ci(value, "stock")
+        || contains_ci(value, "availab")
+        || contains_ci(value, "inventory")
+        || contains_ci(value, "lieferbar")
+        || contains_ci(value, "dispon")
+        || contains_ci(value, "verfuegbar")
+}
+
+pub(crate) fn is_hidden_style(style: &str) -> bool {
+    let squashed: String = style.chars().filter(|c| !c.is_whitespace()).collect();
+    contains_ci(&squashed, "display:none") || contains_ci(&squashed, "visibility:hidden")
+}
+
+pub(crate) fn is_struck_style(style: &str) -> bool {
+    contains_ci(style, "line-through")
+}
+
+/// How sure we are that a page is a bot wall rather than a product page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub(crate) enum WallSignal {
+    #[default]
+    None,
+    /// A captcha widget somewhere (review forms have them too).
+    Weak,
+    /// A challenge page's title, script or wording.
+    Strong,
+}
+
+const WALL_TITLES: &[&str] = &[
+    "just a moment",
+    "attention required",
+    "access denied",
+    "robot check",
+    "are you a robot",
+    "captcha",
+    "pardon our interruption",
+    "security check",
+    "verify you are human",
+    "checking your browser",
+    "please verify",
+    "request unsuccessful",
+    "403 forbidden",
+    "ddos-guard",
+    "one more step",
+    "bot verification",
+    "are you human",
+    "human verification",
+    "access to this page has been denied",
+    "you have been blocked",
+    "sorry, you have been blocked",
+];
+
+const WALL_TEXTS: &[&str] = &[
+    "enter the characters you see below",
+    "are you a robot",
+    "verify you are a human",
+    "verify you are human",
+    "enable javascript and cookies to continue",
+    "please enable js and disable any ad blocker",
+    "make sure you're not a robot",
+    "make sure you are not a robot",
+    "access to this page has been denied",
+    "you don't have permission to access",
+    "incapsula incident id",
+    "your request has been blocked",
+    "unusual traffic from your computer",
+    "checking your browser before accessing",
+    "press & hold to confirm",
+    "bitte bestätigen sie, dass sie kein roboter sind",
+    "je ne suis pas un robot",
+    "sind sie ein mensch",
+    "performance & security by cloudflare",
+    "ray id:",
+];
+
+const WALL_MARKUP: &[&str] = &[
+    "cf-browser-verification",
+    "cf-challenge",
+    "challenge-form",
+    "challenge-platform",
+    "cf-turnstile",
+    "px-captcha",
+    "captcha-delivery.com",
+    "geo.captcha-delivery",
+    "_incapsula_resource",
+    "distil_r_captcha",
+    "validatecaptcha",
+    "perimeterx",
+    "ddos-guard",
+    "sec-if-cpt-container",
+    "bm-verify",
+    "kasada",
+];
+
+const WEAK_MARKUP: &[&str] = &[
+    "g-recaptcha",
+    "h-captcha",
+    "hcaptcha.com",
+    "recaptcha/api",
+    "captcha",
+];
+
+pub(crate) fn wall_from_title(title: &str) -> WallSignal {
+    let lower = title.to_lowercase();
+    if WALL_TITLES.iter().any(|w| lower.contains(w)) {
+        WallSignal::Strong
+    } else {
+        WallSignal::None
+    }
+}
+
+pub(crate) fn wall_from_text(text_lower: &str) -> WallSignal {
+    if WALL_TEXTS.iter().any(|w| text_lower.contains(w)) {
+        WallSignal::Strong
+    } else {
+        WallSignal::None
+    }
+}
+
+/// Ids, classes, script sources and form actions of challenge pages.
+pub(crate) fn wall_from_markup(value: &str) -> WallSignal {
+    if WALL_MARKUP.iter().any(|w| contains_ci(value, w)) {
+        WallSignal::Strong
+    } else if WEAK_MARKUP.iter().any(|w| contains_ci(value, w)) {
+        WallSignal::Weak
+    } else {
+        WallSignal::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn availability_reads_schema_values_and_text() {
+        assert_eq!(
+            Availability::from_schema("https://schema.org/InStock"),
+            Availability::InStock
+        );
+        assert_eq!(
+            Availability::from_schema("http://schema.org/OutOfStock"),
+            Availability::OutOfStock
+        );
+        assert_eq!(
+            Availability::from_schema("PreOrder"),
+            Availability::PreOrder
+        );
+        assert_eq!(Availability::from_schema("oos"), Availability::OutOfStock);
+        assert_eq!(
+            Availability::from_text("Nicht auf Lager"),
+            Availability::OutOfStock
+        );
+        assert_eq!(
+            Availability::from_text("Auf Lager, Lieferung 1-2 Tage"),
+            Availability::InStock
+        );
+        assert_eq!(
+            Availability::from_text("Rupture de stock"),
+            Availability::OutOfStock
+        );
+        assert_eq!(Availability::from_text("В наличии"), Availability::InStock);
+        assert_eq!(
+            Availability::from_text("Jetzt vorbestellen"),
+            Availability::PreOrder
+        );
+    }
+
+    #[test]
+    fn class_names_are_read_by_token() {
+        assert!(is_price_name("a-price-whole"));
+        assert!(is_decoy_name("price price--old"));
+        assert!(!is_decoy_name("product-price bold"));
+        assert!(is_fraction_name("a-price-fraction"));
+        assert!(is_elsewhere_name("mini-cart-total"));
+    }
+}
