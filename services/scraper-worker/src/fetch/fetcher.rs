@@ -167,6 +167,7 @@ impl Fetcher {
             if check_robots {
                 self.robots_allow(&url).await?;
             }
+            self.guard.admit_literal(&url)?;
             let mut request = self.client.get(url.clone());
             if let Some(validators) = validators {
                 request = request.headers(conditional_headers(validators));

@@ -79,8 +79,8 @@ impl Guard {
             .ok_or_else(|| FetchError::InvalidUrl("no port".into()))?;
         match url.host() {
             None => Err(FetchError::InvalidUrl("the URL has no host".into())),
-            Some(Host::Ipv4(ip)) => self.check_literal(url, IpAddr::V4(ip), port),
-            Some(Host::Ipv6(ip)) => self.check_literal(url, IpAddr::V6(ip), port),
+            Some(Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip), port),
+            Some(Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip), port),
             Some(Host::Domain(host)) => {
                 let addrs = self.resolve(host).await?;
                 for &ip in &addrs {
@@ -92,9 +92,15 @@ impl Guard {
         }
     }
 
-    fn check_literal(&self, url: &Url, ip: IpAddr, port: u16) -> Result<(), FetchError> {
-        self.check_ip(ip, port)?;
-        // The client dials literal hosts without asking any resolver: the gate looks here.
+    /// Called right before each request is sent. The client dials a literal IP host
+    /// without asking any resolver, so the gate looks at it here; names are shown to the
+    /// gate by the pinned resolver.
+    pub(crate) fn admit_literal(&self, url: &Url) -> Result<(), FetchError> {
+        let ip = match url.host() {
+            Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
+            Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
+            _ => return Ok(()),
+        };
         let host = url.host_str().unwrap_or_default();
         if self.pins.admit(host, &[ip]) {
             Ok(())
