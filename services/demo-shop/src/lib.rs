@@ -29,22 +29,56 @@ pub use shop::{Offer, Shop, unix_now};
 #[command(name = "pricewatch-demo-shop", version, about)]
 pub struct Settings {
     /// Address to listen on (loopback by default).
-    #[arg(long, env = "DEMO_SHOP_BIND", default_value = "127.0.0.1:8090")]
+    #[arg(
+        long,
+        env = "DEMO_SHOP_BIND",
+        value_name = "DEMO_SHOP_BIND",
+        default_value = "127.0.0.1:8090"
+    )]
     pub bind: SocketAddr,
     /// Number of generated `item-NNNNNN` products beside the demo products.
-    #[arg(long, env = "DEMO_SHOP_PRODUCTS", default_value_t = 0)]
+    #[arg(
+        long,
+        env = "DEMO_SHOP_PRODUCTS",
+        value_name = "DEMO_SHOP_PRODUCTS",
+        default_value_t = 0
+    )]
     pub products: u32,
     /// Seconds between two price moves of the drifting demo products.
-    #[arg(long, env = "DEMO_SHOP_DRIFT_STEP_SECS", default_value_t = 5,
+    #[arg(long, env = "DEMO_SHOP_DRIFT_STEP_SECS", value_name = "DEMO_SHOP_DRIFT_STEP_SECS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub drift_step_secs: u64,
     /// HTTP worker threads.
-    #[arg(long, env = "DEMO_SHOP_WORKERS", default_value_t = 2,
+    #[arg(long, env = "DEMO_SHOP_WORKERS", value_name = "DEMO_SHOP_WORKERS", default_value_t = 2,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub workers: u16,
 }
 
 impl Settings {
+    /// Parses flags and environment; a bad setting prints one line naming it
+    /// (value names are the environment variables) and exits with status 2.
+    pub fn parse_or_exit() -> Settings {
+        use clap::Parser;
+        use clap::error::ErrorKind;
+        match Settings::try_parse() {
+            Ok(settings) => settings,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+                ) =>
+            {
+                err.exit()
+            }
+            Err(err) => {
+                let message = err.to_string();
+                let first = message.lines().next().unwrap_or_default();
+                eprintln!("pricewatch-demo-shop: configuration {first}");
+                std::process::exit(2);
+            }
+        }
+    }
+
     /// Defaults on an ephemeral loopback port, ignoring the environment: for tests.
     pub fn ephemeral() -> Settings {
         Settings {
@@ -137,4 +171,28 @@ fn server(listener: TcpListener, shop: Shop) -> anyhow::Result<Server> {
     .context("cannot serve on the listener")?
     .run();
     Ok(server)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn settings_come_from_flags() {
+        let settings = Settings::try_parse_from([
+            "demo-shop",
+            "--bind=127.0.0.1:0",
+            "--products=100000",
+            "--drift-step-secs=1",
+            "--workers=1",
+        ])
+        .unwrap();
+        assert_eq!(settings.products, 100_000);
+        assert_eq!(settings.bind.port(), 0);
+        let zero_step = ["demo-shop", "--drift-step-secs=0"];
+        assert!(Settings::try_parse_from(zero_step).is_err());
+    }
 }

@@ -1,4 +1,3 @@
-use clap::Parser;
 use pricewatch_demo_shop::{Settings, serve};
 use tracing_subscriber::EnvFilter;
 
@@ -9,5 +8,5 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    serve(Settings::parse()).await
+    serve(Settings::parse_or_exit()).await
 }
