@@ -194,7 +194,11 @@ where
                     source: error,
                 });
             }
-            None => break SessionEnd::Lost(BusError::Closed),
+            None => {
+                break SessionEnd::Lost(BusError::ConsumerCancelled {
+                    queue: worker.queue.name.clone(),
+                });
+            }
         }
         while let Some(joined) = running.try_join_next() {
             log_panic(joined);

@@ -21,6 +21,8 @@ pub enum BusError {
     Nacked { nacked: usize, total: usize },
     #[error("{unroutable} of {total} messages matched no queue (topology not declared?)")]
     Unroutable { unroutable: usize, total: usize },
+    #[error("the broker cancelled the consumer of {queue}")]
+    ConsumerCancelled { queue: String },
     #[error("{queue} has no retry queue")]
     NoRetryQueue { queue: String },
 }
@@ -34,7 +36,7 @@ impl BusError {
     /// connection may succeed where this one failed.
     pub fn is_connection_error(&self) -> bool {
         match self {
-            Self::NotConnected(_) | Self::Timeout { .. } => true,
+            Self::NotConnected(_) | Self::Timeout { .. } | Self::ConsumerCancelled { .. } => true,
             Self::Amqp { source, .. } => !source.is_amqp_soft_error(),
             Self::Closed
             | Self::Nacked { .. }

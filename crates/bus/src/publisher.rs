@@ -315,6 +315,7 @@ fn kind(message: &Message) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use pricewatch_domain::messages::SendNotification;
@@ -338,6 +339,16 @@ mod tests {
         );
         assert_eq!(attempt(&with_attempt(&message, 3)), 3);
         assert_eq!(job_id(&with_attempt(&message, 3)), id);
+    }
+
+    #[test]
+    fn the_type_property_is_the_json_version_tag() {
+        let message = Message::SendNotificationV1(SendNotification {
+            notification_id: Uuid::nil(),
+            attempt: 0,
+        });
+        let json: serde_json::Value = serde_json::from_slice(&message.to_json()).unwrap();
+        assert_eq!(json["type"], kind(&message));
     }
 
     #[test]

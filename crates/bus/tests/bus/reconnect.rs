@@ -4,7 +4,10 @@ use pricewatch_bus::{CancellationToken, Outcome};
 use pricewatch_domain::messages::Message;
 use tokio::sync::mpsc;
 
-use crate::support::{TestBus, check_price, close_connection_from_server, eventually, test_bus};
+use crate::support::{
+    BrokerProxy, TestBus, check_price, close_connection_from_server, eventually, test_bus,
+    test_bus_via,
+};
 
 fn consume_all(
     bus: &TestBus,
@@ -82,6 +85,58 @@ async fn a_publish_during_the_outage_waits_for_the_new_connection() {
         receive(&mut messages, Duration::from_secs(10)).await,
         message
     );
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_resumes_after_the_broker_vanishes_and_comes_back() {
+    let mut proxy = BrokerProxy::start().await;
+    let bus = test_bus_via(&proxy.url(), "vanish", |t| t).await;
+    let (mut messages, shutdown, task) = consume_all(&bus);
+    let before = check_price();
+    bus.publish(&before).await.unwrap();
+    assert_eq!(receive(&mut messages, Duration::from_secs(5)).await, before);
+
+    // Sockets reset without an AMQP close, and connecting is refused for a while.
+    proxy.go_down();
+    assert!(
+        eventually(Duration::from_secs(5), || !bus.is_connected()).await,
+        "noticed the loss"
+    );
+    // A publish meanwhile waits (up to the operation timeout) for the next connection.
+    let during = check_price();
+    let publishing = tokio::spawn({
+        let (bus, during) = (bus.bus.clone(), during.clone());
+        async move { bus.publish(&during).await }
+    });
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!bus.is_connected());
+    assert!(!publishing.is_finished(), "still waiting for the broker");
+    proxy.come_back().await;
+
+    assert!(
+        eventually(Duration::from_secs(15), || bus.is_connected()).await,
+        "reconnected"
+    );
+    assert!(bus.connection_count() >= 2);
+    let after = check_price();
+    publishing
+        .await
+        .unwrap()
+        .expect("the publish made during the outage went through");
+    bus.publish(&after).await.expect("publish after the outage");
+    // `before` may come again too: its ack can be lost with the connection.
+    let (mut got_during, mut got_after) = (false, false);
+    while !(got_during && got_after) {
+        let message = receive(&mut messages, Duration::from_secs(10)).await;
+        assert!(
+            [&before, &during, &after].contains(&&message),
+            "unexpected {message:?}"
+        );
+        got_during |= message == during;
+        got_after |= message == after;
+    }
     shutdown.cancel();
     task.await.unwrap();
 }

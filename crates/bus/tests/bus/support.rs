@@ -1,6 +1,6 @@
 //! A bus on a unique queue prefix per test, deleted when the test ends.
 
-use std::{process::Command, time::Duration};
+use std::{net::SocketAddr, process::Command, time::Duration};
 
 use chrono::Utc;
 use lapin::{
@@ -8,8 +8,12 @@ use lapin::{
     message::BasicGetMessage,
     options::{BasicAckOptions, BasicGetOptions, BasicPublishOptions},
 };
-use pricewatch_bus::{Bus, BusConfig, Topology, topology};
+use pricewatch_bus::{Bus, BusConfig, CancellationToken, Topology, topology};
 use pricewatch_domain::messages::{CheckPrice, Message};
+use tokio::{
+    io::copy_bidirectional,
+    net::{TcpListener, TcpSocket, TcpStream},
+};
 use uuid::Uuid;
 
 pub fn amqp_url() -> String {
@@ -30,6 +34,15 @@ impl std::ops::Deref for TestBus {
 /// Connects a bus whose topology has a fresh prefix; `adjust` tunes it (short
 /// retry delays, a low delivery limit).
 pub async fn test_bus(name: &str, adjust: impl FnOnce(Topology) -> Topology) -> TestBus {
+    test_bus_via(&amqp_url(), name, adjust).await
+}
+
+/// Like `test_bus`, connecting through `url` (a proxy).
+pub async fn test_bus_via(
+    url: &str,
+    name: &str,
+    adjust: impl FnOnce(Topology) -> Topology,
+) -> TestBus {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -39,7 +52,7 @@ pub async fn test_bus(name: &str, adjust: impl FnOnce(Topology) -> Topology) -> 
         .try_init();
     let id = Uuid::new_v4().simple().to_string();
     let prefix = format!("pwtest.{name}.{}", &id[..8]);
-    let mut config = BusConfig::new(amqp_url(), adjust(Topology::new(&prefix)))
+    let mut config = BusConfig::new(url, adjust(Topology::new(&prefix)))
         .with_connection_name(format!("pwtest:{prefix}"));
     config.reconnect_min_delay = Duration::from_millis(100);
     config.reconnect_max_delay = Duration::from_secs(2);
@@ -171,4 +184,75 @@ pub async fn eventually(within: Duration, mut condition: impl FnMut() -> bool) -
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     condition()
+}
+
+/// A TCP proxy to the broker that can drop every connection and refuse new
+/// ones, like a broker that crashed, then come back on the same port: a broker
+/// outage for this test only (the real broker is shared with other tests).
+pub struct BrokerProxy {
+    pub port: u16,
+    up: Option<CancellationToken>,
+}
+
+impl BrokerProxy {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut proxy = Self { port, up: None };
+        proxy.serve(listener);
+        proxy
+    }
+
+    pub fn url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    /// Resets every proxied connection and stops listening.
+    pub fn go_down(&mut self) {
+        if let Some(up) = self.up.take() {
+            up.cancel();
+        }
+    }
+
+    pub async fn come_back(&mut self) {
+        let socket = TcpSocket::new_v4().expect("socket");
+        socket.set_reuseaddr(true).expect("reuseaddr");
+        socket
+            .bind(SocketAddr::from(([127, 0, 0, 1], self.port)))
+            .expect("rebind the proxy port");
+        self.serve(socket.listen(64).expect("listen"));
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let up = CancellationToken::new();
+        self.up = Some(up.clone());
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    () = up.cancelled() => return,
+                    accepted = listener.accept() => accepted,
+                };
+                let Ok((mut client, _)) = accepted else {
+                    continue;
+                };
+                let up = up.clone();
+                tokio::spawn(async move {
+                    let Ok(mut broker) = TcpStream::connect("127.0.0.1:5672").await else {
+                        return;
+                    };
+                    // Going down drops both sockets mid-stream.
+                    tokio::select! {
+                        () = up.cancelled() => {}
+                        _ = copy_bidirectional(&mut client, &mut broker) => {}
+                    }
+                });
+            }
+        });
+    }
+}
+
+impl Drop for BrokerProxy {
+    fn drop(&mut self) {
+        self.go_down();
+    }
 }
