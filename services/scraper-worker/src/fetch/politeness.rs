@@ -51,18 +51,19 @@ pub enum PolitenessError {
 }
 
 /// KEYS: leases, next-start. ARGV: lease id, max concurrent, interval ms, lease ttl ms.
-/// Returns {1, 0} when granted, else {0, ms to wait at most}.
+/// Returns {1, 0, 0} when granted; {0, ms, 1} to wait exactly that long for the interval;
+/// {0, ms, 0} when all slots are taken (ms: until the oldest lease expires, an upper bound).
 const ACQUIRE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, tonumber(first[2]) - now}
+  return {0, tonumber(first[2]) - now, 0}
 end
 local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
 if now < next_start then
-  return {0, next_start - now}
+  return {0, next_start - now, 1}
 end
 local ttl = tonumber(ARGV[4])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
@@ -71,11 +72,11 @@ local interval = tonumber(ARGV[3])
 if interval > 0 then
   redis.call('SET', KEYS[2], now + interval, 'PX', interval)
 end
-return {1, 0}
+return {1, 0, 0}
 ";
 
 /// Hands out turns on domains. Cheap to clone.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Politeness {
     pool: Pool,
     settings: PolitenessSettings,
@@ -101,7 +102,7 @@ impl Politeness {
         let started = Instant::now();
         let deadline = started + max_wait;
         loop {
-            let (granted, wait_ms): (i64, i64) = self
+            let (granted, wait_ms, exact): (i64, i64, i64) = self
                 .run(
                     redis::cmd("EVAL")
                         .arg(ACQUIRE)
@@ -124,10 +125,12 @@ impl Politeness {
             // A wait for the interval is exact; one for a slot is an upper bound: poll.
             let hint = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
             let jitter = Duration::from_millis(rand::random_range(0..=10));
-            let pause = hint
-                .min(self.settings.poll_interval)
-                .max(Duration::from_millis(1))
-                + jitter;
+            let pause = if exact == 1 {
+                hint
+            } else {
+                hint.min(self.settings.poll_interval)
+            };
+            let pause = pause.max(Duration::from_millis(1)) + jitter;
             if Instant::now() + pause > deadline {
                 return Err(PolitenessError::Timeout {
                     domain,
@@ -157,6 +160,7 @@ impl Politeness {
 
 /// A turn on a domain. Release it when the fetch is done; dropping it releases it in
 /// the background, and a lost permit expires with its lease.
+#[derive(Debug)]
 pub struct DomainPermit {
     politeness: Option<Politeness>,
     leases: String,
