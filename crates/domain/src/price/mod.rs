@@ -349,7 +349,7 @@ fn choose(
     best.map(|(_, pick)| pick)
 }
 
-/// `-12,99 €` is a deduction; the dash in `10 – 12 €` is a range.
+/// `-12,99 €` is a deduction; the dash in `10-12 €` is a range.
 fn is_sign(chars: &[char], start: usize) -> bool {
     let Some(dash) = start.checked_sub(1) else {
         return false;
@@ -360,7 +360,7 @@ fn is_sign(chars: &[char], start: usize) -> bool {
         .iter()
         .rev()
         .find(|c| **c != ' ');
-    !before.is_some_and(|c| c.is_ascii_digit() || "€$£¥%".contains(*c) || c.is_alphabetic())
+    !before.is_some_and(char::is_ascii_digit)
 }
 
 /// In `from 26 to 50 €` the first number shares the currency of the second.

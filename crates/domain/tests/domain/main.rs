@@ -3,3 +3,4 @@
 
 mod extract_fixtures;
 mod price_corpus;
+mod properties;
