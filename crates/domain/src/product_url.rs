@@ -54,7 +54,7 @@ impl ProductUrl {
         }
         let ip = match url.host() {
             None => return Err(InvalidUrl::NoHost),
-            Some(Host::Domain(d)) if d.is_empty() => return Err(InvalidUrl::NoHost),
+            Some(Host::Domain("")) => return Err(InvalidUrl::NoHost),
             Some(Host::Domain(_)) => None,
             Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
             Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),

@@ -79,3 +79,14 @@ pub fn describe_pool_error(err: &PoolError) -> String {
         other => format!("database pool: {other}"),
     }
 }
+
+/// One connection outside any pool (CLI commands), with a connect timeout.
+pub async fn connect_once(database_url: &str) -> anyhow::Result<AsyncPgConnection> {
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        AsyncPgConnection::establish(database_url),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("no answer from PostgreSQL within 10 s"))?
+    .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))
+}

@@ -8,6 +8,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// Money as people write it: at least two decimals (`249.00`, `19.5` → `19.50`).
+pub fn money(amount: Decimal) -> Decimal {
+    let mut d = amount.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    d
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
     pub id: Uuid,
@@ -69,7 +78,7 @@ impl From<Product> for ProductResponse {
             url: p.url,
             title: p.title,
             image_url: p.image_url,
-            last_price: p.last_price.map(|d| d.normalize()),
+            last_price: p.last_price.map(money),
             currency: p.currency,
             in_stock: p.in_stock,
             last_check: LastCheck {
@@ -103,7 +112,7 @@ impl WatchResponse {
     pub fn new(w: Watch, p: Product) -> Self {
         WatchResponse {
             id: w.id,
-            target_price: w.target_price.normalize(),
+            target_price: money(w.target_price),
             frequency: Frequency::from_hours(w.frequency_hours).unwrap_or(Frequency::Every24Hours),
             active: w.active,
             css_selector: w.css_selector,
@@ -126,7 +135,7 @@ pub struct PricePointResponse {
 impl From<PricePoint> for PricePointResponse {
     fn from(p: PricePoint) -> Self {
         PricePointResponse {
-            amount: p.amount.normalize(),
+            amount: money(p.amount),
             currency: p.currency,
             in_stock: p.in_stock,
             observed_at: p.observed_at,
@@ -160,10 +169,10 @@ impl From<Notification> for NotificationResponse {
             id: n.id,
             watch_id: n.watch_id,
             product_id: n.product_id,
-            old_price: n.old_price.map(|d| d.normalize()),
-            new_price: n.new_price.normalize(),
+            old_price: n.old_price.map(money),
+            new_price: money(n.new_price),
             currency: n.currency,
-            target_price: n.target_price.normalize(),
+            target_price: money(n.target_price),
             status: n.status,
             attempts: n.attempts,
             last_error: n.last_error,

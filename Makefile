@@ -1,0 +1,37 @@
+# PriceWatch: the two commands are `make dev` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help deps build dev test lint fmt clippy bench bench-extract bench-pipeline clean-test-dbs
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+deps: ## Start PostgreSQL, Redis and RabbitMQ (installs them when missing)
+	@scripts/deps.sh
+
+build: ## Build every binary
+	cargo build --workspace --bins --locked
+
+dev: ## Run the whole system locally: deps, migrations, services, gateway, demo shop, demo user
+	@scripts/dev.sh
+
+test: deps ## Run the whole test suite against real services
+	@scripts/test.sh
+
+lint: ## fmt, clippy, and static checks of CI, compose, Docker, Helm, nginx, shell
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	scripts/lint.sh
+	scripts/check-settings.sh
+
+fmt: ## Format the code
+	cargo fmt --all
+
+bench: bench-extract ## Every benchmark
+
+bench-extract: ## Extraction throughput vs bare tokenizer and the Python stack
+	scripts/bench-extract.sh
+
+clean-test-dbs: ## Drop databases left behind by earlier test runs
+	@scripts/test.sh --clean-only

@@ -1,0 +1,2 @@
+pub mod create_user;
+pub mod migrate;

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Brings PriceWatch's dependencies up: PostgreSQL, Redis and RabbitMQ.
+# With a Docker engine: docker compose -f docker-compose.dev.yml up -d.
+# Without one: the machine's own servers, started when down and installed with
+# apt-get when missing (needs root). Idempotent; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[deps] %s\n' "$*"; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # name port seconds
+  local i
+  for ((i = 0; i < $3 * 4; i++)); do
+    if port_open "$2"; then return 0; fi
+    sleep 0.25
+  done
+  log "$1 did not come up on port $2 within $3 s"; return 1
+}
+
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    log "missing $*: install it (apt-get install $*) or run as root"; exit 1
+  fi
+  if [ "$apt_updated" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+  log "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if [ "${PRICEWATCH_USE_DOCKER:-auto}" != no ] && command -v docker >/dev/null 2>&1 \
+   && docker info >/dev/null 2>&1; then
+  log "Docker engine answers: starting docker-compose.dev.yml"
+  docker compose -f docker-compose.dev.yml up -d --wait
+  exit 0
+fi
+
+# PostgreSQL
+if ! port_open 5432; then
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then apt_install postgresql; fi
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  log "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  wait_port PostgreSQL 5432 30
+  # Local development trusts loopback connections, as on the CI machines.
+  hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba" 2>/dev/null; then
+    sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main reload || true
+  fi
+fi
+
+# Redis
+if ! port_open 6379; then
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  log "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/pricewatch-dev.log
+  wait_port Redis 6379 15
+fi
+
+# RabbitMQ
+if ! port_open 5672; then
+  command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server
+  log "starting RabbitMQ"
+  rabbitmq-server -detached || true
+  wait_port RabbitMQ 5672 90
+fi
+
+log "PostgreSQL :5432, Redis :6379, RabbitMQ :5672 are up"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Starts the real api (its own database and key prefixes) and runs
+# scripts/test-gateway.sh, which puts real nginx in front of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+admin_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+db="pw_gw_$$"
+db_url="${admin_url%/*}/$db"
+work=$(mktemp -d)
+api_pid=""
+cleanup() {
+  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null || true
+  psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+cargo build --locked -q -p pricewatch-api -p pricewatch-cli
+psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
+DATABASE_URL="$db_url" target/debug/pricewatch migrate >/dev/null
+
+api_port=$(free_port)
+DATABASE_URL="$db_url" REDIS_URL=redis://127.0.0.1:6379/0 REDIS_KEY_PREFIX="pwgw$$" \
+  AMQP_URL='amqp://guest:guest@127.0.0.1:5672/%2f' QUEUE_PREFIX="pwgw$$" \
+  SECRET_KEY=gateway-test-secret-key-0123456789abcdef API_BIND="127.0.0.1:$api_port" \
+  API_WORKERS=2 RUST_LOG=warn target/debug/pricewatch-api >"$work/api.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$api_port/health/live" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+scripts/test-gateway.sh "127.0.0.1:$api_port"

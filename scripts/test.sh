@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` runs it: Rust tests against the real
+# PostgreSQL, Redis, RabbitMQ and SMTP sink, then the gateway test against real
+# nginx in front of a real api, then the ops scripts' self-tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CI="${CI:-}"
+admin_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+export TEST_DATABASE_URL="$admin_url"
+
+log() { printf '[test] %s\n' "$*"; }
+
+clean_dbs() {
+  # Databases of earlier runs (each test makes its own); the template is rebuilt
+  # when migrations change, so drop it too.
+  local dbs
+  dbs=$(psql "$admin_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'pw\_test\_%' OR datname LIKE 'pw\_gw\_%'" 2>/dev/null || true)
+  for db in $dbs; do psql "$admin_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; done
+}
+
+command -v psql >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
+clean_dbs
+[ "${1:-}" = --clean-only ] && exit 0
+
+scripts/ensure-nginx.sh
+if [ -x scripts/ensure-smtp-sink.sh ]; then scripts/ensure-smtp-sink.sh; fi
+
+log "cargo test --workspace"
+cargo test --workspace --locked --no-fail-fast
+
+log "gateway: real nginx in front of a real api"
+scripts/test-gateway-with-api.sh
+
+log "alert rules and dashboard"
+python3 scripts/check-alerts.py
+
+log "ops scripts"
+scripts/test-ops-scripts.sh
+
+clean_dbs
+log "all tests passed"

@@ -1,0 +1,206 @@
+//! `spawn_app()`: the api in-process on port 0 with its own database (cloned from
+//! a migrated template), its own Redis key prefix and queue prefix.
+
+use std::net::TcpListener;
+
+use clap::Parser;
+use diesel_async::RunQueryDsl;
+use pricewatch_api::{Application, Settings};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn db_url(name: &str) -> String {
+    let base = admin_url();
+    match base.rsplit_once('/') {
+        Some((head, _)) => format!("{head}/{name}"),
+        None => base,
+    }
+}
+
+pub const TEMPLATE: &str = "pw_test_template";
+
+/// A fresh database for one test, migrated (cloned from the template).
+pub async fn create_test_database() -> String {
+    let mut admin = pricewatch_storage::pool::connect_once(&admin_url())
+        .await
+        .unwrap();
+    // One creator at a time across all test processes.
+    diesel::sql_query("SELECT pg_advisory_lock(4242)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let exists: Vec<Exists> = diesel::sql_query(format!(
+        "SELECT 1 AS one FROM pg_database WHERE datname = '{TEMPLATE}'"
+    ))
+    .load(&mut admin)
+    .await
+    .unwrap();
+    if exists.is_empty() {
+        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    // Migrations are idempotent: a changed migration set updates the template.
+    pricewatch_storage::migrate::run_pending(&db_url(TEMPLATE))
+        .await
+        .unwrap();
+    let name = format!("pw_test_{}", Uuid::new_v4().simple());
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    diesel::sql_query("SELECT pg_advisory_unlock(4242)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    db_url(&name)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    #[allow(dead_code)]
+    one: i32,
+}
+
+#[allow(dead_code)]
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    pub redis_prefix: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the api with extra `--flag value` settings.
+pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
+    let database_url = create_test_database().await;
+    let redis_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let mut args = vec![
+        "pricewatch-api".to_owned(),
+        "--bind=127.0.0.1:0".to_owned(),
+        "--workers=2".to_owned(),
+        format!("--database-url={database_url}"),
+        "--database-pool-size=4".to_owned(),
+        "--redis-url=redis://127.0.0.1:6379/0".to_owned(),
+        format!("--redis-key-prefix={redis_prefix}"),
+        "--amqp-url=amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+        format!("--queue-prefix={queue_prefix}"),
+        "--secret-key=test-secret-key-for-the-test-suite-only-0123456789".to_owned(),
+        "--cors-allowed-origins=https://app.example.com".to_owned(),
+        "--auth-rate-limit-per-minute=1000".to_owned(),
+        // Nothing listens there: the detailed health reports them unhealthy.
+        "--scraper-worker-health-url=http://127.0.0.1:9".to_owned(),
+        "--scheduler-health-url=http://127.0.0.1:9".to_owned(),
+        "--notifier-health-url=http://127.0.0.1:9".to_owned(),
+    ];
+    for flag in extra {
+        let name = flag.split('=').next().unwrap_or(flag);
+        args.retain(|a| a.split('=').next() != Some(name));
+        args.push((*flag).to_owned());
+    }
+    let settings = Settings::try_parse_from(args).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let app = Application::build_with_listener(settings, listener)
+        .await
+        .unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        database_url,
+        redis_prefix,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Registers a fresh user and returns (email, access token).
+    pub async fn user(&self) -> (String, String) {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        let password = "correct horse 9";
+        let r = self
+            .post_json(
+                "/api/v1/auth/register",
+                &json!({"email": email, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let r = self
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        (email, body["access_token"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn create_watch(&self, token: &str, url: &str) -> Value {
+        let r = self
+            .post_json(
+                "/api/v1/watches",
+                &json!({"url": url, "target_price": "99.90", "frequency": "24h"}),
+                Some(token),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        r.json().await.unwrap()
+    }
+}
+
+/// The error code of a JSON error body, asserting its shape.
+pub async fn error_of(r: reqwest::Response) -> (u16, String, Value) {
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"].is_string(),
+        "error body without message: {body}"
+    );
+    (
+        status,
+        body["error"].as_str().unwrap_or_default().to_owned(),
+        body,
+    )
+}

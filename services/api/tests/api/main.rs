@@ -1,0 +1,6 @@
+mod auth;
+mod errors;
+mod health;
+mod helpers;
+mod products;
+mod watches;
