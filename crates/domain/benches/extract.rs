@@ -1,0 +1,76 @@
+//! Throughput of `extract` against html5ever's tokenizer with a sink that does
+//! nothing (our floor), on the same pages. Run by `scripts/bench-extract.sh`:
+//!
+//! `extract-bench --engine extract|tokenizer --seconds N FILE...`
+//!
+//! Prints one JSON line: engine, pages, bytes, seconds, pages/s, MB/s.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::{BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
+use pricewatch_domain::extract::{ExtractContext, extract};
+
+struct NoopSink;
+
+impl TokenSink for NoopSink {
+    type Handle = ();
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        black_box(token);
+        TokenSinkResult::Continue
+    }
+}
+
+/// The floor: decode as UTF-8 (lossy, like `extract` does for UTF-8 pages) and tokenize.
+fn tokenize_only(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let tokenizer = Tokenizer::new(NoopSink, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(&text));
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let mut engine = String::from("extract");
+    let mut seconds = 5.0_f64;
+    let mut files = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--engine" => engine = args.next().ok_or("--engine needs a value")?,
+            "--seconds" => seconds = args.next().ok_or("--seconds needs a value")?.parse()?,
+            "--bench" => {}
+            other => files.push(other.to_owned()),
+        }
+    }
+    let pages: Vec<Vec<u8>> = files.iter().map(std::fs::read).collect::<Result<_, _>>()?;
+    if pages.is_empty() {
+        return Err("no pages given".into());
+    }
+    let ctx = ExtractContext { url: Some("https://shop.example.com/p/1"), ..ExtractContext::default() };
+    let budget = Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let (mut count, mut bytes) = (0u64, 0u64);
+    while started.elapsed() < budget {
+        for page in &pages {
+            match engine.as_str() {
+                "tokenizer" => tokenize_only(page),
+                _ => {
+                    black_box(extract(page, &ctx));
+                }
+            }
+            count += 1;
+            bytes += u64::try_from(page.len())?;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let (count_f, mb) = (count as f64, bytes as f64 / 1_000_000.0);
+    println!(
+        "{{\"engine\":\"{engine}\",\"pages\":{count},\"bytes\":{bytes},\"seconds\":{elapsed:.3},\"pages_per_s\":{:.1},\"mb_per_s\":{:.2}}}",
+        count_f / elapsed,
+        mb / elapsed
+    );
+    Ok(())
+}
