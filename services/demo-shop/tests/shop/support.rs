@@ -15,10 +15,16 @@ pub async fn spawn_shop_with(configure: impl FnOnce(&mut Settings)) -> SpawnedSh
 /// A client that neither follows redirects nor inflates gzip, to see the raw answers.
 pub fn raw_client() -> reqwest::Client {
     reqwest::Client::builder()
+        .no_proxy()
         .redirect(Policy::none())
         .no_gzip()
         .build()
         .unwrap()
+}
+
+/// A client as a scraper would use it: follows redirects, inflates gzip.
+pub fn following_client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
 pub async fn get_text(shop: &SpawnedShop, path: &str) -> (u16, String) {
