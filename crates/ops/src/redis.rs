@@ -35,3 +35,13 @@ where
         .await
         .map_err(|_| anyhow::anyhow!("Redis did not answer within {} s", REDIS_TIMEOUT.as_secs()))?
 }
+
+/// Readiness: Redis answers PING.
+pub async fn ping(pool: &Pool) -> Result<serde_json::Value, String> {
+    run(pool, |mut c| async move {
+        redis::cmd("PING").query_async::<String>(&mut c).await
+    })
+    .await
+    .map(|pong| serde_json::json!({ "ping": pong }))
+    .map_err(|e| e.to_string())
+}

@@ -23,6 +23,14 @@ impl ShutdownTrigger {
         let _ = self.tx.send(true);
     }
 
+    pub fn subscribe_sender(&self) -> watch::Sender<bool> {
+        self.tx.clone()
+    }
+
+    pub fn from_sender(tx: watch::Sender<bool>) -> Self {
+        ShutdownTrigger { tx }
+    }
+
     pub fn subscribe(&self) -> Shutdown {
         Shutdown {
             rx: self.tx.subscribe(),

@@ -90,3 +90,26 @@ pub async fn connect_once(database_url: &str) -> anyhow::Result<AsyncPgConnectio
     .map_err(|_| anyhow::anyhow!("no answer from PostgreSQL within 10 s"))?
     .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))
 }
+
+/// Readiness: a pooled connection answers `SELECT 1`.
+pub async fn ping(pool: &DbPool) -> Result<serde_json::Value, String> {
+    let mut conn = pool.get().await.map_err(|e| describe_pool_error(&e))?;
+    sql_query("SELECT 1")
+        .execute(&mut conn)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+    let status = pool.status();
+    Ok(
+        serde_json::json!({"pool_size": status.size, "pool_available": status.available, "pool_max": status.max_size}),
+    )
+}
+
+/// Publishes the pool's use as `pricewatch_db_pool_connections{state}`.
+pub fn record_pool_metrics(pool: &DbPool) {
+    let status = pool.status();
+    let in_use = status.size.saturating_sub(status.available);
+    metrics::gauge!("pricewatch_db_pool_connections", "state" => "in_use").set(in_use as f64);
+    metrics::gauge!("pricewatch_db_pool_connections", "state" => "idle")
+        .set(status.available as f64);
+    metrics::gauge!("pricewatch_db_pool_connections", "state" => "max").set(status.max_size as f64);
+}

@@ -1,1 +1,141 @@
+//! The notifier: consumes `SendNotification` jobs and emails the alert (lettre, SMTP).
 
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use pricewatch_bus::{Bus, BusConfig, Topology};
+use pricewatch_ops::health::{CheckFuture, ReadyChecks};
+use pricewatch_ops::service::ServiceBase;
+use pricewatch_ops::settings::{
+    AmqpSettings, DatabaseSettings, LogSettings, RedisSettings, SentrySettings,
+};
+use pricewatch_storage::PoolSettings;
+use secrecy::ExposeSecret;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+pub const SERVICE: &str = "notifier";
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "pricewatch-notifier", version, about = "PriceWatch notifier")]
+pub struct Settings {
+    /// Address of this service's health probe.
+    #[arg(long, env = "NOTIFIER_HEALTH_BIND", default_value = "127.0.0.1:8003")]
+    pub health_bind: SocketAddr,
+    #[arg(long, env = "SMTP_HOST", default_value = "127.0.0.1")]
+    pub smtp_host: String,
+    #[arg(long, env = "SMTP_PORT", default_value_t = 1025)]
+    pub smtp_port: u16,
+    #[arg(long, env = "SMTP_USERNAME", default_value = "")]
+    pub smtp_username: String,
+    #[arg(
+        long,
+        env = "SMTP_PASSWORD",
+        default_value = "",
+        hide_default_value = true,
+        hide_env_values = true
+    )]
+    pub smtp_password: secrecy::SecretString,
+    /// Sender of alert emails, e.g. "PriceWatch <alerts@example.com>".
+    #[arg(
+        long,
+        env = "SMTP_FROM",
+        default_value = "PriceWatch <alerts@pricewatch.local>"
+    )]
+    pub smtp_from: String,
+    /// none, starttls or tls.
+    #[arg(long, env = "SMTP_TLS", value_enum, default_value = "none")]
+    pub smtp_tls: SmtpTls,
+    /// Most alert emails one user gets per hour.
+    #[arg(long, env = "EMAILS_PER_USER_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub emails_per_user_per_hour: u32,
+    /// Where links in emails point.
+    #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://localhost:8080")]
+    pub public_base_url: url::Url,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub redis: RedisSettings,
+    #[command(flatten)]
+    pub amqp: AmqpSettings,
+    #[command(flatten)]
+    pub log: LogSettings,
+    #[command(flatten)]
+    pub sentry: SentrySettings,
+}
+
+/// Runs until SIGTERM/SIGINT.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let probe = TcpListener::bind(settings.health_bind).with_context(|| {
+        format!(
+            "cannot listen on {} (NOTIFIER_HEALTH_BIND)",
+            settings.health_bind
+        )
+    })?;
+    run_with_listener(settings, probe).await
+}
+
+pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow::Result<()> {
+    let db = pricewatch_storage::connect_pool(
+        settings.database.database_url.expose_secret(),
+        &PoolSettings {
+            max_size: usize::from(settings.database.database_pool_size),
+            ..PoolSettings::default()
+        },
+    )?;
+    let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, 4)?;
+    let bus = Bus::start(
+        BusConfig::new(
+            settings.amqp.amqp_url.expose_secret().to_owned(),
+            Topology::new(&settings.amqp.queue_prefix),
+        )
+        .with_connection_name(SERVICE),
+    );
+    let checks: ReadyChecks = {
+        let (db, redis, bus) = (db.clone(), redis.clone(), bus.clone());
+        Arc::new(move || {
+            let (db, redis, bus) = (db.clone(), redis.clone(), bus.clone());
+            vec![
+                (
+                    "database",
+                    Box::pin(async move { pricewatch_storage::pool::ping(&db).await })
+                        as CheckFuture,
+                ),
+                (
+                    "redis",
+                    Box::pin(async move { pricewatch_ops::redis::ping(&redis).await }),
+                ),
+                ("rabbitmq", Box::pin(async move { bus_ready(&bus) })),
+            ]
+        })
+    };
+    let base = ServiceBase::start(
+        SERVICE,
+        probe,
+        redis.clone(),
+        settings.redis.redis_key_prefix.clone(),
+        checks,
+    )?;
+    tracing::info!(probe_port = base.probe_port(), "notifier started");
+    let mut shutdown = base.shutdown.clone();
+    shutdown.wait().await;
+    tracing::info!("notifier stopping");
+    bus.close().await;
+    base.finish().await;
+    Ok(())
+}
+
+fn bus_ready(bus: &Bus) -> Result<serde_json::Value, String> {
+    if bus.is_connected() {
+        Ok(serde_json::json!({"connected": true}))
+    } else {
+        Err("not connected to RabbitMQ (reconnecting)".to_owned())
+    }
+}
