@@ -47,7 +47,8 @@ sudo_if_needed() {
 install_apt() {
     local missing=()
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
-    command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+    command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 ||
+        missing+=(docker-compose)
     command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
     if [[ ${#missing[@]} -gt 0 ]]; then
         echo "lint: installing ${missing[*]} with apt-get"
