@@ -44,7 +44,9 @@ impl Frequency {
 
     /// The stored form: the interval in hours.
     pub fn from_hours(hours: i32) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| i64::from(hours) == f.hours())
+        Self::ALL
+            .into_iter()
+            .find(|f| i64::from(hours) == f.hours())
     }
 
     /// The seed's named schedules: `check-prices-6h`, `check-prices-12h`, `check-prices-24h`.

@@ -64,7 +64,10 @@ mod tests {
             attempt: 0,
         });
         let json = String::from_utf8(msg.to_json()).unwrap();
-        assert!(json.starts_with(r#"{"type":"check_price.v1","body":{"job_id":"#), "{json}");
+        assert!(
+            json.starts_with(r#"{"type":"check_price.v1","body":{"job_id":"#),
+            "{json}"
+        );
         assert_eq!(Message::from_json(json.as_bytes()).unwrap(), msg);
     }
 

@@ -134,8 +134,14 @@ mod tests {
     fn amounts_must_be_plausible_prices() {
         let ok = Decimal::from_str("19.99").unwrap();
         assert_eq!(validate_amount(ok), Ok(ok));
-        assert_eq!(validate_amount(Decimal::ZERO), Err(InvalidAmount::NotPositive));
-        assert_eq!(validate_amount(Decimal::from(-5)), Err(InvalidAmount::NotPositive));
+        assert_eq!(
+            validate_amount(Decimal::ZERO),
+            Err(InvalidAmount::NotPositive)
+        );
+        assert_eq!(
+            validate_amount(Decimal::from(-5)),
+            Err(InvalidAmount::NotPositive)
+        );
         assert_eq!(
             validate_amount(Decimal::from_str("1000000000.01").unwrap()),
             Err(InvalidAmount::TooLarge)

@@ -209,10 +209,22 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_web_page() {
         assert_eq!(ProductUrl::parse(""), Err(InvalidUrl::Empty));
-        assert!(matches!(ProductUrl::parse("ftp://x.com/a"), Err(InvalidUrl::Scheme(_))));
-        assert!(matches!(ProductUrl::parse("javascript:alert(1)"), Err(InvalidUrl::Scheme(_))));
-        assert!(matches!(ProductUrl::parse("not a url"), Err(InvalidUrl::Malformed(_))));
-        assert_eq!(ProductUrl::parse("http://u:p@x.com/"), Err(InvalidUrl::Credentials));
+        assert!(matches!(
+            ProductUrl::parse("ftp://x.com/a"),
+            Err(InvalidUrl::Scheme(_))
+        ));
+        assert!(matches!(
+            ProductUrl::parse("javascript:alert(1)"),
+            Err(InvalidUrl::Scheme(_))
+        ));
+        assert!(matches!(
+            ProductUrl::parse("not a url"),
+            Err(InvalidUrl::Malformed(_))
+        ));
+        assert_eq!(
+            ProductUrl::parse("http://u:p@x.com/"),
+            Err(InvalidUrl::Credentials)
+        );
         let long = format!("https://x.com/{}", "a".repeat(MAX_URL_LEN));
         assert_eq!(ProductUrl::parse(&long), Err(InvalidUrl::TooLong));
     }
@@ -236,7 +248,10 @@ mod tests {
             "http://224.0.0.1/",
         ] {
             assert!(
-                matches!(ProductUrl::parse(raw), Err(InvalidUrl::ForbiddenAddress(..))),
+                matches!(
+                    ProductUrl::parse(raw),
+                    Err(InvalidUrl::ForbiddenAddress(..))
+                ),
                 "{raw} must be refused"
             );
         }

@@ -187,7 +187,12 @@ pub fn extract(html: &[u8], ctx: &ExtractContext<'_>) -> ExtractOutcome {
     observations.extend(structured::from_microdata(&page, &hint, &mut facts));
     observations.extend(structured::from_meta(&page, &hint, &mut facts));
     let structured_found = !observations.is_empty();
-    let heuristic = heuristic::best(&page.candidates, &hint);
+    // The heuristic is only needed when no structured method answered.
+    let heuristic = if structured_found {
+        None
+    } else {
+        heuristic::best(&page.candidates, &hint)
+    };
     if let Some((obs, _)) = &heuristic {
         observations.push(obs.clone());
     }

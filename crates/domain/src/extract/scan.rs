@@ -146,6 +146,7 @@ struct Scanner<'s> {
     order: usize,
     selector: Option<&'s Selector>,
     micro_props: usize,
+    lower_buf: String,
 }
 
 fn is_void(name: &str) -> bool {
@@ -489,7 +490,9 @@ impl<'s> Scanner<'s> {
             }
             _ => {}
         }
-        if !id.is_empty() || class.contains("captcha") || class.contains("challenge") {
+        let names = signals::classify(class, &mut self.lower_buf)
+            | signals::classify(id, &mut self.lower_buf);
+        if names & signals::WALL != 0 {
             let wall = signals::wall_from_markup(id).max(signals::wall_from_markup(class));
             self.page.wall = self.page.wall.max(wall);
         }
@@ -503,16 +506,14 @@ impl<'s> Scanner<'s> {
         if attr("hidden").is_some() || (!style.is_empty() && signals::is_hidden_style(style)) {
             own |= HIDDEN;
         }
-        let named = |f: fn(&str) -> bool| f(class) || f(id);
-        if named(signals::is_decoy_name) || decoy_attr {
+        if names & signals::DECOY != 0 || decoy_attr {
             own |= DECOY;
         }
-        if matches!(name, "header" | "nav" | "footer" | "aside")
-            || named(signals::is_elsewhere_name)
+        if matches!(name, "header" | "nav" | "footer" | "aside") || names & signals::ELSEWHERE != 0
         {
             own |= ELSEWHERE;
         }
-        if named(signals::is_current_name) {
+        if names & signals::CURRENT != 0 {
             own |= CURRENT;
         }
         let flags = self.flags() | own;
@@ -562,7 +563,7 @@ impl<'s> Scanner<'s> {
                             name: prop.to_owned(),
                             decoy,
                         });
-                        self.after_push(name, tag, class, id, flags, own);
+                        self.after_push(name, tag, class, id, flags, own, names);
                         return result;
                     }
                     None => {}
@@ -585,7 +586,7 @@ impl<'s> Scanner<'s> {
             return result;
         }
         self.frames_push_pending(name, tag, flags, item);
-        self.after_push(name, tag, class, id, flags, own);
+        self.after_push(name, tag, class, id, flags, own, names);
         result
     }
 
@@ -607,7 +608,16 @@ impl<'s> Scanner<'s> {
     }
 
     /// Opens the captures that the element just pushed starts.
-    fn after_push(&mut self, name: &str, tag: &Tag, class: &str, id: &str, flags: u16, own: u16) {
+    fn after_push(
+        &mut self,
+        name: &str,
+        tag: &Tag,
+        class: &str,
+        id: &str,
+        flags: u16,
+        own: u16,
+        names: u8,
+    ) {
         if is_block(name) {
             self.captures
                 .iter_mut()
@@ -649,10 +659,10 @@ impl<'s> Scanner<'s> {
         if name == "h1" && !self.seen_h1 {
             self.open(CaptureKind::H1);
         }
-        if signals::is_stock_name(class) || signals::is_stock_name(id) || name == "button" {
+        if names & signals::STOCK != 0 || name == "button" {
             self.open(CaptureKind::Stock);
         }
-        let fraction = signals::is_fraction_name(class) || name == "sup";
+        let fraction = names & signals::FRACTION != 0 || name == "sup";
         if fraction {
             let mut open_price = false;
             for capture in &mut self.captures {
@@ -661,7 +671,7 @@ impl<'s> Scanner<'s> {
                     open_price = true;
                 }
             }
-            if !open_price && signals::is_fraction_name(class) {
+            if !open_price && names & signals::FRACTION != 0 {
                 self.open(CaptureKind::Fraction);
             }
         }
@@ -672,7 +682,7 @@ impl<'s> Scanner<'s> {
                 "data-price" | "data-price-amount" | "data-product-price" | "data-sale-price"
             )
         });
-        let price_named = signals::is_price_name(class) || signals::is_price_name(id);
+        let price_named = names & signals::PRICE != 0;
         if !(price_named || data_price.is_some()) || fraction {
             return;
         }
@@ -806,6 +816,7 @@ pub(crate) fn scan(html: &str, selector: Option<&Selector>) -> PageScan {
         order: 0,
         selector,
         micro_props: 0,
+        lower_buf: String::new(),
     };
     let tokenizer = Tokenizer::new(Sink(RefCell::new(scanner)), TokenizerOpts::default());
     let input = BufferQueue::default();

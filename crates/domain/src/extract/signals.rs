@@ -175,166 +175,136 @@ const IN_STOCK: &[&str] = &[
     "stokta",
 ];
 
-fn tokens(value: &str) -> impl Iterator<Item = &str> {
-    value
+pub(crate) const PRICE: u8 = 1;
+pub(crate) const DECOY: u8 = 1 << 1;
+pub(crate) const ELSEWHERE: u8 = 1 << 2;
+pub(crate) const CURRENT: u8 = 1 << 3;
+pub(crate) const FRACTION: u8 = 1 << 4;
+pub(crate) const STOCK: u8 = 1 << 5;
+pub(crate) const WALL: u8 = 1 << 6;
+
+/// Everything a class, id or itemprop value says, in one pass (this runs for
+/// every element of every page). `buf` is reused to avoid allocations.
+pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
+    if value.is_empty() {
+        return 0;
+    }
+    buf.clear();
+    buf.extend(value.chars().map(|c| c.to_ascii_lowercase()));
+    let v = buf.as_str();
+    let mut flags = 0;
+    if v.contains("price") {
+        flags |= PRICE;
+        if [
+            "oldprice",
+            "old-price",
+            "price-old",
+            "price--old",
+            "listprice",
+            "regularprice",
+            "strikeprice",
+            "unitprice",
+            "price_old",
+        ]
+        .iter()
+        .any(|n| v.contains(n))
+        {
+            flags |= DECOY;
+        }
+    }
+    if v.contains("fraction") {
+        flags |= FRACTION;
+    }
+    if [
+        "stock",
+        "availab",
+        "inventory",
+        "lieferbar",
+        "dispon",
+        "verfuegbar",
+    ]
+    .iter()
+    .any(|n| v.contains(n))
+    {
+        flags |= STOCK;
+    }
+    if [
+        "captcha",
+        "challenge",
+        "cf-",
+        "px-",
+        "incapsula",
+        "distil",
+        "sec-if",
+        "bm-verify",
+        "ddos",
+        "kasada",
+        "perimeterx",
+    ]
+    .iter()
+    .any(|n| v.contains(n))
+    {
+        flags |= WALL;
+    }
+    for token in v
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
+    {
+        flags |= match token {
+            "amount" | "cost" | "preis" | "prix" | "precio" | "prezzo" | "cena" | "pris"
+            | "prijs" | "preco" | "fiyat" | "cijena" => PRICE,
+            "old" | "was" | "strike" | "strikethrough" | "striked" | "crossed" | "regular"
+            | "list" | "compare" | "before" | "original" | "rrp" | "uvp" | "msrp" | "retail"
+            | "saving" | "savings" | "save" | "shipping" | "delivery" | "unit" | "per" | "base"
+            | "baseprice" | "grundpreis" | "installment" | "installments" | "monthly"
+            | "finance" | "financing" | "klarna" | "afterpay" | "deposit" | "streichpreis"
+            | "alt" | "statt" | "barre" | "crossout" | "oldprice" | "wasprice" | "tax" | "vat" => {
+                DECOY
+            }
+            "cart" | "basket" | "minicart" | "header" | "footer" | "nav" | "navbar" | "menu"
+            | "related" | "recommend" | "recommendations" | "recommended" | "upsell"
+            | "crosssell" | "carousel" | "slider" | "recently" | "viewed" | "similar"
+            | "accessories" | "bundle" | "sidebar" | "breadcrumb" | "reviews" => ELSEWHERE,
+            "sale" | "special" | "current" | "final" | "now" | "our" | "actual" | "new"
+            | "offer" | "promo" | "deal" | "main" | "finalprice" | "saleprice" => CURRENT,
+            "cents" | "cent" | "decimals" | "penny" | "pennies" | "kopeks" => FRACTION,
+            _ => 0,
+        };
+    }
+    flags
 }
 
-fn any_token(value: &str, words: &[&str]) -> bool {
-    tokens(value).any(|t| words.iter().any(|w| t.eq_ignore_ascii_case(w)))
+fn has(value: &str, flag: u8) -> bool {
+    classify(value, &mut String::new()) & flag != 0
+}
+
+/// A class, id or itemprop that holds a price (`price`, `a-price-whole`, `productPrice`).
+#[cfg(test)]
+pub(crate) fn is_price_name(value: &str) -> bool {
+    has(value, PRICE)
+}
+
+/// An old, saved, per-unit, shipping or instalment price.
+pub(crate) fn is_decoy_name(value: &str) -> bool {
+    has(value, DECOY)
+}
+
+/// Markup around other products, the cart or the page chrome.
+#[cfg(test)]
+pub(crate) fn is_elsewhere_name(value: &str) -> bool {
+    has(value, ELSEWHERE)
+}
+
+/// Units and cents printed in a separate element (`a-price-fraction`, `cents`).
+#[cfg(test)]
+pub(crate) fn is_fraction_name(value: &str) -> bool {
+    has(value, FRACTION)
 }
 
 fn contains_ci(hay: &str, needle: &str) -> bool {
     hay.as_bytes()
         .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
-/// A class, id or itemprop that holds a price (`price`, `a-price-whole`, `productPrice`).
-pub(crate) fn is_price_name(value: &str) -> bool {
-    contains_ci(value, "price")
-        || any_token(
-            value,
-            &[
-                "amount", "cost", "preis", "prix", "precio", "prezzo", "cena", "pris", "prijs",
-                "preco", "fiyat", "cijena",
-            ],
-        )
-}
-
-/// An old, saved, per-unit, shipping or instalment price.
-pub(crate) fn is_decoy_name(value: &str) -> bool {
-    any_token(
-        value,
-        &[
-            "old",
-            "was",
-            "strike",
-            "strikethrough",
-            "striked",
-            "crossed",
-            "regular",
-            "list",
-            "listprice",
-            "compare",
-            "before",
-            "original",
-            "rrp",
-            "uvp",
-            "msrp",
-            "retail",
-            "saving",
-            "savings",
-            "save",
-            "shipping",
-            "delivery",
-            "unit",
-            "per",
-            "base",
-            "baseprice",
-            "grundpreis",
-            "installment",
-            "installments",
-            "monthly",
-            "finance",
-            "financing",
-            "klarna",
-            "afterpay",
-            "deposit",
-            "streichpreis",
-            "alt",
-            "statt",
-            "barre",
-            "crossout",
-            "oldprice",
-            "wasprice",
-            "price_old",
-            "tax",
-            "vat",
-        ],
-    ) || contains_ci(value, "oldprice")
-        || contains_ci(value, "old-price")
-        || contains_ci(value, "price-old")
-        || contains_ci(value, "price--old")
-        || contains_ci(value, "listprice")
-        || contains_ci(value, "regularprice")
-        || contains_ci(value, "strikeprice")
-        || contains_ci(value, "unitprice")
-}
-
-/// Markup around other products, the cart or the page chrome.
-pub(crate) fn is_elsewhere_name(value: &str) -> bool {
-    any_token(
-        value,
-        &[
-            "cart",
-            "basket",
-            "minicart",
-            "header",
-            "footer",
-            "nav",
-            "navbar",
-            "menu",
-            "related",
-            "recommend",
-            "recommendations",
-            "recommended",
-            "upsell",
-            "crosssell",
-            "carousel",
-            "slider",
-            "recently",
-            "viewed",
-            "similar",
-            "accessories",
-            "bundle",
-            "sidebar",
-            "breadcrumb",
-            "reviews",
-        ],
-    )
-}
-
-/// A preferred current price (`sale-price`, `price--current`, `our-price`).
-pub(crate) fn is_current_name(value: &str) -> bool {
-    any_token(
-        value,
-        &[
-            "sale",
-            "special",
-            "current",
-            "final",
-            "now",
-            "our",
-            "actual",
-            "new",
-            "offer",
-            "promo",
-            "deal",
-            "main",
-            "finalprice",
-            "saleprice",
-        ],
-    )
-}
-
-/// Units and cents printed in a separate element (`a-price-fraction`, `cents`).
-pub(crate) fn is_fraction_name(value: &str) -> bool {
-    contains_ci(value, "fraction")
-        || any_token(
-            value,
-            &["cents", "cent", "decimals", "penny", "pennies", "kopeks"],
-        )
-}
-
-pub(crate) fn is_stock_name(value: &str) -> bool {
-    contains_ci(value, "stock")
-        || contains_ci(value, "availab")
-        || contains_ci(value, "inventory")
-        || contains_ci(value, "lieferbar")
-        || contains_ci(value, "dispon")
-        || contains_ci(value, "verfuegbar")
 }
 
 pub(crate) fn is_hidden_style(style: &str) -> bool {

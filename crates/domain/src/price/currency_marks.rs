@@ -1,5 +1,6 @@
 //! The signs, codes and words that shops print for a currency, mapped to ISO 4217.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::money::Currency;
@@ -178,10 +179,16 @@ pub(crate) fn has_three_decimals(currency: Option<Currency>) -> bool {
     })
 }
 
-fn entries() -> &'static [Entry] {
-    static ENTRIES: OnceLock<Vec<Entry>> = OnceLock::new();
-    ENTRIES.get_or_init(|| {
-        let mut all: Vec<Entry> = SIGNS
+struct Table {
+    entries: Vec<Entry>,
+    /// Entry indexes by first char (and its lower case), longest first.
+    by_first: HashMap<char, Vec<usize>>,
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut entries: Vec<Entry> = SIGNS
             .iter()
             .map(|(text, mark, case)| Entry {
                 chars: text.chars().collect(),
@@ -190,8 +197,25 @@ fn entries() -> &'static [Entry] {
                 case: *case,
             })
             .collect();
-        all.sort_by_key(|e| std::cmp::Reverse(e.chars.len()));
-        all
+        entries.sort_by_key(|e| std::cmp::Reverse(e.chars.len()));
+        let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let firsts = [
+                e.chars.first().copied(),
+                if e.case == Case::Any {
+                    e.lower.first().copied()
+                } else {
+                    None
+                },
+            ];
+            for c in firsts.into_iter().flatten() {
+                let list = by_first.entry(c).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        Table { entries, by_first }
     })
 }
 
@@ -228,8 +252,28 @@ pub(crate) fn mark_at(chars: &[char], i: usize) -> Option<Found> {
     {
         return Some(found);
     }
-    for entry in entries() {
+    let table = table();
+    let lower_first = first.to_lowercase().next().unwrap_or(first);
+    let own = table.by_first.get(&first).map_or(&[][..], Vec::as_slice);
+    let lower = if lower_first == first {
+        &[][..]
+    } else {
+        table
+            .by_first
+            .get(&lower_first)
+            .map_or(&[][..], Vec::as_slice)
+    };
+    // Both lists are longest first; the longest match over both wins.
+    let mut best: Option<Found> = None;
+    for entry in own
+        .iter()
+        .chain(lower)
+        .filter_map(|i| table.entries.get(*i))
+    {
         let len = entry.chars.len();
+        if best.as_ref().is_some_and(|b| b.end - b.start >= len) {
+            continue;
+        }
         let Some(window) = chars.get(i..i + len) else {
             continue;
         };
@@ -253,7 +297,7 @@ pub(crate) fn mark_at(chars: &[char], i: usize) -> Option<Found> {
         if entry.case == Case::GluedBeforeDigits && !after.is_some_and(char::is_ascii_digit) {
             continue;
         }
-        return Some(Found {
+        best = Some(Found {
             start: i,
             end: i + len,
             raw: window.iter().collect(),
@@ -261,7 +305,7 @@ pub(crate) fn mark_at(chars: &[char], i: usize) -> Option<Found> {
             alphabetic: entry.chars.iter().all(|c| c.is_alphabetic() || *c == '.'),
         });
     }
-    None
+    best
 }
 
 fn code_at(chars: &[char], i: usize) -> Option<Found> {
