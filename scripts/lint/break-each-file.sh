@@ -52,7 +52,7 @@ while IFS='|' read -r name file expr expected; do
 done <<'CASES'
 workflow: misspelt key|.github/workflows/ci.yml|0,/runs-on:/s//run-on:/|actionlint
 workflow: unknown job in needs|.github/workflows/ci.yml|s/needs: \[test, docker\]/needs: [test, dockr]/|actionlint
-compose prod: bad restart policy|docker-compose.prod.yml|s/restart: always/restart: sometimes/|docker
+compose prod: unknown depends_on condition|docker-compose.prod.yml|s/condition: service_completed_successfully/condition: service_completed/|docker
 compose prod: broken YAML|docker-compose.prod.yml|s/^services:/services/|yamllint
 compose dev: image is not a string|docker-compose.dev.yml|s/image: redis:7-alpine/image: [redis]/|docker
 Dockerfile: unknown instruction|Dockerfile|s/^FROM rust/FRM rust/|hadolint
