@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `make dev`: the whole system on this machine. Dependencies, database and
+# migrations, the four services, the demo shop, the SMTP sink, the nginx gateway
+# on :8080, a demo user with demo watches. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+mkdir -p .dev
+
+# Settings: .env.example, then .env overrides, then the dev-only ones below.
+set -a
+# shellcheck disable=SC1091
+source .env.example
+# shellcheck disable=SC1091
+[ -f .env ] && source .env
+ALLOW_LOOPBACK_TARGETS=true
+DEMO_SHOP_DRIFT_STEP_SECS="${DEMO_SHOP_DRIFT_STEP_SECS:-5}"
+set +a
+
+log() { printf '\033[1m[dev]\033[0m %s\n' "$*"; }
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  log "stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f .dev/nginx/nginx.pid ] && kill "$(cat .dev/nginx/nginx.pid)" 2>/dev/null || true
+  wait 2>/dev/null || true
+  log "stopped"
+}
+trap cleanup INT TERM EXIT
+
+scripts/deps.sh
+scripts/ensure-nginx.sh >/dev/null
+scripts/ensure-smtp-sink.sh
+
+log "building (first time takes a few minutes)"
+cargo build --workspace --bins --locked
+
+admin_url="${DATABASE_URL%/*}/postgres"
+db_name="${DATABASE_URL##*/}"
+if ! psql "$admin_url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$db_name'" | grep -q 1; then
+  log "creating database $db_name"
+  psql "$admin_url" -qc "CREATE DATABASE \"$db_name\""
+fi
+target/debug/pricewatch migrate
+
+start() { # name command...
+  local name=$1; shift
+  ( "$@" 2>&1 | sed -u "s/^/[$name] /" ) &
+  pids+=($!)
+}
+start demo-shop target/debug/pricewatch-demo-shop
+start api target/debug/pricewatch-api
+start scraper-worker target/debug/pricewatch-scraper-worker
+start scheduler target/debug/pricewatch-scheduler
+start notifier target/debug/pricewatch-notifier
+
+scripts/render-nginx.sh 8080 "${API_BIND}" "$root/.dev/nginx" >/dev/null
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+"$nginx_bin" -p "$root/.dev/nginx" -e "$root/.dev/nginx/logs/error.log" -c "$root/.dev/nginx/nginx.conf"
+
+for _ in $(seq 1 100); do
+  curl -fsS http://127.0.0.1:8080/health/live >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+demo_email=demo@pricewatch.local
+demo_password="demo-password-1"
+PRICEWATCH_PASSWORD="$demo_password" target/debug/pricewatch create-user --email "$demo_email" --if-missing
+token=$(curl -fsS http://127.0.0.1:8080/api/v1/auth/login -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$demo_email\",\"password\":\"$demo_password\"}" | jq -r .access_token)
+shop="http://${DEMO_SHOP_BIND}"
+for watch in "espresso-machine 235.00 6h" "gaming-laptop 1200.00 24h" "electric-kettle 35.00 12h"; do
+  read -r slug target freq <<<"$watch"
+  curl -sS -o /dev/null http://127.0.0.1:8080/api/v1/watches -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' \
+    -d "{\"url\":\"$shop/products/$slug\",\"target_price\":\"$target\",\"frequency\":\"$freq\"}" || true
+done
+
+cat <<MSG
+
+  PriceWatch is running.
+    API (through nginx)   http://localhost:8080/api/v1
+    API docs              http://localhost:8080/docs/
+    Health                http://localhost:8080/health/detailed
+    Demo shop             $shop/
+    Emails (SMTP sink)    http://127.0.0.1:8025/
+    Demo login            $demo_email / $demo_password
+  Try:
+    curl -s localhost:8080/api/v1/auth/login -H 'Content-Type: application/json' \\
+      -d '{"email":"$demo_email","password":"$demo_password"}'
+  Drop a price in the demo shop:
+    curl -s -X POST $shop/products/gaming-laptop/price -H 'Content-Type: application/json' -d '{"amount":"999.00"}'
+  Ctrl-C stops everything.
+
+MSG
+wait
