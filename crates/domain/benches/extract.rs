@@ -9,7 +9,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::{BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
+use html5ever::tokenizer::{
+    BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
 use pricewatch_domain::extract::{ExtractContext, extract};
 
 struct NoopSink;
@@ -49,7 +51,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if pages.is_empty() {
         return Err("no pages given".into());
     }
-    let ctx = ExtractContext { url: Some("https://shop.example.com/p/1"), ..ExtractContext::default() };
+    let ctx = ExtractContext {
+        url: Some("https://shop.example.com/p/1"),
+        ..ExtractContext::default()
+    };
     let budget = Duration::from_secs_f64(seconds);
     let started = Instant::now();
     let (mut count, mut bytes) = (0u64, 0u64);

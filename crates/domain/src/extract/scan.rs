@@ -563,7 +563,7 @@ impl<'s> Scanner<'s> {
                             name: prop.to_owned(),
                             decoy,
                         });
-                        self.after_push(name, tag, class, id, flags, own, names);
+                        self.after_push(name, tag, class, id, flags, names);
                         return result;
                     }
                     None => {}
@@ -586,7 +586,7 @@ impl<'s> Scanner<'s> {
             return result;
         }
         self.frames_push_pending(name, tag, flags, item);
-        self.after_push(name, tag, class, id, flags, own, names);
+        self.after_push(name, tag, class, id, flags, names);
         result
     }
 
@@ -608,16 +608,7 @@ impl<'s> Scanner<'s> {
     }
 
     /// Opens the captures that the element just pushed starts.
-    fn after_push(
-        &mut self,
-        name: &str,
-        tag: &Tag,
-        class: &str,
-        id: &str,
-        flags: u16,
-        own: u16,
-        names: u8,
-    ) {
+    fn after_push(&mut self, name: &str, tag: &Tag, class: &str, id: &str, flags: u16, names: u8) {
         if is_block(name) {
             self.captures
                 .iter_mut()
@@ -707,7 +698,7 @@ impl<'s> Scanner<'s> {
             struck: flags & STRUCK != 0,
             hidden: flags & HIDDEN != 0,
             elsewhere: flags & ELSEWHERE != 0,
-            current: flags & CURRENT != 0 || own & CURRENT != 0,
+            current: flags & CURRENT != 0,
             after_h1: self.seen_h1,
             ..Candidate::default()
         };
