@@ -62,7 +62,7 @@ chart: invalid Kubernetes field|deploy/helm/pricewatch/templates/_helpers.tpl|s/
 chart: values of the wrong type|deploy/helm/pricewatch/values.yaml|s/^  replicas: 2$/  replicas: two/|helm
 chart: KEDA trigger without its queue|deploy/helm/pricewatch/templates/_helpers.tpl|s/queueName:/queue:/|helm
 nginx: missing semicolon|nginx/nginx.conf|s/^worker_processes auto;/worker_processes auto/|nginx
-shell script: cd without a check|scripts/smoke-test.sh|s/^set -euo pipefail$/set -euo pipefail\ncd "$1"/|shellcheck
+shell script: local outside a function|scripts/smoke-test.sh|s/^set -euo pipefail$/set -euo pipefail\nlocal here=1/|shellcheck
 YAML: duplicate key|.github/workflows/ci.yml|$a permissions: {}|yamllint
 deny.toml: licence no longer allowed|deny.toml|/^    "MIT",$/d|cargo-deny
 CASES
