@@ -211,6 +211,7 @@ pub fn extract(html: &[u8], ctx: &ExtractContext<'_>) -> ExtractOutcome {
                 .map(|t| Availability::from_text(t))
                 .find(|a| *a != Availability::Unknown)
         })
+        .or_else(|| near_title_availability(&page))
         .unwrap_or_default();
 
     if !structured_found && blocked(&page, heuristic.is_some()) {
@@ -295,6 +296,15 @@ fn looks_binary(bytes: &[u8]) -> bool {
         .filter(|b| **b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
         .count();
     control * 20 > head.len()
+}
+
+/// Stock words printed just after the product's `<h1>` (`1.234,56 € · Auf Lager`),
+/// for pages without any stock markup.
+fn near_title_availability(page: &scan::PageScan) -> Option<Availability> {
+    let h1 = page.h1.as_deref()?;
+    let at = page.visible_head.find(h1)? + h1.len();
+    let window: String = page.visible_head.get(at..)?.chars().take(160).collect();
+    Some(Availability::from_text(&window)).filter(|a| *a != Availability::Unknown)
 }
 
 fn blocked(page: &scan::PageScan, heuristic_found: bool) -> bool {

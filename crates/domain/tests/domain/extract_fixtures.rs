@@ -99,3 +99,14 @@ fn every_fixture_page_gives_the_expected_result() {
     );
     assert!(failures.is_empty(), "{} fixture pages fail", failures.len());
 }
+
+/// The JSON shape the CLI prints and the scraper-worker stores is a contract.
+#[test]
+fn found_outcome_json_shape() {
+    let html = std::fs::read(fixtures().join("jsonld-basic-en.html")).unwrap();
+    let ctx = ExtractContext {
+        url: Some("https://shop.example.com/p/anvil"),
+        ..ExtractContext::default()
+    };
+    insta::assert_json_snapshot!(extract(&html, &ctx), { ".confidence" => "[confidence]" });
+}
