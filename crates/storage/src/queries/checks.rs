@@ -1,0 +1,392 @@
+//! The check pipeline's queries: the scheduler claims due products; the worker
+//! records what a check found (price point, product, alerts) in one transaction,
+//! records failures, and relays the notification outbox.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::schema::{notifications, price_history, products, watches};
+
+/// The named schedules and the check interval each one covers.
+pub const SCHEDULES: [(i32, &str); 3] = [
+    (6, "check-prices-6h"),
+    (12, "check-prices-12h"),
+    (24, "check-prices-24h"),
+];
+
+/// The schedule name for a check interval (`check-prices-24h` for anything unknown).
+pub fn schedule_name(interval_hours: Option<i32>) -> &'static str {
+    SCHEDULES
+        .iter()
+        .find(|(h, _)| Some(*h) == interval_hours)
+        .map_or("check-prices-24h", |(_, name)| name)
+}
+
+/// A product the scheduler claimed: its next check is already moved forward.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct DueProduct {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub url: String,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Integer>)]
+    pub check_interval_hours: Option<i32>,
+}
+
+/// Claims up to `batch` due products (oldest due first; rows another scheduler
+/// holds are skipped) and moves each one's next check one interval ahead, plus a
+/// random share of `jitter_secs` so that checks spread out instead of bunching.
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    batch: i64,
+    jitter_secs: u64,
+) -> QueryResult<Vec<DueProduct>> {
+    let jitter = f64::from(u32::try_from(jitter_secs).unwrap_or(u32::MAX));
+    diesel::sql_query(
+        "UPDATE products SET
+             next_check_at = now() + make_interval(hours => check_interval_hours)
+                             + make_interval(secs => random() * $2)
+         WHERE id IN (
+             SELECT id FROM products
+             WHERE check_interval_hours IS NOT NULL AND next_check_at <= now()
+             ORDER BY next_check_at
+             LIMIT $1
+             FOR UPDATE SKIP LOCKED)
+         RETURNING id, url, check_interval_hours",
+    )
+    .bind::<sql_types::BigInt, _>(batch)
+    .bind::<sql_types::Double, _>(jitter)
+    .load(conn)
+    .await
+}
+
+/// Makes claimed products due again at once (their jobs could not be published).
+pub async fn release_claims(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<usize> {
+    diesel::update(products::table.filter(products::id.eq_any(ids)))
+        .set(products::next_check_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+}
+
+/// Records a scheduler tick on the named schedules: `jobs` holds the jobs published
+/// per interval (hours); a schedule that published some gets `last_run_at` and
+/// `last_run_jobs`; every schedule's `next_run_at` is its next due product.
+pub async fn record_schedule_runs(
+    conn: &mut AsyncPgConnection,
+    jobs: &[(i32, i64)],
+) -> QueryResult<()> {
+    let hours: Vec<i32> = SCHEDULES.iter().map(|(h, _)| *h).collect();
+    let counts: Vec<i64> = hours
+        .iter()
+        .map(|h| {
+            jobs.iter()
+                .filter(|(jh, _)| jh == h)
+                .map(|(_, n)| *n)
+                .sum::<i64>()
+        })
+        .collect();
+    diesel::sql_query(
+        "UPDATE schedules s SET
+             last_run_at = CASE WHEN c.jobs > 0 THEN now() ELSE s.last_run_at END,
+             last_run_jobs = CASE WHEN c.jobs > 0 THEN c.jobs ELSE s.last_run_jobs END,
+             next_run_at = (SELECT min(p.next_check_at) FROM products p
+                            WHERE p.check_interval_hours = s.interval_hours)
+         FROM (SELECT unnest($1::int4[]) AS h, unnest($2::int8[]) AS jobs) c
+         WHERE s.interval_hours = c.h",
+    )
+    .bind::<sql_types::Array<sql_types::Integer>, _>(hours)
+    .bind::<sql_types::Array<sql_types::BigInt>, _>(counts)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What the worker needs to know about a product before it fetches the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckContext {
+    pub product_id: Uuid,
+    pub url: String,
+    pub last_price: Option<Decimal>,
+    pub currency: Option<String>,
+    pub unconfirmed_price: Option<Decimal>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The CSS selector of one of the product's active watches, if any gave one.
+    pub css_selector: Option<String>,
+}
+
+/// `None` when the product is gone.
+pub async fn check_context(
+    conn: &mut AsyncPgConnection,
+    product_id: Uuid,
+) -> QueryResult<Option<CheckContext>> {
+    type Row = (
+        Uuid,
+        String,
+        Option<Decimal>,
+        Option<String>,
+        Option<Decimal>,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = products::table
+        .find(product_id)
+        .select((
+            products::id,
+            products::url,
+            products::last_price,
+            products::currency,
+            products::unconfirmed_price,
+            products::etag,
+            products::last_modified,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((product_id, url, last_price, currency, unconfirmed_price, etag, last_modified)) = row
+    else {
+        return Ok(None);
+    };
+    let css_selector: Option<String> = watches::table
+        .filter(watches::product_id.eq(product_id))
+        .filter(watches::active.eq(true))
+        .filter(watches::css_selector.is_not_null())
+        .order(watches::created_at.asc())
+        .select(watches::css_selector)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten();
+    Ok(Some(CheckContext {
+        product_id,
+        url,
+        last_price,
+        currency: currency.map(|c| c.trim().to_owned()),
+        unconfirmed_price,
+        etag,
+        last_modified,
+        css_selector,
+    }))
+}
+
+/// True when the job already recorded its price point (a redelivery).
+pub async fn job_recorded(conn: &mut AsyncPgConnection, job_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        price_history::table.filter(price_history::job_id.eq(job_id)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// A successful reading of a product page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRecord {
+    pub product_id: Uuid,
+    pub job_id: Uuid,
+    pub amount: Decimal,
+    /// ISO 4217 code.
+    pub currency: String,
+    pub title: Option<String>,
+    pub image_url: Option<String>,
+    pub in_stock: Option<bool>,
+    /// How the price was found (`json_ld`, `selector`, …).
+    pub method: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// The price point is new; these notifications were written to the outbox.
+    New {
+        price_history_id: i64,
+        notifications: Vec<Uuid>,
+    },
+    /// This job had already recorded its price point: nothing was changed.
+    Duplicate,
+}
+
+/// Records a price point, updates the product and evaluates its watches, in one
+/// transaction. A watch that is armed and whose target the price reaches gets one
+/// notification (pending, in the outbox) and is disarmed; a disarmed watch whose
+/// target is below the price again is re-armed. Idempotent per job id.
+pub async fn record_check(
+    conn: &mut AsyncPgConnection,
+    check: &CheckRecord,
+) -> QueryResult<Recorded> {
+    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+        record_check_in(conn, check).await
+    })
+    .await
+}
+
+async fn record_check_in(
+    conn: &mut AsyncPgConnection,
+    check: &CheckRecord,
+) -> QueryResult<Recorded> {
+    let inserted: Option<i64> = diesel::insert_into(price_history::table)
+        .values((
+            price_history::product_id.eq(check.product_id),
+            price_history::job_id.eq(check.job_id),
+            price_history::amount.eq(check.amount),
+            price_history::currency.eq(&check.currency),
+            price_history::in_stock.eq(check.in_stock),
+        ))
+        .on_conflict(price_history::job_id)
+        .do_nothing()
+        .returning(price_history::id)
+        .get_result(conn)
+        .await
+        .optional()?;
+    let Some(price_history_id) = inserted else {
+        return Ok(Recorded::Duplicate);
+    };
+    // The row lock orders concurrent checks of one product.
+    let old_price: Option<Decimal> = products::table
+        .find(check.product_id)
+        .select(products::last_price)
+        .for_update()
+        .first(conn)
+        .await?;
+    let now: DateTime<Utc> = Utc::now();
+    diesel::update(products::table.find(check.product_id))
+        .set((
+            products::last_price.eq(check.amount),
+            products::currency.eq(&check.currency),
+            products::title.eq(&check.title),
+            products::image_url.eq(&check.image_url),
+            products::in_stock.eq(check.in_stock),
+            products::check_status.eq("ok"),
+            products::check_error.eq(None::<String>),
+            products::extraction_method.eq(&check.method),
+            products::consecutive_failures.eq(0),
+            products::last_checked_at.eq(now),
+            products::etag.eq(&check.etag),
+            products::last_modified.eq(&check.last_modified),
+            products::unconfirmed_price.eq(None::<Decimal>),
+            products::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = sql_types::Uuid)]
+        id: Uuid,
+    }
+    let fired: Vec<Id> = diesel::sql_query(
+        "WITH fired AS (
+             UPDATE watches SET armed = false, updated_at = now()
+             WHERE product_id = $1 AND active AND armed AND target_price >= $2
+             RETURNING id, user_id, target_price)
+         INSERT INTO notifications
+             (id, watch_id, user_id, product_id, price_history_id,
+              old_price, new_price, currency, target_price, status)
+         SELECT gen_random_uuid(), f.id, f.user_id, $1, $3, $4, $2, $5, f.target_price, 'pending'
+         FROM fired f
+         ON CONFLICT (watch_id, price_history_id) DO NOTHING
+         RETURNING id",
+    )
+    .bind::<sql_types::Uuid, _>(check.product_id)
+    .bind::<sql_types::Numeric, _>(check.amount)
+    .bind::<sql_types::BigInt, _>(price_history_id)
+    .bind::<sql_types::Nullable<sql_types::Numeric>, _>(old_price)
+    .bind::<sql_types::Text, _>(&check.currency)
+    .load(conn)
+    .await?;
+    diesel::update(
+        watches::table
+            .filter(watches::product_id.eq(check.product_id))
+            .filter(watches::active.eq(true))
+            .filter(watches::armed.eq(false))
+            .filter(watches::target_price.lt(check.amount)),
+    )
+    .set((watches::armed.eq(true), watches::updated_at.eq(now)))
+    .execute(conn)
+    .await?;
+    Ok(Recorded::New {
+        price_history_id,
+        notifications: fired.into_iter().map(|r| r.id).collect(),
+    })
+}
+
+/// A conditional request answered 304: the page (and so the price) is unchanged.
+pub async fn record_unchanged(conn: &mut AsyncPgConnection, product_id: Uuid) -> QueryResult<()> {
+    diesel::update(products::table.find(product_id))
+        .set((
+            products::check_status.eq("unchanged"),
+            products::check_error.eq(None::<String>),
+            products::consecutive_failures.eq(0),
+            products::last_checked_at.eq(diesel::dsl::now),
+            products::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A check that found no price. `status` is one of the product check statuses
+/// (`no_price`, `blocked`, `http_error`, `refused`, `fetch_error`); `message` is
+/// shown to the user. Prices and alerts are never touched.
+pub async fn record_failure(
+    conn: &mut AsyncPgConnection,
+    product_id: Uuid,
+    status: &str,
+    message: &str,
+) -> QueryResult<()> {
+    diesel::update(products::table.find(product_id))
+        .set((
+            products::check_status.eq(status),
+            products::check_error.eq(message),
+            products::consecutive_failures.eq(products::consecutive_failures + 1),
+            products::last_checked_at.eq(diesel::dsl::now),
+            products::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A suspicious reading waits here for a confirming fetch.
+pub async fn set_unconfirmed(
+    conn: &mut AsyncPgConnection,
+    product_id: Uuid,
+    amount: Decimal,
+) -> QueryResult<()> {
+    diesel::update(products::table.find(product_id))
+        .set(products::unconfirmed_price.eq(amount))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Pending notifications committed before `older_than` but never published.
+pub async fn unpublished_notifications(
+    conn: &mut AsyncPgConnection,
+    older_than: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    notifications::table
+        .filter(notifications::published_at.is_null())
+        .filter(notifications::status.eq("pending"))
+        .filter(notifications::created_at.lt(older_than))
+        .order(notifications::created_at.asc())
+        .limit(limit)
+        .select(notifications::id)
+        .load(conn)
+        .await
+}
+
+pub async fn mark_published(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::published_at.is_null()),
+    )
+    .set(notifications::published_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}
