@@ -22,7 +22,8 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   log "stopping"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Each service runs in a subshell (for its log prefix): stop the children first.
+  for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
   [ -f .dev/nginx/nginx.pid ] && kill "$(cat .dev/nginx/nginx.pid)" 2>/dev/null || true
   wait 2>/dev/null || true
   log "stopped"

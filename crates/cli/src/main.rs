@@ -32,6 +32,23 @@ enum Command {
         #[arg(long)]
         if_missing: bool,
     },
+    /// Parse price texts: one per stdin line, one JSON object per output line.
+    ParsePrice {
+        /// Currency hint for ambiguous signs ($, kr, ¥): an ISO code, a language or a domain.
+        #[arg(long)]
+        hint: Option<String>,
+    },
+    /// Extract price, currency, title and stock state from a saved HTML page.
+    Extract {
+        /// The HTML file.
+        file: std::path::PathBuf,
+        /// The page's URL (picks the main product, hints the currency).
+        #[arg(long)]
+        url: Option<String>,
+        /// A CSS selector of the price element, as a watch may set it.
+        #[arg(long)]
+        selector: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -44,6 +61,19 @@ async fn main() -> ExitCode {
             email,
             if_missing,
         } => commands::create_user::run(&database, &email, if_missing).await,
+        Command::ParsePrice { hint } => commands::parse_price::parse_price(
+            std::io::stdin().lock(),
+            std::io::stdout().lock(),
+            hint.as_deref(),
+        ),
+        Command::Extract {
+            file,
+            url,
+            selector,
+        } => commands::extract::extract(&file, url.as_deref(), selector.as_deref()).and_then(|v| {
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

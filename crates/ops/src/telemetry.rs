@@ -91,6 +91,10 @@ pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
     if let Some(request) = event.request.as_mut() {
         request.cookies = None;
         request.data = None;
+        request.query_string = None;
+        if let Some(url) = request.url.as_mut() {
+            url.set_query(None);
+        }
         request.headers.retain(|name, _| {
             let n = name.to_ascii_lowercase();
             n != "authorization" && n != "cookie" && n != "x-api-key"

@@ -98,6 +98,7 @@ pub async fn ping(pool: &DbPool) -> Result<serde_json::Value, String> {
         .execute(&mut conn)
         .await
         .map_err(|e| format!("query failed: {e}"))?;
+    drop(conn);
     let status = pool.status();
     Ok(
         serde_json::json!({"pool_size": status.size, "pool_available": status.available, "pool_max": status.max_size}),

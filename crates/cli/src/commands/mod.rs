@@ -1,2 +1,4 @@
 pub mod create_user;
+pub mod extract;
 pub mod migrate;
+pub mod parse_price;

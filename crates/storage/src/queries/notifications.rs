@@ -1,5 +1,6 @@
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Page;
@@ -34,4 +35,218 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .first(conn)
         .await
         .optional()
+}
+
+// ---------------------------------------------------------------------------
+// Sending (the notifier). A row moves pending → sending (claimed, committed
+// before the SMTP conversation starts) → sent, or back to pending / to failed.
+// While a row is 'sending', `sent_at` holds the time of the claim: a claim
+// older than the caller's `stale_after` belongs to a notifier that died
+// mid-send and may be taken over. 'sent' is final, so a redelivered job never
+// sends twice; 'failed' rows were never accepted by SMTP and may be claimed
+// again (an operator re-driving the dead-letter queue).
+// ---------------------------------------------------------------------------
+
+/// Advisory-lock class for the per-user email cap ("mail" in ASCII); the
+/// second key is a hash of the user id.
+const MAIL_CAP_LOCK_CLASS: i32 = 0x6d61_696c;
+
+/// Longest `last_error` stored.
+const MAX_ERROR_CHARS: usize = 1000;
+
+/// What `claim_for_sending` decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The row is now 'sending' on the caller's behalf; `attempts` counts this one.
+    Claimed { attempts: i32 },
+    /// No such notification (its watch or user was deleted).
+    Missing,
+    /// Already sent: nothing to do.
+    AlreadySent,
+    /// Another sender claimed it at `since` and may still be at it.
+    InFlight { since: DateTime<Utc> },
+    /// The user already got `cap` emails in the past hour; a slot frees at `until`.
+    CapReached { until: DateTime<Utc> },
+}
+
+/// Everything an alert email says, for a claimed notification.
+#[derive(Debug, Clone)]
+pub struct EmailDetails {
+    pub notification: Notification,
+    pub email: String,
+    pub product_title: Option<String>,
+    pub product_url: String,
+}
+
+/// Claims notification `id` for sending, atomically: a 'pending' or 'failed'
+/// row, or a 'sending' row claimed before `now - stale_after`, becomes
+/// 'sending' (attempts + 1, `sent_at` = claim time) unless its user already
+/// has `cap_per_hour` rows sent or being sent within the past hour. Claims for
+/// one user are serialised (a transaction-scoped advisory lock), so parallel
+/// consumers never overshoot the cap.
+pub async fn claim_for_sending(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    cap_per_hour: i64,
+    stale_after: chrono::Duration,
+) -> QueryResult<Claim> {
+    conn.transaction(async move |conn| {
+        let Some(user_id) = notifications::table
+            .find(id)
+            .select(notifications::user_id)
+            .first::<Uuid>(conn)
+            .await
+            .optional()?
+        else {
+            return Ok(Claim::Missing);
+        };
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(MAIL_CAP_LOCK_CLASS)
+            .bind::<diesel::sql_types::Text, _>(user_id.to_string())
+            .execute(conn)
+            .await?;
+        // A new statement after the lock: it sees every claim committed before it.
+        let Some((status, claimed_at)) = notifications::table
+            .find(id)
+            .select((notifications::status, notifications::sent_at))
+            .for_update()
+            .first::<(String, Option<DateTime<Utc>>)>(conn)
+            .await
+            .optional()?
+        else {
+            return Ok(Claim::Missing);
+        };
+        let now = Utc::now();
+        match status.as_str() {
+            "sent" => return Ok(Claim::AlreadySent),
+            "sending" => {
+                if let Some(since) = claimed_at
+                    && since > now - stale_after
+                {
+                    return Ok(Claim::InFlight { since });
+                }
+            }
+            _ => {}
+        }
+        let hour_ago = now - chrono::Duration::hours(1);
+        let (recent, oldest): (i64, Option<DateTime<Utc>>) = notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::id.ne(id))
+            .filter(notifications::status.eq_any(["sent", "sending"]))
+            .filter(notifications::sent_at.gt(hour_ago))
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::min(notifications::sent_at),
+            ))
+            .first(conn)
+            .await?;
+        if recent >= cap_per_hour {
+            let until = oldest.unwrap_or(now) + chrono::Duration::hours(1);
+            return Ok(Claim::CapReached { until });
+        }
+        let attempts = diesel::update(notifications::table.find(id))
+            .set((
+                notifications::status.eq("sending"),
+                notifications::attempts.eq(notifications::attempts + 1),
+                notifications::sent_at.eq(diesel::dsl::now),
+            ))
+            .returning(notifications::attempts)
+            .get_result::<i32>(conn)
+            .await?;
+        Ok(Claim::Claimed { attempts })
+    })
+    .await
+}
+
+/// The notification with its recipient and product, for writing the email.
+pub async fn email_details(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<EmailDetails>> {
+    use crate::schema::{products, users};
+    notifications::table
+        .inner_join(users::table)
+        .inner_join(products::table)
+        .filter(notifications::id.eq(id))
+        .select((
+            Notification::as_select(),
+            users::email,
+            products::title,
+            products::url,
+        ))
+        .first::<(Notification, String, Option<String>, String)>(conn)
+        .await
+        .optional()
+        .map(|row| {
+            row.map(
+                |(notification, email, product_title, product_url)| EmailDetails {
+                    notification,
+                    email,
+                    product_title,
+                    product_url,
+                },
+            )
+        })
+}
+
+/// The SMTP server accepted the email: 'sending' → 'sent', `sent_at` = now.
+/// Returns false if the row was not 'sending' (another sender took it over).
+pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    let changed = diesel::update(
+        notifications::table
+            .find(id)
+            .filter(notifications::status.eq("sending")),
+    )
+    .set((
+        notifications::status.eq("sent"),
+        notifications::sent_at.eq(diesel::dsl::now),
+        notifications::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(changed > 0)
+}
+
+/// Sending failed: 'sending' → 'pending' (to be retried) or, when `give_up`,
+/// → 'failed', with the reason in `last_error`. Returns false if the row was
+/// not 'sending'.
+pub async fn release_after_failure(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    error: &str,
+    give_up: bool,
+) -> QueryResult<bool> {
+    let reason: String = error.chars().take(MAX_ERROR_CHARS).collect();
+    let changed = diesel::update(
+        notifications::table
+            .find(id)
+            .filter(notifications::status.eq("sending")),
+    )
+    .set((
+        notifications::status.eq(if give_up { "failed" } else { "pending" }),
+        notifications::sent_at.eq(None::<DateTime<Utc>>),
+        notifications::last_error.eq(Some(reason)),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(changed > 0)
+}
+
+/// Marks a row that cannot be sent at all (e.g. an invalid address) 'failed'
+/// whatever its state, unless it was already sent.
+pub async fn mark_failed(conn: &mut AsyncPgConnection, id: Uuid, error: &str) -> QueryResult<bool> {
+    let reason: String = error.chars().take(MAX_ERROR_CHARS).collect();
+    let changed = diesel::update(
+        notifications::table
+            .find(id)
+            .filter(notifications::status.ne("sent")),
+    )
+    .set((
+        notifications::status.eq("failed"),
+        notifications::sent_at.eq(None::<DateTime<Utc>>),
+        notifications::last_error.eq(Some(reason)),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(changed > 0)
 }
