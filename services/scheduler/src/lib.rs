@@ -1,8 +1,12 @@
 //! The scheduler: finds due products and publishes `CheckPrice` jobs. Only one
 //! replica is active at a time (a lease); the others wait as standbys.
 
+pub mod lease;
+pub mod tick;
+
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -16,6 +20,11 @@ use pricewatch_storage::PoolSettings;
 use secrecy::ExposeSecret;
 
 pub const SERVICE: &str = "scheduler";
+
+/// How long the lease outlives its holder's last renewal.
+pub const LEASE_TTL: Duration = Duration::from_secs(15);
+/// The active scheduler renews its lease, and a standby polls it, at least this often.
+const LEASE_POLL: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "pricewatch-scheduler", version, about = "PriceWatch scheduler")]
@@ -56,6 +65,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow::Result<()> {
+    run_until(settings, probe, std::future::pending()).await
+}
+
+/// Like `run_with_listener`, also stopping (gracefully) when `stop` resolves (tests).
+pub async fn run_until(
+    settings: Settings,
+    probe: TcpListener,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let db = pricewatch_storage::connect_pool(
         settings.database.database_url.expose_secret(),
         &PoolSettings {
@@ -97,12 +115,82 @@ pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow
         checks,
     )?;
     tracing::info!(probe_port = base.probe_port(), "scheduler started");
-    let mut shutdown = base.shutdown.clone();
-    shutdown.wait().await;
+    let trigger = base.trigger();
+    let stopper = tokio::spawn(async move {
+        stop.await;
+        trigger.trigger();
+    });
+    let scheduler = tick::Scheduler {
+        db,
+        bus: bus.clone(),
+        batch_size: settings.batch_size,
+        jitter_seconds: settings.jitter_seconds,
+    };
+    let holder = format!(
+        "{}-{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "scheduler".to_owned()),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut lease = lease::Lease::new(redis, &settings.redis.redis_key_prefix, holder, LEASE_TTL);
+    run_loop(
+        &scheduler,
+        &mut lease,
+        base.shutdown.clone(),
+        Duration::from_secs(settings.tick_seconds),
+    )
+    .await;
     tracing::info!("scheduler stopping");
+    lease.release().await;
+    stopper.abort();
     bus.close().await;
     base.finish().await;
     Ok(())
+}
+
+/// Until shutdown: keeps the lease (or polls it as a standby) and, while active,
+/// publishes due checks every `tick`.
+async fn run_loop(
+    scheduler: &tick::Scheduler,
+    lease: &mut lease::Lease,
+    mut shutdown: pricewatch_ops::shutdown::Shutdown,
+    tick: Duration,
+) {
+    let mut wake = tokio::time::interval(tick.min(LEASE_POLL));
+    wake.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_run: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            () = shutdown.wait() => return,
+            _ = wake.tick() => {}
+        }
+        let was_active = lease.is_held();
+        if !lease.acquire_or_renew().await {
+            continue;
+        }
+        // A newly active scheduler runs at once; then once per tick.
+        let due = !was_active || last_run.is_none_or(|at| at.elapsed() >= tick);
+        if !due {
+            continue;
+        }
+        last_run = Some(tokio::time::Instant::now());
+        let started = std::time::Instant::now();
+        match scheduler.tick(lease, &shutdown).await {
+            Ok(jobs) => {
+                if jobs > 0 {
+                    tracing::info!(jobs, "check jobs published");
+                }
+                metrics::counter!("pricewatch_scheduler_ticks_total", "outcome" => "ok")
+                    .increment(1);
+            }
+            Err(error) => {
+                tracing::warn!("scheduler tick failed: {error:#}");
+                metrics::counter!("pricewatch_scheduler_ticks_total", "outcome" => "error")
+                    .increment(1);
+            }
+        }
+        metrics::histogram!("pricewatch_scheduler_tick_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+    }
 }
 
 fn bus_ready(bus: &Bus) -> Result<serde_json::Value, String> {
