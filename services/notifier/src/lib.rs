@@ -1,11 +1,15 @@
 //! The notifier: consumes `SendNotification` jobs and emails the alert (lettre, SMTP).
 
+pub mod email;
+pub mod job;
+
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use pricewatch_bus::{Bus, BusConfig, Topology};
+use pricewatch_bus::{Bus, BusConfig, CancellationToken, Topology};
 use pricewatch_ops::health::{CheckFuture, ReadyChecks};
 use pricewatch_ops::service::ServiceBase;
 use pricewatch_ops::settings::{
@@ -56,6 +60,9 @@ pub struct Settings {
     /// Most alert emails one user gets per hour.
     #[arg(long, env = "EMAILS_PER_USER_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub emails_per_user_per_hour: u32,
+    /// Notification jobs handled at once (the consumer's prefetch).
+    #[arg(long, env = "NOTIFIER_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
     /// Where links in emails point.
     #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://localhost:8080")]
     pub public_base_url: url::Url,
@@ -82,7 +89,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     run_with_listener(settings, probe).await
 }
 
+/// Longest wait for in-flight emails after a stop was asked for.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
+
 pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow::Result<()> {
+    let mailer = email::Mailer::from_settings(&settings)?;
     let db = pricewatch_storage::connect_pool(
         settings.database.database_url.expose_secret(),
         &PoolSettings {
@@ -124,12 +135,58 @@ pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow
         checks,
     )?;
     tracing::info!(probe_port = base.probe_port(), "notifier started");
+    let notifier = Arc::new(job::Notifier {
+        db: db.clone(),
+        bus: bus.clone(),
+        mailer,
+        emails_per_user_per_hour: settings.emails_per_user_per_hour,
+    });
+    let stop = CancellationToken::new();
+    let mut consumer = {
+        let (bus, stop) = (bus.clone(), stop.clone());
+        let queue = bus.topology().send_notification.clone();
+        let prefetch = settings.concurrency;
+        tokio::spawn(async move {
+            bus.consume(&queue, prefetch, stop, move |delivery| {
+                let notifier = notifier.clone();
+                async move { notifier.handle(delivery).await }
+            })
+            .await
+        })
+    };
     let mut shutdown = base.shutdown.clone();
-    shutdown.wait().await;
-    tracing::info!("notifier stopping");
+    let result = tokio::select! {
+        () = shutdown.wait() => {
+            tracing::info!("notifier stopping: no new jobs, finishing the ones in flight");
+            stop.cancel();
+            match tokio::time::timeout(DRAIN_TIMEOUT, &mut consumer).await {
+                Ok(joined) => consumer_result(joined),
+                Err(_) => {
+                    consumer.abort();
+                    tracing::warn!("in-flight jobs did not finish in time; their messages will be redelivered");
+                    Ok(())
+                }
+            }
+        }
+        joined = &mut consumer => {
+            let ended = consumer_result(joined);
+            ended.and(Err(anyhow::anyhow!("the notification consumer stopped")))
+        }
+    };
     bus.close().await;
     base.finish().await;
-    Ok(())
+    tracing::info!("notifier stopped");
+    result
+}
+
+fn consumer_result(
+    joined: Result<Result<(), pricewatch_bus::BusError>, tokio::task::JoinError>,
+) -> anyhow::Result<()> {
+    match joined {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(anyhow::Error::from(e).context("consuming notification jobs failed")),
+        Err(e) => Err(anyhow::anyhow!("the notification consumer crashed: {e}")),
+    }
 }
 
 fn bus_ready(bus: &Bus) -> Result<serde_json::Value, String> {

@@ -1,0 +1,358 @@
+//! The alert email: the SMTP transport (lettre) and the message itself
+//! (multipart/alternative, plain text and HTML).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use pricewatch_storage::queries::notifications::EmailDetails;
+use rust_decimal::Decimal;
+use secrecy::ExposeSecret;
+
+use crate::{Settings, SmtpTls};
+
+/// Timeout of each SMTP command (connect, greeting, DATA…).
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why an email did not go out.
+#[derive(Debug)]
+pub enum SendError {
+    /// Trying again may work (connection refused, timeout, 4xx, TLS trouble).
+    Transient(String),
+    /// It never will (the server refused the recipient or the message: 5xx).
+    Permanent(String),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Transient(e) => write!(f, "temporary SMTP failure: {e}"),
+            SendError::Permanent(e) => write!(f, "SMTP refused the email: {e}"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    public_base_url: url::Url,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let host = settings.smtp_host.as_str();
+        let builder = match settings.smtp_tls {
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                .with_context(|| format!("invalid SMTP_HOST {host:?} for STARTTLS"))?,
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
+                .with_context(|| format!("invalid SMTP_HOST {host:?} for TLS"))?,
+        };
+        let mut builder = builder.port(settings.smtp_port).timeout(Some(SMTP_TIMEOUT));
+        if !settings.smtp_username.is_empty() {
+            builder = builder.credentials(Credentials::new(
+                settings.smtp_username.clone(),
+                settings.smtp_password.expose_secret().to_owned(),
+            ));
+        }
+        let from: Mailbox = settings
+            .smtp_from
+            .parse()
+            .with_context(|| format!("invalid SMTP_FROM {:?}", settings.smtp_from))?;
+        Ok(Self {
+            transport: builder.build(),
+            from,
+            public_base_url: settings.public_base_url.clone(),
+        })
+    }
+
+    /// Writes the email for `details`. Fails only on an unusable recipient
+    /// address (a permanent failure).
+    pub fn compose(&self, details: &EmailDetails) -> Result<lettre::Message, SendError> {
+        let to: Mailbox = details
+            .email
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("invalid recipient address: {e}")))?;
+        let alert = Alert::new(details, &self.public_base_url);
+        lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(alert.subject())
+            .message_id(Some(format!(
+                "<notification-{}@pricewatch>",
+                details.notification.id
+            )))
+            .multipart(MultiPart::alternative_plain_html(
+                alert.text(),
+                alert.html(),
+            ))
+            .map_err(|e| SendError::Permanent(format!("cannot build the email: {e}")))
+    }
+
+    /// Sends one email; `Ok` once the SMTP server has accepted it.
+    pub async fn send(&self, message: lettre::Message) -> Result<(), SendError> {
+        // Each command has SMTP_TIMEOUT; this bounds the whole conversation.
+        let sent = tokio::time::timeout(SMTP_TIMEOUT * 3, self.transport.send(message)).await;
+        match sent {
+            Err(_) => Err(SendError::Transient(
+                "SMTP conversation timed out".to_owned(),
+            )),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(classify(&e)),
+        }
+    }
+}
+
+fn classify(error: &lettre::transport::smtp::Error) -> SendError {
+    let text = error.to_string();
+    // 5xx answers are permanent, except authentication ones (53x): those are our
+    // configuration, not this email's fault, and get fixed by an operator.
+    let auth = error
+        .status()
+        .is_some_and(|code| code.to_string().starts_with("53"));
+    if error.is_permanent() && !auth {
+        SendError::Permanent(text)
+    } else {
+        SendError::Transient(text)
+    }
+}
+
+/// The words of one alert, shared by the text and HTML parts.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub title: String,
+    pub product_url: String,
+    pub old_price: Option<String>,
+    pub new_price: String,
+    pub target_price: String,
+    pub currency: String,
+    pub watch_url: String,
+    pub docs_url: String,
+}
+
+impl Alert {
+    pub fn new(details: &EmailDetails, public_base_url: &url::Url) -> Self {
+        let n = &details.notification;
+        let title = details
+            .product_title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map_or_else(|| "Your watched product".to_owned(), one_line);
+        let base = public_base_url.as_str().trim_end_matches('/');
+        Self {
+            title,
+            product_url: details.product_url.clone(),
+            old_price: n.old_price.map(format_amount),
+            new_price: format_amount(n.new_price),
+            target_price: format_amount(n.target_price),
+            currency: n.currency.trim().to_owned(),
+            watch_url: format!("{base}/api/v1/watches/{}", n.watch_id),
+            docs_url: format!("{base}/docs"),
+        }
+    }
+
+    pub fn subject(&self) -> String {
+        format!(
+            "Price drop: {} is now {} {}",
+            truncate(&self.title, 120),
+            self.new_price,
+            self.currency
+        )
+    }
+
+    pub fn text(&self) -> String {
+        let c = &self.currency;
+        let mut out = format!(
+            "Good news: {} is now {} {c}.\n\n",
+            self.title, self.new_price
+        );
+        if let Some(old) = &self.old_price {
+            out.push_str(&format!("Previous price: {old} {c}\n"));
+        }
+        out.push_str(&format!("New price:      {} {c}\n", self.new_price));
+        out.push_str(&format!("Your target:    {} {c}\n\n", self.target_price));
+        out.push_str(&format!("See the product: {}\n\n", self.product_url));
+        out.push_str(&format!(
+            "--\nYou get this email because you watch this product on PriceWatch.\n\
+             To stop these alerts, pause the watch: PATCH {} with {{\"active\": false}}\n\
+             (or delete it); see {} for the API.\n",
+            self.watch_url, self.docs_url
+        ));
+        out
+    }
+
+    pub fn html(&self) -> String {
+        let c = escape_html(&self.currency);
+        let title = escape_html(&self.title);
+        let new = escape_html(&self.new_price);
+        let mut rows = String::new();
+        if let Some(old) = &self.old_price {
+            rows.push_str(&format!(
+                "<tr><td>Previous price</td><td><s>{} {c}</s></td></tr>\n",
+                escape_html(old)
+            ));
+        }
+        rows.push_str(&format!(
+            "<tr><td>New price</td><td><strong>{new} {c}</strong></td></tr>\n"
+        ));
+        rows.push_str(&format!(
+            "<tr><td>Your target</td><td>{} {c}</td></tr>\n",
+            escape_html(&self.target_price)
+        ));
+        let link = if is_web_link(&self.product_url) {
+            format!(
+                "<p><a href=\"{}\">See the product</a></p>",
+                escape_html(&self.product_url)
+            )
+        } else {
+            format!("<p>Product: {}</p>", escape_html(&self.product_url))
+        };
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Price drop</title></head>\n\
+             <body>\n<p>Good news: <strong>{title}</strong> is now <strong>{new} {c}</strong>.</p>\n\
+             <table>\n{rows}</table>\n{link}\n\
+             <hr>\n<p style=\"font-size:small;color:#666\">You get this email because you watch this \
+             product on PriceWatch. To stop these alerts, pause the watch: \
+             <code>PATCH {}</code> with <code>{{\"active\": false}}</code> (or delete it); \
+             see <a href=\"{}\">the API documentation</a>.</p>\n</body></html>\n",
+            escape_html(&self.watch_url),
+            escape_html(&self.docs_url),
+        )
+    }
+}
+
+/// "19.9900" → "19.99", "20" → "20.00"; more than two significant decimals stay.
+pub fn format_amount(amount: Decimal) -> String {
+    let normal = amount.normalize();
+    if normal.scale() <= 2 {
+        format!("{normal:.2}")
+    } else {
+        normal.to_string()
+    }
+}
+
+pub fn escape_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for ch in raw.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+fn is_web_link(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Control characters (newlines in a scraped title) become spaces.
+fn one_line(raw: &str) -> String {
+    raw.split(char::is_control)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn truncate(raw: &str, max_chars: usize) -> String {
+    if raw.chars().count() <= max_chars {
+        raw.to_owned()
+    } else {
+        let mut out: String = raw.chars().take(max_chars.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pricewatch_storage::models::Notification;
+    use std::str::FromStr;
+
+    fn details(title: Option<&str>) -> EmailDetails {
+        EmailDetails {
+            notification: Notification {
+                id: uuid::Uuid::nil(),
+                watch_id: uuid::Uuid::nil(),
+                user_id: uuid::Uuid::nil(),
+                product_id: uuid::Uuid::nil(),
+                price_history_id: 1,
+                old_price: Some(Decimal::from_str("24.5000").unwrap()),
+                new_price: Decimal::from_str("19.9900").unwrap(),
+                currency: "EUR".to_owned(),
+                target_price: Decimal::from_str("20").unwrap(),
+                status: "sending".to_owned(),
+                attempts: 1,
+                last_error: None,
+                published_at: None,
+                sent_at: None,
+                created_at: chrono::Utc::now(),
+            },
+            email: "bob@example.test".to_owned(),
+            product_title: title.map(str::to_owned),
+            product_url: "https://shop.example/p?a=1&b=2".to_owned(),
+        }
+    }
+
+    fn base() -> url::Url {
+        url::Url::parse("https://pw.example/").unwrap()
+    }
+
+    #[test]
+    fn amounts_show_two_decimals() {
+        assert_eq!(
+            format_amount(Decimal::from_str("19.9900").unwrap()),
+            "19.99"
+        );
+        assert_eq!(format_amount(Decimal::from_str("20").unwrap()), "20.00");
+        assert_eq!(
+            format_amount(Decimal::from_str("0.1234").unwrap()),
+            "0.1234"
+        );
+    }
+
+    #[test]
+    fn subject_and_text_carry_the_prices() {
+        let alert = Alert::new(&details(Some("Kettle\n2000 W")), &base());
+        assert_eq!(
+            alert.subject(),
+            "Price drop: Kettle 2000 W is now 19.99 EUR"
+        );
+        let text = alert.text();
+        assert!(text.contains("24.50 EUR"));
+        assert!(text.contains("19.99 EUR"));
+        assert!(text.contains("20.00 EUR"));
+        assert!(text.contains("https://shop.example/p?a=1&b=2"));
+        assert!(text.contains("PATCH https://pw.example/api/v1/watches/"));
+        assert!(text.contains("https://pw.example/docs"));
+    }
+
+    #[test]
+    fn html_escapes_the_title_and_link() {
+        let alert = Alert::new(&details(Some("<script>x</script> & \"co\"")), &base());
+        let html = alert.html();
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt; &amp; &quot;co&quot;"));
+        assert!(html.contains("href=\"https://shop.example/p?a=1&amp;b=2\""));
+        assert!(html.contains("24.50 EUR") && html.contains("19.99 EUR"));
+    }
+
+    #[test]
+    fn missing_title_has_a_fallback() {
+        let alert = Alert::new(&details(None), &base());
+        assert!(
+            alert
+                .subject()
+                .starts_with("Price drop: Your watched product is now")
+        );
+    }
+}

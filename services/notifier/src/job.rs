@@ -1,0 +1,234 @@
+//! One `SendNotification` job: claim the notification row, send the email,
+//! record the result, and tell the bus what to do with the message.
+//!
+//! Exactly-once, as far as SMTP allows: the claim (pending → sending) commits
+//! before the SMTP conversation, and `sent` is final, so a redelivered or
+//! duplicated message finds the row 'sent' (or 'sending') and sends nothing.
+//! A notifier killed mid-send leaves the row 'sending'; once that claim is
+//! older than `STALE_CLAIM` another delivery takes it over (the only window for
+//! a duplicate is a kill between the server's "250 OK" and our UPDATE).
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use pricewatch_bus::{Bus, Delivery, Outcome};
+use pricewatch_domain::messages::{Message, SendNotification};
+use pricewatch_storage::DbPool;
+use pricewatch_storage::queries::notifications::{self, Claim};
+use uuid::Uuid;
+
+use crate::email::{Mailer, SendError};
+
+/// A 'sending' claim older than this belongs to a notifier that died.
+pub const STALE_CLAIM: Duration = Duration::from_secs(90);
+/// Longest wait before a capped email is looked at again.
+const MAX_CAP_DELAY: Duration = Duration::from_secs(3600);
+
+pub const JOB: &str = "send_notification";
+
+#[derive(Clone)]
+pub struct Notifier {
+    pub db: DbPool,
+    pub bus: Bus,
+    pub mailer: Mailer,
+    pub emails_per_user_per_hour: u32,
+}
+
+/// How a job ended, for logs and the `outcome` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobResult {
+    Sent,
+    /// Already sent, or the row is gone: nothing to do.
+    Skipped,
+    /// Over the user's hourly cap, or another sender holds the claim: later.
+    Deferred,
+    /// A temporary SMTP failure: retried later.
+    Retry,
+    /// Given up: the row is 'failed', the message dead-letters.
+    Failed,
+}
+
+impl JobResult {
+    fn label(self) -> &'static str {
+        match self {
+            JobResult::Sent => "sent",
+            JobResult::Skipped => "skipped",
+            JobResult::Deferred => "deferred",
+            JobResult::Retry => "retry",
+            JobResult::Failed => "failed",
+        }
+    }
+}
+
+impl Notifier {
+    /// The bus handler.
+    pub async fn handle(&self, delivery: Delivery) -> anyhow::Result<Outcome> {
+        let started = Instant::now();
+        let attempt = delivery.attempt();
+        let result = match &delivery.message {
+            Message::SendNotificationV1(job) => self.process(job, attempt).await,
+            other => {
+                tracing::warn!(?other, "not a notification job, dead-lettering it");
+                Ok((JobResult::Failed, Outcome::Reject))
+            }
+        };
+        let label = match &result {
+            Ok((r, _)) => r.label(),
+            Err(_) => "error",
+        };
+        metrics::counter!("pricewatch_jobs_total", "job" => JOB, "outcome" => label).increment(1);
+        metrics::histogram!("pricewatch_job_duration_seconds", "job" => JOB)
+            .record(started.elapsed().as_secs_f64());
+        result.map(|(_, outcome)| outcome)
+    }
+
+    async fn process(
+        &self,
+        job: &SendNotification,
+        attempt: u32,
+    ) -> anyhow::Result<(JobResult, Outcome)> {
+        let id = job.notification_id;
+        let mut conn = self.db.get().await.context("no database connection")?;
+        let stale = chrono::Duration::from_std(STALE_CLAIM).unwrap_or(chrono::Duration::MAX);
+        let claim = notifications::claim_for_sending(
+            &mut conn,
+            id,
+            i64::from(self.emails_per_user_per_hour),
+            stale,
+        )
+        .await
+        .context("cannot claim the notification")?;
+        match claim {
+            Claim::Claimed { attempts } => {
+                tracing::debug!(notification_id = %id, attempts, "claimed");
+            }
+            Claim::Missing => {
+                tracing::warn!(notification_id = %id, "notification not found (deleted?), dropping the job");
+                return Ok((JobResult::Skipped, Outcome::Ack));
+            }
+            Claim::AlreadySent => {
+                tracing::info!(notification_id = %id, "already sent, not sending again");
+                return Ok((JobResult::Skipped, Outcome::Ack));
+            }
+            Claim::InFlight { since } => {
+                let stale_at = since + stale;
+                let delay = until(stale_at).max(Duration::from_secs(1));
+                tracing::info!(notification_id = %id, ?delay, "another sender holds the claim, checking later");
+                return Ok((JobResult::Deferred, Outcome::Retry { delay }));
+            }
+            Claim::CapReached { until: free_at } => {
+                let delay = until(free_at).clamp(Duration::from_secs(1), MAX_CAP_DELAY);
+                tracing::info!(notification_id = %id, ?delay, cap = self.emails_per_user_per_hour, "user's hourly email cap reached, deferring");
+                return self.defer(job, delay).await;
+            }
+        }
+        let Some(details) = notifications::email_details(&mut conn, id)
+            .await
+            .context("cannot load the notification")?
+        else {
+            return Ok((JobResult::Skipped, Outcome::Ack));
+        };
+        // No connection held during the SMTP conversation.
+        drop(conn);
+
+        let sent = match self.mailer.compose(&details) {
+            Ok(message) => self.mailer.send(message).await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(()) => {
+                self.record_sent(id).await?;
+                metrics::counter!("pricewatch_emails_total", "outcome" => "sent").increment(1);
+                tracing::info!(notification_id = %id, attempt, "alert email sent");
+                Ok((JobResult::Sent, Outcome::Ack))
+            }
+            Err(error) => {
+                let max = self.bus.topology().max_attempts;
+                let give_up = matches!(error, SendError::Permanent(_)) || attempt >= max;
+                let reason = error.to_string();
+                let mut conn = self.db.get().await.context("no database connection")?;
+                notifications::release_after_failure(&mut conn, id, &reason, give_up)
+                    .await
+                    .context("cannot record the failure")?;
+                if give_up {
+                    metrics::counter!("pricewatch_emails_total", "outcome" => "failed")
+                        .increment(1);
+                    tracing::warn!(notification_id = %id, attempt, error = %reason, "alert email failed for good");
+                    Ok((JobResult::Failed, Outcome::Reject))
+                } else {
+                    let delay = self.backoff(attempt);
+                    tracing::warn!(notification_id = %id, attempt, ?delay, error = %reason, "alert email failed, retrying later");
+                    Ok((JobResult::Retry, Outcome::Retry { delay }))
+                }
+            }
+        }
+    }
+
+    /// The server accepted the email: record it, trying hard, since a row left
+    /// 'sending' would be sent again once its claim goes stale.
+    async fn record_sent(&self, id: Uuid) -> anyhow::Result<()> {
+        let mut pause = Duration::from_millis(200);
+        let mut last_error = None;
+        for _ in 0..8 {
+            let result = match self.db.get().await {
+                Ok(mut conn) => notifications::mark_sent(&mut conn, id)
+                    .await
+                    .map_err(anyhow::Error::from),
+                Err(e) => Err(anyhow::Error::from(e)),
+            };
+            match result {
+                Ok(true) => return Ok(()),
+                Ok(false) => {
+                    tracing::warn!(notification_id = %id, "sent, but the row was no longer 'sending'");
+                    return Ok(());
+                }
+                Err(e) => {
+                    tracing::warn!(notification_id = %id, error = %e, "cannot mark the notification sent yet");
+                    last_error = Some(e);
+                }
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+        Err(last_error
+            .unwrap_or_else(|| anyhow::anyhow!("cannot mark sent"))
+            .context("email sent but not recorded"))
+    }
+
+    /// Puts the job back for later without using up one of its attempts
+    /// (waiting for the cap is not a failure): the retry copy carries the same
+    /// attempt number, then this delivery is acked.
+    async fn defer(
+        &self,
+        job: &SendNotification,
+        delay: Duration,
+    ) -> anyhow::Result<(JobResult, Outcome)> {
+        let same = Message::SendNotificationV1(SendNotification {
+            notification_id: job.notification_id,
+            // publish_retry adds one.
+            attempt: job.attempt.saturating_sub(1),
+        });
+        match self.bus.publish_retry(&same, delay).await {
+            Ok(_) => Ok((JobResult::Deferred, Outcome::Ack)),
+            Err(error) => {
+                tracing::warn!(%error, "cannot schedule the deferred job, retrying it the usual way");
+                Ok((JobResult::Deferred, Outcome::Retry { delay }))
+            }
+        }
+    }
+
+    /// 5 s, 30 s, 300 s… : the topology's retry delays by attempt.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let delays = &self.bus.topology().send_notification.retry_queues;
+        let index = usize::try_from(attempt).unwrap_or(usize::MAX);
+        delays
+            .get(index)
+            .or_else(|| delays.last())
+            .map_or(Duration::from_secs(5), |r| r.delay)
+    }
+}
+
+fn until(at: chrono::DateTime<Utc>) -> Duration {
+    (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+}
