@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! Sentry for real: the DSN points at a local HTTP server that captures envelopes;
 //! a server error in the api must arrive there, tagged, with no email, password
 //! or token inside. (Its own test binary: the Sentry client is process-global.)

@@ -104,10 +104,10 @@ pub async fn prices(
         per_page: query.per_page,
     }
     .validate()?;
-    if let (Some(from), Some(to)) = (query.from, query.to) {
-        if from > to {
-            return Err(ApiError::validation("from", "from must not be after to"));
-        }
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from > to
+    {
+        return Err(ApiError::validation("from", "from must not be after to"));
     }
     let id = id.into_inner();
     let mut conn = state.conn().await?;
