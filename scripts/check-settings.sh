@@ -6,9 +6,9 @@
 #
 # Usage: scripts/check-settings.sh              build the binaries (cargo build -p … --bins), check
 #        PRICEWATCH_BIN_DIR=DIR scripts/check-settings.sh   use binaries already built in DIR
-#        scripts/check-settings.sh --self-test  check the checker: stand-in binaries built from
-#                                               .env.example's sections must pass, and a broken
-#                                               copy of each deployment file must fail
+#        scripts/check-settings.sh --self-test  check the checker: against stand-in binaries
+#                                               that read what compose sets, the files pass,
+#                                               and a broken copy of each one fails
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -17,36 +17,26 @@ cd "$root"
 python="$root/.tools/venv/bin/python"
 checker="$root/scripts/lint/check_settings.py"
 
-# Stand-in binaries whose --help lists the settings of .env.example's section
-# headers ("# --- api and scraper-worker ---" …) the way clap does.
+# Stand-in binaries whose --help lists, the way clap does, the settings that
+# docker-compose.prod.yml gives each service: the self-test then starts from
+# files that agree and checks that each breakage below is reported.
 fake_binaries() { # DIR
-    local dir=$1 service binary sections
-    mkdir -p "$dir"
-    for service in api scraper-worker scheduler notifier migrate; do
-        case $service in
-            api) binary=pricewatch-api sections="shared by every service|api|api and scraper-worker" ;;
-            scraper-worker) binary=pricewatch-scraper-worker sections="shared by every service|scraper-worker|api and scraper-worker" ;;
-            scheduler) binary=pricewatch-scheduler sections="shared by every service|scheduler" ;;
-            notifier) binary=pricewatch-notifier sections="shared by every service|notifier" ;;
-            migrate) binary=pricewatch sections="" ;;
-        esac
-        {
-            echo '#!/bin/sh'
-            echo "cat <<'HELP'"
-            echo "Usage: $binary [OPTIONS]"
-            if [[ $service == migrate ]]; then
-                echo "      --database-url <DATABASE_URL>  [env: DATABASE_URL=]"
-                echo "      --log-format <LOG_FORMAT>      [env: LOG_FORMAT=]"
-            else
-                awk -v want="$sections" '
-                    /^# --- / { s = $0; sub(/^# --- /, "", s); sub(/ -+$/, "", s); on = (("|" want "|") ~ ("\\|" s "\\|")) }
-                    on && /^[A-Z][A-Z0-9_]*=/ { n = $0; sub(/=.*/, "", n); printf "      --%s <%s>  [env: %s=]\n", tolower(n), n, n }
-                ' .env.example
-            fi
-            echo "HELP"
-        } >"$dir/$binary"
-        chmod +x "$dir/$binary"
-    done
+    "$python" - "$1" docker-compose.prod.yml <<'PY'
+import os, sys, yaml
+out, compose = sys.argv[1], sys.argv[2]
+binaries = {"api": ["pricewatch-api"], "scraper-worker": ["pricewatch-scraper-worker"],
+            "scheduler": ["pricewatch-scheduler"], "notifier": ["pricewatch-notifier"],
+            "migrate": ["pricewatch"]}
+services = yaml.safe_load(open(compose))["services"]
+os.makedirs(out, exist_ok=True)
+for service, (binary,) in binaries.items():
+    names = sorted(services[service].get("environment") or {})
+    lines = [f"      --{n.lower()} <{n}>  [env: {n}=]" for n in names]
+    path = os.path.join(out, binary)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\ncat <<'HELP'\nUsage: " + binary + " [OPTIONS]\n" + "\n".join(lines) + "\nHELP\n")
+    os.chmod(path, 0o755)
+PY
 }
 
 self_test() {
@@ -64,7 +54,7 @@ self_test() {
     }
     copy_repo "$work/good"
     if "$python" "$checker" "$work/good" "$bins" >"$work/out" 2>&1; then
-        echo "ok   self-test: the files as they are pass against stand-ins built from .env.example"
+        echo "ok   self-test: the files as they are pass against stand-ins reading what compose sets"
     else
         echo "FAIL self-test: the files as they are should pass:"
         sed 's/^/     /' "$work/out"

@@ -1,10 +1,13 @@
 //! The scraper-worker: consumes `CheckPrice` jobs, fetches the page through the
 //! SSRF guard, extracts the price and records it with its alerts in one transaction.
 
+pub mod check;
 pub mod fetch;
+pub mod outbox;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -57,6 +60,9 @@ pub struct Settings {
     /// Requests in flight per domain, across all workers.
     #[arg(long, env = "DOMAIN_MAX_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub domain_max_concurrency: u32,
+    /// Longest wait for a turn on a busy domain before the job is retried later.
+    #[arg(long, env = "POLITENESS_MAX_WAIT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub politeness_max_wait_seconds: u64,
     #[arg(long, env = "RESPECT_ROBOTS_TXT", default_value_t = true, action = clap::ArgAction::Set)]
     pub respect_robots_txt: bool,
     /// A drop larger than this share of the last price is confirmed by a second fetch.
@@ -89,6 +95,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow::Result<()> {
+    run_until(settings, probe, std::future::pending()).await
+}
+
+/// Like `run_with_listener`, also stopping (gracefully) when `stop` resolves (tests).
+pub async fn run_until(
+    settings: Settings,
+    probe: TcpListener,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let db = pricewatch_storage::connect_pool(
         settings.database.database_url.expose_secret(),
         &PoolSettings {
@@ -96,7 +111,9 @@ pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow
             ..PoolSettings::default()
         },
     )?;
-    let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, 4)?;
+    // Politeness polls Redis while jobs wait for a turn on their domain.
+    let redis_pool_size = usize::from(settings.concurrency).clamp(4, 64);
+    let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, redis_pool_size)?;
     let bus = Bus::start(
         BusConfig::new(
             settings.amqp.amqp_url.expose_secret().to_owned(),
@@ -130,12 +147,87 @@ pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow
         checks,
     )?;
     tracing::info!(probe_port = base.probe_port(), "scraper-worker started");
-    let mut shutdown = base.shutdown.clone();
-    shutdown.wait().await;
+    let trigger = base.trigger();
+    let stopper = tokio::spawn(async move {
+        stop.await;
+        trigger.trigger();
+    });
+    let checker = Arc::new(checker(&settings, db, redis, bus.clone())?);
+    let relay = tokio::spawn(outbox::run(Arc::clone(&checker), base.shutdown.clone()));
+    let cancel = pricewatch_bus::CancellationToken::new();
+    let cancel_on_shutdown = {
+        let (cancel, mut shutdown) = (cancel.clone(), base.shutdown.clone());
+        tokio::spawn(async move {
+            shutdown.wait().await;
+            cancel.cancel();
+        })
+    };
+    let queue = bus.topology().check_price.clone();
+    let handler = Arc::clone(&checker);
+    // Returns once shutdown is asked for and every job in flight is settled.
+    let consumed = bus
+        .consume(&queue, settings.concurrency, cancel, move |delivery| {
+            let checker = Arc::clone(&handler);
+            async move { checker.handle(delivery).await }
+        })
+        .await;
+    if let Err(error) = &consumed {
+        tracing::error!(%error, "consuming check jobs stopped");
+    }
     tracing::info!("scraper-worker stopping");
+    base.trigger().trigger();
+    if let Err(error) = relay.await {
+        tracing::warn!(%error, "outbox relay task failed");
+    }
+    cancel_on_shutdown.abort();
+    stopper.abort();
     bus.close().await;
     base.finish().await;
-    Ok(())
+    consumed.map_err(anyhow::Error::from)
+}
+
+fn checker(
+    settings: &Settings,
+    db: pricewatch_storage::DbPool,
+    redis: deadpool_redis::Pool,
+    bus: Bus,
+) -> anyhow::Result<check::Checker> {
+    let fetch_settings = fetch::FetchSettings {
+        connect_timeout: Duration::from_secs(settings.fetch_connect_timeout_seconds),
+        total_timeout: Duration::from_secs(settings.fetch_timeout_seconds),
+        max_body_bytes: usize::try_from(settings.fetch_max_body_bytes).unwrap_or(usize::MAX),
+        max_redirects: settings.fetch_max_redirects,
+        user_agent: settings.fetch_user_agent.clone(),
+        allow_loopback: settings.allow_loopback_targets,
+        respect_robots: settings.respect_robots_txt,
+        allowed_addrs: Vec::new(),
+    };
+    if settings.allow_loopback_targets {
+        tracing::warn!("ALLOW_LOOPBACK_TARGETS is on: loopback pages are fetched (dev/test only)");
+    }
+    let fetcher = fetch::Fetcher::new(fetch_settings, Arc::new(fetch::SystemResolver))?;
+    let politeness = fetch::Politeness::new(
+        redis,
+        fetch::PolitenessSettings {
+            key_prefix: settings.redis.redis_key_prefix.clone(),
+            min_interval: Duration::from_millis(settings.domain_min_interval_ms),
+            max_concurrent: settings.domain_max_concurrency,
+            // Longer than any fetch, so a live fetch never loses its slot.
+            lease_ttl: Duration::from_secs(settings.fetch_timeout_seconds + 30),
+            ..fetch::PolitenessSettings::default()
+        },
+    );
+    let max_job_attempts = bus.topology().max_attempts;
+    Ok(check::Checker {
+        db,
+        bus,
+        fetcher: Arc::new(fetcher),
+        politeness,
+        retry: fetch::RetryPolicy::default(),
+        politeness_wait: Duration::from_secs(settings.politeness_max_wait_seconds),
+        suspicious_drop_ratio: settings.suspicious_drop_ratio,
+        max_job_attempts,
+    })
 }
 
 fn bus_ready(bus: &Bus) -> Result<serde_json::Value, String> {

@@ -1,0 +1,390 @@
+//! One `CheckPrice` job: a turn on the domain, a conditional fetch, extraction, then
+//! the price and its alerts recorded in one transaction, and the alerts published.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use pricewatch_bus::{Bus, Delivery, Outcome};
+use pricewatch_domain::extract::{self, Availability, ExtractContext, ExtractOutcome};
+use pricewatch_domain::messages::{CheckPrice, Message, SendNotification};
+use pricewatch_domain::money::Currency;
+use pricewatch_storage::DbPool;
+use pricewatch_storage::pool::{DbConn, describe_pool_error};
+use pricewatch_storage::queries::checks::{self, CheckContext, CheckRecord, Recorded};
+use rust_decimal::Decimal;
+use tracing::Instrument;
+use url::Url;
+use uuid::Uuid;
+
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, Page, Politeness, RetryPolicy, Validators};
+
+/// The wait before the fetch that confirms a suspicious reading.
+pub const CONFIRM_DELAY: Duration = Duration::from_secs(5);
+/// The wait before trying again when the domain had no free turn.
+pub const BUSY_DELAY: Duration = Duration::from_secs(5);
+
+/// Everything a job needs; shared by every job of the worker.
+pub struct Checker {
+    pub db: DbPool,
+    pub bus: Bus,
+    pub fetcher: Arc<Fetcher>,
+    pub politeness: Politeness,
+    pub retry: RetryPolicy,
+    /// Longest wait for a turn on a domain before the job is retried later.
+    pub politeness_wait: Duration,
+    /// A drop larger than this share of the last price is confirmed first.
+    pub suspicious_drop_ratio: Decimal,
+    /// Delayed retries the bus allows a job (its topology's `max_attempts`).
+    pub max_job_attempts: u32,
+}
+
+/// How one check ended, for metrics and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CheckResult {
+    Ok,
+    Unchanged,
+    Duplicate,
+    Unconfirmed,
+    NoPrice,
+    Blocked,
+    HttpError,
+    Refused,
+    FetchError,
+    Retry,
+    Gone,
+}
+
+impl CheckResult {
+    fn label(self) -> &'static str {
+        match self {
+            CheckResult::Ok => "ok",
+            CheckResult::Unchanged => "unchanged",
+            CheckResult::Duplicate => "duplicate",
+            CheckResult::Unconfirmed => "unconfirmed",
+            CheckResult::NoPrice => "no_price",
+            CheckResult::Blocked => "blocked",
+            CheckResult::HttpError => "http_error",
+            CheckResult::Refused => "refused",
+            CheckResult::FetchError => "fetch_error",
+            CheckResult::Retry => "retry",
+            CheckResult::Gone => "gone",
+        }
+    }
+}
+
+impl Checker {
+    async fn conn(&self) -> anyhow::Result<DbConn> {
+        self.db
+            .get()
+            .await
+            .map_err(|e| anyhow!(describe_pool_error(&e)))
+    }
+
+    /// The bus handler: decides the delivery's outcome. An `Err` (the database is
+    /// down) makes the bus retry the job later.
+    pub async fn handle(&self, delivery: Delivery) -> anyhow::Result<Outcome> {
+        let started = Instant::now();
+        let result = match &delivery.message {
+            Message::CheckPriceV1(job) => {
+                let span = tracing::info_span!(
+                    "check",
+                    job_id = %job.job_id,
+                    product_id = %job.product_id,
+                    attempt = job.attempt
+                );
+                self.check(job).instrument(span).await
+            }
+            other => {
+                tracing::warn!(message = ?other, "not a check job: dead-lettered");
+                Ok((CheckResult::FetchError, Outcome::Reject))
+            }
+        };
+        metrics::histogram!("pricewatch_job_duration_seconds", "job" => "check_price")
+            .record(started.elapsed().as_secs_f64());
+        let outcome_label = match &result {
+            Ok((_, Outcome::Ack)) => "ack",
+            Ok((_, Outcome::Retry { .. })) => "retry",
+            Ok((_, Outcome::Reject)) => "reject",
+            Err(_) => "error",
+        };
+        metrics::counter!("pricewatch_jobs_total", "job" => "check_price", "outcome" => outcome_label)
+            .increment(1);
+        if let Ok((check, _)) = &result {
+            metrics::counter!("pricewatch_checks_total", "result" => check.label()).increment(1);
+        }
+        result.map(|(_, outcome)| outcome)
+    }
+
+    async fn check(&self, job: &CheckPrice) -> anyhow::Result<(CheckResult, Outcome)> {
+        let context = {
+            let mut conn = self.conn().await?;
+            if checks::job_recorded(&mut conn, job.job_id).await? {
+                return Ok((CheckResult::Duplicate, Outcome::Ack));
+            }
+            checks::check_context(&mut conn, job.product_id).await?
+        };
+        let Some(context) = context else {
+            tracing::info!(product_id = %job.product_id, "product gone: check dropped");
+            return Ok((CheckResult::Gone, Outcome::Ack));
+        };
+        let url = match Url::parse(&context.url) {
+            Ok(url) => url,
+            Err(e) => {
+                return self
+                    .fail(&context, CheckResult::Refused, &format!("invalid URL: {e}"))
+                    .await;
+            }
+        };
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let permit = match self.politeness.acquire(&host, self.politeness_wait).await {
+            Ok(permit) => permit,
+            Err(error) => {
+                tracing::debug!(%error, "no turn on the domain");
+                return self
+                    .retry_or_fail(
+                        job,
+                        &context,
+                        BUSY_DELAY,
+                        &format!("site busy: {error}"),
+                    )
+                    .await;
+            }
+        };
+        let validators = Validators {
+            etag: context.etag.clone(),
+            last_modified: context.last_modified.clone(),
+        };
+        let fetched = self.fetcher.fetch(&url, &validators).await;
+        if let Err(error) = permit.release().await {
+            tracing::debug!(%error, "politeness permit left to expire");
+        }
+        match fetched {
+            Ok(FetchOutcome::NotModified { .. }) => {
+                let mut conn = self.conn().await?;
+                checks::record_unchanged(&mut conn, context.product_id).await?;
+                Ok((CheckResult::Unchanged, Outcome::Ack))
+            }
+            Ok(FetchOutcome::Fetched(page)) => self.page(job, &context, page).await,
+            Err(error) => self.fetch_failed(job, &context, &error).await,
+        }
+    }
+
+    async fn fetch_failed(
+        &self,
+        job: &CheckPrice,
+        context: &CheckContext,
+        error: &FetchError,
+    ) -> anyhow::Result<(CheckResult, Outcome)> {
+        let attempt = job.attempt.saturating_add(1);
+        if let Some(delay) = self.retry.next_delay(attempt, error)
+            && attempt < self.max_job_attempts
+        {
+            tracing::info!(%error, ?delay, "transient fetch failure: retrying");
+            return Ok((CheckResult::Retry, Outcome::Retry { delay }));
+        }
+        let status = match error {
+            FetchError::Scheme(_)
+            | FetchError::ForbiddenAddress { .. }
+            | FetchError::Unchecked(_)
+            | FetchError::InvalidUrl(_)
+            | FetchError::DisallowedByRobots => CheckResult::Refused,
+            FetchError::Status { .. } => CheckResult::HttpError,
+            _ => CheckResult::FetchError,
+        };
+        self.fail(context, status, &error.to_string()).await
+    }
+
+    async fn page(
+        &self,
+        job: &CheckPrice,
+        context: &CheckContext,
+        page: Page,
+    ) -> anyhow::Result<(CheckResult, Outcome)> {
+        let url = page.final_url.to_string();
+        let charset = page.charset.clone();
+        let selector = context.css_selector.clone();
+        let hint = context
+            .currency
+            .as_deref()
+            .and_then(|c| Currency::parse(c).ok());
+        let body = page.body;
+        // Bounded, but CPU work: off the async threads.
+        let outcome = tokio::task::spawn_blocking(move || {
+            extract::extract(
+                &body,
+                &ExtractContext {
+                    url: Some(&url),
+                    content_type_charset: charset.as_deref(),
+                    selector: selector.as_deref(),
+                    currency_hint: hint,
+                },
+            )
+        })
+        .await
+        .map_err(|e| anyhow!("extraction task failed: {e}"))?;
+        let found = match outcome {
+            ExtractOutcome::Found(found) => found,
+            ExtractOutcome::NoPrice { reason, .. } => {
+                return self
+                    .fail(context, CheckResult::NoPrice, &format!("no price found: {reason}"))
+                    .await;
+            }
+            ExtractOutcome::Blocked { reason } => {
+                return self
+                    .fail(
+                        context,
+                        CheckResult::Blocked,
+                        &format!("blocked by the site: {reason}"),
+                    )
+                    .await;
+            }
+        };
+        let Some(currency) = found
+            .currency
+            .map(|c| c.as_str().to_owned())
+            .or_else(|| context.currency.clone())
+        else {
+            return self
+                .fail(
+                    context,
+                    CheckResult::NoPrice,
+                    &format!(
+                        "found the price {} but not its currency",
+                        found.amount.normalize()
+                    ),
+                )
+                .await;
+        };
+        let amount = found.amount;
+        if amount <= Decimal::ZERO {
+            return self
+                .fail(
+                    context,
+                    CheckResult::NoPrice,
+                    &format!("no valid price found (read {amount})"),
+                )
+                .await;
+        }
+        if self.is_suspicious(context, amount) {
+            let mut conn = self.conn().await?;
+            checks::set_unconfirmed(&mut conn, context.product_id, amount).await?;
+            tracing::info!(
+                %amount,
+                last_price = ?context.last_price,
+                "suspicious drop: confirming with a second fetch"
+            );
+            return Ok((
+                CheckResult::Unconfirmed,
+                Outcome::Retry {
+                    delay: CONFIRM_DELAY,
+                },
+            ));
+        }
+        let record = CheckRecord {
+            product_id: context.product_id,
+            job_id: job.job_id,
+            amount,
+            currency,
+            title: found.title.clone(),
+            image_url: found.image.clone(),
+            in_stock: in_stock(found.availability),
+            method: method_name(found.method),
+            etag: page.etag.clone(),
+            last_modified: page.last_modified.clone(),
+        };
+        let recorded = {
+            let mut conn = self.conn().await?;
+            checks::record_check(&mut conn, &record).await?
+        };
+        match recorded {
+            Recorded::Duplicate => Ok((CheckResult::Duplicate, Outcome::Ack)),
+            Recorded::New { notifications, .. } => {
+                if !notifications.is_empty() {
+                    tracing::info!(count = notifications.len(), "price alerts written");
+                    self.publish_notifications(&notifications).await;
+                }
+                Ok((CheckResult::Ok, Outcome::Ack))
+            }
+        }
+    }
+
+    /// A drop of more than the configured share below the last price, not yet seen
+    /// by a previous fetch.
+    fn is_suspicious(&self, context: &CheckContext, amount: Decimal) -> bool {
+        let Some(last) = context.last_price else {
+            return false;
+        };
+        let floor = last * (Decimal::ONE - self.suspicious_drop_ratio);
+        amount < floor && context.unconfirmed_price != Some(amount)
+    }
+
+    /// Publishes the alerts and marks them published; on failure the outbox relay
+    /// publishes them later.
+    pub async fn publish_notifications(&self, ids: &[Uuid]) {
+        let messages: Vec<Message> = ids
+            .iter()
+            .map(|id| {
+                Message::SendNotificationV1(SendNotification {
+                    notification_id: *id,
+                    attempt: 0,
+                })
+            })
+            .collect();
+        if let Err(error) = self.bus.publish_many(&messages).await {
+            tracing::warn!(%error, "alerts not published now; the outbox relay will");
+            return;
+        }
+        let marked = match self.conn().await {
+            Ok(mut conn) => checks::mark_published(&mut conn, ids)
+                .await
+                .map_err(anyhow::Error::from),
+            Err(e) => Err(e),
+        };
+        if let Err(error) = marked {
+            tracing::warn!(%error, "alerts published but not marked; the relay publishes them again");
+        }
+    }
+
+    async fn retry_or_fail(
+        &self,
+        job: &CheckPrice,
+        context: &CheckContext,
+        delay: Duration,
+        message: &str,
+    ) -> anyhow::Result<(CheckResult, Outcome)> {
+        if job.attempt.saturating_add(1) < self.max_job_attempts {
+            return Ok((CheckResult::Retry, Outcome::Retry { delay }));
+        }
+        self.fail(context, CheckResult::FetchError, message).await
+    }
+
+    async fn fail(
+        &self,
+        context: &CheckContext,
+        result: CheckResult,
+        message: &str,
+    ) -> anyhow::Result<(CheckResult, Outcome)> {
+        tracing::info!(status = result.label(), message, "check failed");
+        let mut conn = self.conn().await?;
+        checks::record_failure(&mut conn, context.product_id, result.label(), message).await?;
+        Ok((result, Outcome::Ack))
+    }
+}
+
+fn in_stock(availability: Availability) -> Option<bool> {
+    match availability {
+        Availability::InStock | Availability::LimitedAvailability => Some(true),
+        Availability::OutOfStock | Availability::Discontinued | Availability::InStoreOnly => {
+            Some(false)
+        }
+        Availability::PreOrder | Availability::BackOrder | Availability::Unknown => None,
+    }
+}
+
+fn method_name(method: extract::Method) -> String {
+    serde_json::to_value(method)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}

@@ -1,0 +1,401 @@
+//! The check pipeline end to end against the real PostgreSQL, Redis and RabbitMQ:
+//! the scheduler and the scraper-worker run in-process on their own database, Redis
+//! key prefix and queue prefix; the demo shop stands in for the internet.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use chrono::Utc;
+use clap::Parser;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use pricewatch_bus::{Bus, BusConfig, CancellationToken, Topology};
+use pricewatch_demo_shop::SpawnedShop;
+use pricewatch_domain::messages::{CheckPrice, Message};
+use pricewatch_storage::models::{User, Watch};
+use pricewatch_storage::queries::{products, users, watches};
+use pricewatch_storage::schema;
+use rust_decimal::Decimal;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+// ---- Databases (as services/api/tests/api/helpers.rs) ----------------------------------------
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn db_url(name: &str) -> String {
+    let base = admin_url();
+    match base.rsplit_once('/') {
+        Some((head, _)) => format!("{head}/{name}"),
+        None => base,
+    }
+}
+
+const TEMPLATE: &str = "pw_test_template";
+
+/// A fresh database for one test, migrated (cloned from the template).
+async fn create_test_database() -> String {
+    let mut admin = pricewatch_storage::pool::connect_once(&admin_url())
+        .await
+        .unwrap();
+    // One creator at a time across all test processes.
+    diesel::sql_query("SELECT pg_advisory_lock(4242)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let exists: Vec<Exists> = diesel::sql_query(format!(
+        "SELECT 1 AS one FROM pg_database WHERE datname = '{TEMPLATE}'"
+    ))
+    .load(&mut admin)
+    .await
+    .unwrap();
+    if exists.is_empty() {
+        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    // Migrations are idempotent: a changed migration set updates the template.
+    pricewatch_storage::migrate::run_pending(&db_url(TEMPLATE))
+        .await
+        .unwrap();
+    let name = format!("pw_test_{}", Uuid::new_v4().simple());
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    diesel::sql_query("SELECT pg_advisory_unlock(4242)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    db_url(&name)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    #[allow(dead_code)]
+    one: i32,
+}
+
+fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
+}
+
+// ---- The pipeline ----------------------------------------------------------------------------
+
+struct Pipeline {
+    database_url: String,
+    queue_prefix: String,
+    stop: CancellationToken,
+    scheduler: JoinHandle<anyhow::Result<()>>,
+    worker: JoinHandle<anyhow::Result<()>>,
+    shop: SpawnedShop,
+}
+
+async fn start() -> Pipeline {
+    let database_url = create_test_database().await;
+    let redis_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let shop = pricewatch_demo_shop::spawn(&pricewatch_demo_shop::Settings {
+        ..pricewatch_demo_shop::Settings::ephemeral()
+    })
+    .await
+    .unwrap();
+    let common = [
+        format!("--database-url={database_url}"),
+        "--database-pool-size=4".to_owned(),
+        format!("--redis-url={}", redis_url()),
+        format!("--redis-key-prefix={redis_prefix}"),
+        format!("--amqp-url={}", amqp_url()),
+        format!("--queue-prefix={queue_prefix}"),
+    ];
+    let scheduler_settings = pricewatch_scheduler::Settings::try_parse_from(
+        ["pricewatch-scheduler", "--tick-seconds=1", "--jitter-seconds=0"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(common.iter().cloned()),
+    )
+    .unwrap();
+    let worker_settings = pricewatch_scraper_worker::Settings::try_parse_from(
+        [
+            "pricewatch-scraper-worker",
+            "--concurrency=4",
+            "--allow-loopback-targets=true",
+            "--domain-min-interval-ms=0",
+            "--fetch-timeout-seconds=5",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(common.iter().cloned()),
+    )
+    .unwrap();
+    let stop = CancellationToken::new();
+    let scheduler = {
+        let stop = stop.clone();
+        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
+        tokio::spawn(pricewatch_scheduler::run_until(
+            scheduler_settings,
+            probe,
+            async move { stop.cancelled().await },
+        ))
+    };
+    let worker = {
+        let stop = stop.clone();
+        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
+        tokio::spawn(pricewatch_scraper_worker::run_until(
+            worker_settings,
+            probe,
+            async move { stop.cancelled().await },
+        ))
+    };
+    Pipeline {
+        database_url,
+        queue_prefix,
+        stop,
+        scheduler,
+        worker,
+        shop,
+    }
+}
+
+impl Pipeline {
+    async fn conn(&self) -> AsyncPgConnection {
+        pricewatch_storage::pool::connect_once(&self.database_url)
+            .await
+            .unwrap()
+    }
+
+    /// A user watching `url` (a product created for it), due at once.
+    async fn watch(&self, url: &str, target: Decimal) -> (Uuid, Uuid) {
+        let mut conn = self.conn().await;
+        let user = users::insert(
+            &mut conn,
+            &User {
+                id: Uuid::new_v4(),
+                email: format!("{}@example.com", Uuid::new_v4().simple()),
+                password_hash: "x".into(),
+                created_at: Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+        let product = products::get_or_create(&mut conn, url, "127.0.0.1")
+            .await
+            .unwrap();
+        let now = Utc::now();
+        let watch = watches::insert(
+            &mut conn,
+            &Watch {
+                id: Uuid::new_v4(),
+                user_id: user.id,
+                product_id: product.id,
+                target_price: target,
+                frequency_hours: 24,
+                active: true,
+                css_selector: None,
+                armed: true,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap();
+        products::refresh_schedule(&mut conn, product.id)
+            .await
+            .unwrap();
+        (product.id, watch.id)
+    }
+
+    async fn product(&self, id: Uuid) -> pricewatch_storage::models::Product {
+        products::find(&mut self.conn().await, id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn count(&self, table: &str, product_id: Uuid) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let row: Count = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM {table} WHERE product_id = $1"
+        ))
+        .bind::<diesel::sql_types::Uuid, _>(product_id)
+        .get_result(&mut self.conn().await)
+        .await
+        .unwrap();
+        row.n
+    }
+
+    /// Stops both services gracefully (they must exit within a bound) and cleans up.
+    async fn stop(self) {
+        self.stop.cancel();
+        let bound = Duration::from_secs(20);
+        tokio::time::timeout(bound, self.scheduler)
+            .await
+            .expect("scheduler stops")
+            .unwrap()
+            .unwrap();
+        tokio::time::timeout(bound, self.worker)
+            .await
+            .expect("worker stops")
+            .unwrap()
+            .unwrap();
+        self.shop.stop().await.unwrap();
+        let topology = Topology::new(&self.queue_prefix);
+        if let Ok(bus) = Bus::connect(BusConfig::new(amqp_url(), topology.clone())).await {
+            if let Ok(channel) = bus.open_channel().await {
+                let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
+            }
+            bus.close().await;
+        }
+    }
+}
+
+/// Polls `probe` every 100 ms until it returns `Some`, at most `within`.
+async fn eventually<T, F, Fut>(within: Duration, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The value of `pricewatch_checks_total{result=…}` in this process's metrics.
+fn checks_total(result: &str) -> u64 {
+    let label = format!("result=\"{result}\"");
+    pricewatch_ops::metrics::render()
+        .lines()
+        .filter(|l| l.starts_with("pricewatch_checks_total{") && l.contains(&label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+// ---- Tests -----------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_product_is_checked_recorded_and_alerts_once() {
+    let pipeline = start().await;
+    // trail-running-shoes: meta tags, €129.95, no drift.
+    let url = pipeline.shop.url("/products/trail-running-shoes");
+    let (product_id, watch_id) = pipeline.watch(&url, Decimal::new(200, 0)).await;
+
+    let product = eventually(Duration::from_secs(15), "the check to be recorded", || async {
+        let product = pipeline.product(product_id).await;
+        (product.check_status == "ok").then_some(product)
+    })
+    .await;
+    assert_eq!(product.last_price, Some(Decimal::new(12995, 2)));
+    assert_eq!(product.currency.as_deref().map(str::trim), Some("EUR"));
+    assert_eq!(product.consecutive_failures, 0);
+    assert!(product.check_error.is_none());
+    assert!(product.last_checked_at.is_some());
+    assert!(product.etag.is_some(), "validators kept for the next check");
+    assert!(
+        product.next_check_at > Utc::now() + chrono::Duration::hours(23),
+        "next check a day ahead: {}",
+        product.next_check_at
+    );
+    assert_eq!(pipeline.count("price_history", product_id).await, 1);
+    assert_eq!(pipeline.count("notifications", product_id).await, 1);
+
+    let mut conn = pipeline.conn().await;
+    let (job_id, amount): (Uuid, Decimal) = schema::price_history::table
+        .filter(schema::price_history::product_id.eq(product_id))
+        .select((schema::price_history::job_id, schema::price_history::amount))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(amount, Decimal::new(12995, 2));
+    let (status, published, new_price): (String, Option<chrono::DateTime<Utc>>, Decimal) =
+        schema::notifications::table
+            .filter(schema::notifications::watch_id.eq(watch_id))
+            .select((
+                schema::notifications::status,
+                schema::notifications::published_at,
+                schema::notifications::new_price,
+            ))
+            .first(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(status, "pending");
+    assert_eq!(new_price, Decimal::new(12995, 2));
+    assert!(published.is_some(), "the alert was published after commit");
+    let armed: bool = schema::watches::table
+        .find(watch_id)
+        .select(schema::watches::armed)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(!armed, "a watch that fired waits for the price to rise again");
+
+    // The broker redelivers the job (same job id): nothing new is recorded.
+    let duplicates_before = checks_total("duplicate");
+    let bus = Bus::connect(BusConfig::new(
+        amqp_url(),
+        Topology::new(&pipeline.queue_prefix),
+    ))
+    .await
+    .unwrap();
+    let again = Message::CheckPriceV1(CheckPrice {
+        job_id,
+        product_id,
+        url: url.clone(),
+        scheduled_for: Utc::now(),
+        reason: "check-prices-24h".into(),
+        attempt: 0,
+    });
+    bus.publish_many([&again, &again]).await.unwrap();
+    eventually(Duration::from_secs(15), "the duplicates to be handled", || async {
+        (checks_total("duplicate") >= duplicates_before + 2).then_some(())
+    })
+    .await;
+    assert_eq!(pipeline.count("price_history", product_id).await, 1);
+    assert_eq!(pipeline.count("notifications", product_id).await, 1);
+    bus.close().await;
+
+    pipeline.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_without_a_price_is_a_recorded_failure_without_alerts() {
+    let pipeline = start().await;
+    let url = pipeline.shop.url("/trouble/no-price");
+    let (product_id, _) = pipeline.watch(&url, Decimal::new(1000, 0)).await;
+
+    let product = eventually(Duration::from_secs(15), "the failure to be recorded", || async {
+        let product = pipeline.product(product_id).await;
+        (product.check_status != "pending").then_some(product)
+    })
+    .await;
+    assert_eq!(product.check_status, "no_price");
+    let message = product.check_error.unwrap_or_default();
+    assert!(message.starts_with("no price found"), "{message}");
+    assert_eq!(product.consecutive_failures, 1);
+    assert!(product.last_price.is_none());
+    assert_eq!(pipeline.count("price_history", product_id).await, 0);
+    assert_eq!(pipeline.count("notifications", product_id).await, 0);
+
+    pipeline.stop().await;
+}
