@@ -11,7 +11,7 @@ deps: ## Start PostgreSQL, Redis and RabbitMQ (installs them when missing)
 	@scripts/deps.sh
 
 build: ## Build every binary
-	cargo build --workspace --bins --locked
+	cargo build --workspace --bins
 
 dev: ## Run the whole system locally: deps, migrations, services, gateway, demo shop, demo user
 	@scripts/dev.sh
@@ -21,7 +21,7 @@ test: deps ## Run the whole test suite against real services
 
 lint: ## fmt, clippy, and static checks of CI, compose, Docker, Helm, nginx, shell
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 	scripts/lint.sh
 	scripts/check-settings.sh
 

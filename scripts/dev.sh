@@ -35,7 +35,7 @@ scripts/ensure-nginx.sh >/dev/null
 scripts/ensure-smtp-sink.sh
 
 log "building (first time takes a few minutes)"
-cargo build --workspace --bins --locked
+cargo build --workspace --bins
 
 admin_url="${DATABASE_URL%/*}/postgres"
 db_name="${DATABASE_URL##*/}"

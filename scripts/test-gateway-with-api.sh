@@ -17,7 +17,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-cargo build --locked -q -p pricewatch-api -p pricewatch-cli
+cargo build -q -p pricewatch-api -p pricewatch-cli
 psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
 DATABASE_URL="$db_url" target/debug/pricewatch migrate >/dev/null
 

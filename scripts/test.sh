@@ -26,7 +26,7 @@ scripts/ensure-nginx.sh
 if [ -x scripts/ensure-smtp-sink.sh ]; then scripts/ensure-smtp-sink.sh; fi
 
 log "cargo test --workspace"
-cargo test --workspace --locked --no-fail-fast
+cargo test --workspace --no-fail-fast
 
 log "gateway: real nginx in front of a real api"
 scripts/test-gateway-with-api.sh
