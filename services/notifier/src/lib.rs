@@ -93,6 +93,16 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow::Result<()> {
+    run_until_stopped(settings, probe, CancellationToken::new()).await
+}
+
+/// Like `run_with_listener`, and also stops (gracefully) when `stop` is
+/// cancelled: tests use it.
+pub async fn run_until_stopped(
+    settings: Settings,
+    probe: TcpListener,
+    stop_requested: CancellationToken,
+) -> anyhow::Result<()> {
     let mailer = email::Mailer::from_settings(&settings)?;
     let db = pricewatch_storage::connect_pool(
         settings.database.database_url.expose_secret(),
@@ -156,7 +166,12 @@ pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow
     };
     let mut shutdown = base.shutdown.clone();
     let result = tokio::select! {
-        () = shutdown.wait() => {
+        () = async {
+            tokio::select! {
+                () = shutdown.wait() => {}
+                () = stop_requested.cancelled() => {}
+            }
+        } => {
             tracing::info!("notifier stopping: no new jobs, finishing the ones in flight");
             stop.cancel();
             match tokio::time::timeout(DRAIN_TIMEOUT, &mut consumer).await {

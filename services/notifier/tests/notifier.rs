@@ -1,0 +1,458 @@
+//! The notifier in-process against the real PostgreSQL, Redis, RabbitMQ and the
+//! SMTP sink (run `scripts/ensure-smtp-sink.sh` first): SMTP on 127.0.0.1:1025,
+//! its HTTP API on 127.0.0.1:8025.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::Parser;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use pricewatch_bus::{Bus, BusConfig, CancellationToken, Topology};
+use pricewatch_domain::messages::{Message, SendNotification};
+use pricewatch_notifier::Settings;
+use pricewatch_storage::schema::{notifications, price_history, products, users, watches};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+const SINK_API: &str = "http://127.0.0.1:8025/api/email";
+
+// ---------------------------------------------------------------------------
+// A database per test (copied from services/api/tests/api/helpers.rs).
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn db_url(name: &str) -> String {
+    let base = admin_url();
+    match base.rsplit_once('/') {
+        Some((head, _)) => format!("{head}/{name}"),
+        None => base,
+    }
+}
+
+const TEMPLATE: &str = "pw_test_template";
+
+async fn create_test_database() -> String {
+    let mut admin = pricewatch_storage::pool::connect_once(&admin_url())
+        .await
+        .unwrap();
+    diesel::sql_query("SELECT pg_advisory_lock(4242)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let exists: Vec<Exists> = diesel::sql_query(format!(
+        "SELECT 1 AS one FROM pg_database WHERE datname = '{TEMPLATE}'"
+    ))
+    .load(&mut admin)
+    .await
+    .unwrap();
+    if exists.is_empty() {
+        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    pricewatch_storage::migrate::run_pending(&db_url(TEMPLATE))
+        .await
+        .unwrap();
+    let name = format!("pw_test_{}", Uuid::new_v4().simple());
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    diesel::sql_query("SELECT pg_advisory_unlock(4242)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    db_url(&name)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    #[allow(dead_code)]
+    one: i32,
+}
+
+// ---------------------------------------------------------------------------
+// The notifier, a publisher, the data.
+
+struct TestNotifier {
+    database_url: String,
+    bus: Bus,
+    stop: CancellationToken,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+async fn spawn_notifier(extra: &[&str]) -> TestNotifier {
+    let database_url = create_test_database().await;
+    let id = Uuid::new_v4().simple().to_string();
+    let queue_prefix = format!("pwtest.notifier.{}", &id[..12]);
+    let mut args = vec![
+        "pricewatch-notifier".to_owned(),
+        format!("--database-url={database_url}"),
+        "--database-pool-size=4".to_owned(),
+        "--redis-url=redis://127.0.0.1:6379/0".to_owned(),
+        format!("--redis-key-prefix=pwtest-{id}"),
+        format!("--amqp-url={AMQP_URL}"),
+        format!("--queue-prefix={queue_prefix}"),
+        "--smtp-host=127.0.0.1".to_owned(),
+        "--smtp-port=1025".to_owned(),
+        "--smtp-tls=none".to_owned(),
+        "--public-base-url=http://pricewatch.test:8080".to_owned(),
+    ];
+    for flag in extra {
+        let name = flag.split('=').next().unwrap_or(flag);
+        args.retain(|a| a.split('=').next() != Some(name));
+        args.push((*flag).to_owned());
+    }
+    let settings = Settings::try_parse_from(args).unwrap();
+    let probe = TcpListener::bind("127.0.0.1:0").unwrap();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(pricewatch_notifier::run_until_stopped(
+        settings,
+        probe,
+        stop.clone(),
+    ));
+    let bus = Bus::connect(
+        BusConfig::new(AMQP_URL, Topology::new(&queue_prefix))
+            .with_connection_name(format!("pwtest:{queue_prefix}")),
+    )
+    .await
+    .unwrap();
+    TestNotifier {
+        database_url,
+        bus,
+        stop,
+        task: Some(task),
+    }
+}
+
+impl TestNotifier {
+    async fn conn(&self) -> AsyncPgConnection {
+        pricewatch_storage::pool::connect_once(&self.database_url)
+            .await
+            .unwrap()
+    }
+
+    async fn publish(&self, notification_id: Uuid) {
+        self.bus
+            .publish(&Message::SendNotificationV1(SendNotification {
+                notification_id,
+                attempt: 0,
+            }))
+            .await
+            .unwrap();
+    }
+
+    async fn row(&self, id: Uuid) -> (String, i32, Option<String>, bool) {
+        let mut conn = self.conn().await;
+        let (status, attempts, last_error, sent_at) = notifications::table
+            .find(id)
+            .select((
+                notifications::status,
+                notifications::attempts,
+                notifications::last_error,
+                notifications::sent_at,
+            ))
+            .first::<(
+                String,
+                i32,
+                Option<String>,
+                Option<chrono::DateTime<chrono::Utc>>,
+            )>(&mut conn)
+            .await
+            .unwrap();
+        (status, attempts, last_error, sent_at.is_some())
+    }
+
+    /// Stops the notifier (it must exit by itself, gracefully) and deletes the queues.
+    async fn shut_down(mut self) {
+        self.stop.cancel();
+        if let Some(task) = self.task.take() {
+            let result = tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("the notifier stops within 30 s")
+                .expect("the notifier task did not panic");
+            result.expect("the notifier stops cleanly");
+        }
+        let channel = self.bus.open_channel().await.unwrap();
+        let _ = pricewatch_bus::topology::delete(&channel, self.bus.topology()).await;
+        self.bus.close().await;
+    }
+}
+
+struct Seeded {
+    email: String,
+    title: String,
+    user_id: Uuid,
+    watch_id: Uuid,
+    product_id: Uuid,
+}
+
+fn dec(raw: &str) -> Decimal {
+    Decimal::from_str(raw).unwrap()
+}
+
+/// A user with a unique email, a product, a watch (target 20.00 EUR).
+async fn seed(conn: &mut AsyncPgConnection) -> Seeded {
+    let user_id = Uuid::new_v4();
+    let product_id = Uuid::new_v4();
+    let watch_id = Uuid::new_v4();
+    let email = format!("bob-{}@example.test", Uuid::new_v4().simple());
+    let title = format!(
+        "Kettle <Pro> & Co {}",
+        &Uuid::new_v4().simple().to_string()[..8]
+    );
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(user_id),
+            users::email.eq(&email),
+            users::password_hash.eq("not-a-hash"),
+        ))
+        .execute(conn)
+        .await
+        .unwrap();
+    diesel::insert_into(products::table)
+        .values((
+            products::id.eq(product_id),
+            products::url.eq(format!(
+                "http://127.0.0.1:8090/products/kettle-{product_id}?a=1&b=2"
+            )),
+            products::host.eq("127.0.0.1"),
+            products::title.eq(&title),
+            products::last_price.eq(dec("19.99")),
+            products::currency.eq("EUR"),
+        ))
+        .execute(conn)
+        .await
+        .unwrap();
+    diesel::insert_into(watches::table)
+        .values((
+            watches::id.eq(watch_id),
+            watches::user_id.eq(user_id),
+            watches::product_id.eq(product_id),
+            watches::target_price.eq(dec("20.00")),
+            watches::frequency_hours.eq(24),
+        ))
+        .execute(conn)
+        .await
+        .unwrap();
+    Seeded {
+        email,
+        title,
+        user_id,
+        watch_id,
+        product_id,
+    }
+}
+
+/// A price point and the pending notification it caused: 24.50 → `new_price` EUR.
+async fn pending_notification(conn: &mut AsyncPgConnection, s: &Seeded, new_price: &str) -> Uuid {
+    let price_id: i64 = diesel::insert_into(price_history::table)
+        .values((
+            price_history::product_id.eq(s.product_id),
+            price_history::job_id.eq(Uuid::new_v4()),
+            price_history::amount.eq(dec(new_price)),
+            price_history::currency.eq("EUR"),
+        ))
+        .returning(price_history::id)
+        .get_result(conn)
+        .await
+        .unwrap();
+    let id = Uuid::new_v4();
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::id.eq(id),
+            notifications::watch_id.eq(s.watch_id),
+            notifications::user_id.eq(s.user_id),
+            notifications::product_id.eq(s.product_id),
+            notifications::price_history_id.eq(price_id),
+            notifications::old_price.eq(Some(dec("24.50"))),
+            notifications::new_price.eq(dec(new_price)),
+            notifications::currency.eq("EUR"),
+            notifications::target_price.eq(dec("20.00")),
+            notifications::published_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .unwrap();
+    id
+}
+
+// ---------------------------------------------------------------------------
+// The SMTP sink.
+
+async fn emails_to(address: &str) -> Vec<Value> {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let body: Value = client
+        .get(url::Url::parse_with_params(SINK_API, [("to.address", address)]).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body.as_array().cloned().unwrap_or_default()
+}
+
+/// Waits up to `within` for at least `count` emails to `address`.
+async fn wait_for_emails(address: &str, count: usize, within: Duration) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let emails = emails_to(address).await;
+        if emails.len() >= count || tokio::time::Instant::now() >= deadline {
+            return emails;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn wait_for_status(n: &TestNotifier, id: Uuid, status: &str, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let (current, ..) = n.row(id).await;
+        if current == status {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "notification {id} is {current}, expected {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn field<'a>(email: &'a Value, name: &str) -> &'a str {
+    email.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_notification_is_emailed_exactly_once() {
+    let n = spawn_notifier(&[]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let id = pending_notification(&mut conn, &s, "19.99").await;
+
+    n.publish(id).await;
+    let emails = wait_for_emails(&s.email, 1, Duration::from_secs(20)).await;
+    assert_eq!(emails.len(), 1, "one email arrives");
+    let email = &emails[0];
+    let subject = field(email, "subject");
+    assert_eq!(subject, format!("Price drop: {} is now 19.99 EUR", s.title));
+    let text = field(email, "text");
+    assert!(text.contains(&s.title), "text has the title: {text}");
+    assert!(
+        text.contains("24.50 EUR") && text.contains("19.99 EUR"),
+        "{text}"
+    );
+    assert!(text.contains("20.00 EUR"), "text has the target: {text}");
+    assert!(text.contains(&format!("kettle-{}", s.product_id)), "{text}");
+    assert!(
+        text.contains(&format!(
+            "PATCH http://pricewatch.test:8080/api/v1/watches/{}",
+            s.watch_id
+        )),
+        "text says how to stop alerts: {text}"
+    );
+    let html = field(email, "html");
+    let escaped = s
+        .title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    assert!(
+        html.contains(&escaped),
+        "html has the escaped title: {html}"
+    );
+    assert!(!html.contains("<Pro>"), "the title is escaped in html");
+    assert!(
+        html.contains("24.50 EUR") && html.contains("19.99 EUR"),
+        "{html}"
+    );
+    wait_for_status(&n, id, "sent", Duration::from_secs(5)).await;
+
+    // The same message again (a redelivery, a duplicate publish): no second email.
+    n.publish(id).await;
+    n.publish(id).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(emails_to(&s.email).await.len(), 1, "never a second email");
+    let (status, attempts, last_error, sent) = n.row(id).await;
+    assert_eq!(status, "sent");
+    assert_eq!(attempts, 1);
+    assert_eq!(last_error, None);
+    assert!(sent);
+
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn the_hourly_cap_defers_without_dropping() {
+    let n = spawn_notifier(&["--emails-per-user-per-hour=1"]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let first = pending_notification(&mut conn, &s, "19.99").await;
+    let second = pending_notification(&mut conn, &s, "18.50").await;
+
+    n.publish(first).await;
+    n.publish(second).await;
+    let emails = wait_for_emails(&s.email, 1, Duration::from_secs(20)).await;
+    assert_eq!(emails.len(), 1);
+    // Give the other one time to be handled (and deferred).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        emails_to(&s.email).await.len(),
+        1,
+        "one email within the hour"
+    );
+    let statuses = [n.row(first).await.0, n.row(second).await.0];
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["pending", "sent"], "the other waits, not dropped");
+
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn an_smtp_outage_leaves_the_row_pending_for_a_retry() {
+    // Nothing listens on port 9: connection refused, a transient failure.
+    let n = spawn_notifier(&["--smtp-port=9"]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let id = pending_notification(&mut conn, &s, "19.99").await;
+
+    n.publish(id).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, attempts, last_error, sent) = n.row(id).await;
+        if attempts >= 1 && status == "pending" {
+            assert!(
+                last_error.is_some_and(|e| !e.is_empty()),
+                "the reason is kept"
+            );
+            assert!(!sent);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{status} {attempts}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(emails_to(&s.email).await.is_empty());
+
+    n.shut_down().await;
+}
