@@ -267,6 +267,19 @@ impl Checker {
                 .await;
         }
         if self.is_suspicious(context, amount) {
+            if job.attempt.saturating_add(1) >= self.max_job_attempts {
+                return self
+                    .fail(
+                        context,
+                        CheckResult::FetchError,
+                        &format!(
+                            "price readings disagree (last {}, now {}); not recorded until confirmed",
+                            context.last_price.unwrap_or_default().normalize(),
+                            amount.normalize()
+                        ),
+                    )
+                    .await;
+            }
             let mut conn = self.conn().await?;
             checks::set_unconfirmed(&mut conn, context.product_id, amount).await?;
             tracing::info!(

@@ -238,6 +238,47 @@ impl Pipeline {
         row.n
     }
 
+    /// Sets a demo-shop product's price.
+    async fn set_price(&self, slug: &str, amount: &str) {
+        let response = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .post(self.shop.url(&format!("/products/{slug}/price")))
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"amount": "{amount}"}}"#))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "setting the price of {slug}");
+    }
+
+    /// "Check now", as the api does it.
+    async fn check_now(&self, product_id: Uuid) {
+        products::request_check(&mut self.conn().await, product_id)
+            .await
+            .unwrap();
+    }
+
+    async fn wait_for_points(&self, product_id: Uuid, n: i64) {
+        eventually(
+            Duration::from_secs(15),
+            &format!("{n} price points"),
+            || async { (self.count("price_history", product_id).await >= n).then_some(()) },
+        )
+        .await;
+        assert_eq!(self.count("price_history", product_id).await, n);
+    }
+
+    async fn armed(&self, watch_id: Uuid) -> bool {
+        schema::watches::table
+            .find(watch_id)
+            .select(schema::watches::armed)
+            .first(&mut self.conn().await)
+            .await
+            .unwrap()
+    }
+
     /// Stops both services gracefully (they must exit within a bound) and cleans up.
     async fn stop(self) {
         self.stop.cancel();
@@ -396,6 +437,80 @@ async fn a_page_without_a_price_is_a_recorded_failure_without_alerts() {
     assert!(product.last_price.is_none());
     assert_eq!(pipeline.count("price_history", product_id).await, 0);
     assert_eq!(pipeline.count("notifications", product_id).await, 0);
+
+    pipeline.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_alert_per_drop_and_the_watch_re_arms_when_the_price_rises() {
+    let pipeline = start().await;
+    let slug = "trail-running-shoes";
+    let url = pipeline.shop.url(&format!("/products/{slug}"));
+    let (product_id, watch_id) = pipeline.watch(&url, Decimal::new(100, 0)).await;
+    pipeline.wait_for_points(product_id, 1).await;
+    assert_eq!(pipeline.count("notifications", product_id).await, 0);
+    assert!(pipeline.armed(watch_id).await);
+
+    // Drops below the target: one alert.
+    pipeline.set_price(slug, "95.00").await;
+    pipeline.check_now(product_id).await;
+    pipeline.wait_for_points(product_id, 2).await;
+    assert_eq!(pipeline.count("notifications", product_id).await, 1);
+    assert!(!pipeline.armed(watch_id).await);
+
+    // Stays low: the page is unchanged (304), no second alert.
+    pipeline.check_now(product_id).await;
+    eventually(Duration::from_secs(15), "an unchanged check", || async {
+        (pipeline.product(product_id).await.check_status == "unchanged").then_some(())
+    })
+    .await;
+    assert_eq!(pipeline.count("price_history", product_id).await, 2);
+    assert_eq!(pipeline.count("notifications", product_id).await, 1);
+
+    // Rises above the target: re-armed, no alert.
+    pipeline.set_price(slug, "120.00").await;
+    pipeline.check_now(product_id).await;
+    pipeline.wait_for_points(product_id, 3).await;
+    assert!(pipeline.armed(watch_id).await);
+    assert_eq!(pipeline.count("notifications", product_id).await, 1);
+
+    // Drops again: one more alert.
+    pipeline.set_price(slug, "90.00").await;
+    pipeline.check_now(product_id).await;
+    pipeline.wait_for_points(product_id, 4).await;
+    assert_eq!(pipeline.count("notifications", product_id).await, 2);
+    let product = pipeline.product(product_id).await;
+    assert_eq!(product.last_price, Some(Decimal::new(9000, 2)));
+
+    pipeline.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspicious_drop_is_confirmed_by_a_second_fetch_before_any_alert() {
+    let pipeline = start().await;
+    let slug = "trail-running-shoes";
+    let url = pipeline.shop.url(&format!("/products/{slug}"));
+    let (product_id, _) = pipeline.watch(&url, Decimal::new(100, 0)).await;
+    pipeline.wait_for_points(product_id, 1).await;
+
+    // 129.95 -> 10.00 is a drop of more than half: held back, fetched again.
+    pipeline.set_price(slug, "10.00").await;
+    pipeline.check_now(product_id).await;
+    let held = eventually(Duration::from_secs(15), "the unconfirmed reading", || async {
+        let product = pipeline.product(product_id).await;
+        product.unconfirmed_price.is_some().then_some(product)
+    })
+    .await;
+    assert_eq!(held.unconfirmed_price, Some(Decimal::new(1000, 2)));
+    assert_eq!(held.last_price, Some(Decimal::new(12995, 2)));
+    assert_eq!(pipeline.count("notifications", product_id).await, 0);
+
+    // The confirming fetch (after the 5 s retry delay) records it and alerts.
+    pipeline.wait_for_points(product_id, 2).await;
+    let product = pipeline.product(product_id).await;
+    assert_eq!(product.last_price, Some(Decimal::new(1000, 2)));
+    assert!(product.unconfirmed_price.is_none());
+    assert_eq!(pipeline.count("notifications", product_id).await, 1);
 
     pipeline.stop().await;
 }
