@@ -128,3 +128,52 @@ impl Lease {
         metrics::gauge!("pricewatch_scheduler_active").set(0.0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Against the real Redis (`REDIS_URL`, default 127.0.0.1:6379), each test on its own prefix.
+    use super::*;
+
+    fn pool() -> Pool {
+        let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        pricewatch_ops::redis::connect_pool(&secrecy::SecretString::from(url), 2).unwrap()
+    }
+
+    fn prefix() -> String {
+        format!("pwtest-lease-{}", uuid::Uuid::new_v4().simple())
+    }
+
+    #[tokio::test]
+    async fn one_holder_at_a_time_and_a_standby_takes_over_on_release() {
+        let (pool, prefix) = (pool(), prefix());
+        let ttl = Duration::from_secs(15);
+        let mut a = Lease::new(pool.clone(), &prefix, "a".into(), ttl);
+        let mut b = Lease::new(pool.clone(), &prefix, "b".into(), ttl);
+        assert!(a.acquire_or_renew().await);
+        assert!(!b.acquire_or_renew().await, "b stands by while a holds it");
+        assert!(a.acquire_or_renew().await, "a renews");
+        assert!(!b.acquire_or_renew().await);
+        a.release().await;
+        assert!(b.acquire_or_renew().await, "b takes over at once");
+        assert!(!a.acquire_or_renew().await);
+        b.release().await;
+    }
+
+    #[tokio::test]
+    async fn a_dead_holder_loses_the_lease_when_it_expires() {
+        let (pool, prefix) = (pool(), prefix());
+        let ttl = Duration::from_millis(300);
+        let mut dead = Lease::new(pool.clone(), &prefix, "dead".into(), ttl);
+        let mut standby = Lease::new(pool.clone(), &prefix, "standby".into(), ttl);
+        assert!(dead.acquire_or_renew().await);
+        assert!(!standby.acquire_or_renew().await);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(standby.acquire_or_renew().await, "the expired lease is free");
+        assert!(
+            !dead.acquire_or_renew().await,
+            "the old holder notices it lost the lease"
+        );
+        assert!(!dead.is_held());
+        standby.release().await;
+    }
+}
