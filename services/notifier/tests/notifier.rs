@@ -91,6 +91,7 @@ struct TestNotifier {
     bus: Bus,
     stop: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
+    probe_port: u16,
 }
 
 async fn spawn_notifier(extra: &[&str]) -> TestNotifier {
@@ -117,6 +118,7 @@ async fn spawn_notifier(extra: &[&str]) -> TestNotifier {
     }
     let settings = Settings::try_parse_from(args).unwrap();
     let probe = TcpListener::bind("127.0.0.1:0").unwrap();
+    let probe_port = probe.local_addr().unwrap().port();
     let stop = CancellationToken::new();
     let task = tokio::spawn(pricewatch_notifier::run_until_stopped(
         settings,
@@ -134,6 +136,7 @@ async fn spawn_notifier(extra: &[&str]) -> TestNotifier {
         bus,
         stop,
         task: Some(task),
+        probe_port,
     }
 }
 
@@ -152,6 +155,39 @@ impl TestNotifier {
             }))
             .await
             .unwrap();
+    }
+
+    async fn publish_attempt(&self, notification_id: Uuid, attempt: u32) {
+        self.bus
+            .publish(&Message::SendNotificationV1(SendNotification {
+                notification_id,
+                attempt,
+            }))
+            .await
+            .unwrap();
+    }
+
+    async fn dead_letters(&self) -> u32 {
+        let dlq = &self.bus.topology().send_notification.dead_letter_queue;
+        self.bus
+            .queue_depths()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| &d.queue == dlq)
+            .map_or(0, |d| d.messages)
+    }
+
+    async fn metrics(&self) -> String {
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        client
+            .get(format!("http://127.0.0.1:{}/metrics", self.probe_port))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     async fn row(&self, id: Uuid) -> (String, i32, Option<String>, bool) {
@@ -396,6 +432,17 @@ async fn a_notification_is_emailed_exactly_once() {
     assert_eq!(last_error, None);
     assert!(sent);
 
+    let metrics = n.metrics().await;
+    assert!(
+        metrics.contains("pricewatch_emails_total{") && metrics.contains("outcome=\"sent\""),
+        "{metrics}"
+    );
+    assert!(metrics.contains("job=\"send_notification\""), "{metrics}");
+    assert!(
+        metrics.contains("pricewatch_job_duration_seconds"),
+        "{metrics}"
+    );
+
     n.shut_down().await;
 }
 
@@ -453,6 +500,106 @@ async fn an_smtp_outage_leaves_the_row_pending_for_a_retry() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(emails_to(&s.email).await.is_empty());
+
+    n.shut_down().await;
+}
+
+async fn set_status(n: &TestNotifier, id: Uuid, status: &str, claimed_minutes_ago: i64) {
+    let mut conn = n.conn().await;
+    diesel::update(notifications::table.find(id))
+        .set((
+            notifications::status.eq(status),
+            notifications::sent_at
+                .eq(chrono::Utc::now() - chrono::Duration::minutes(claimed_minutes_ago)),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_stale_claim_is_taken_over_and_a_fresh_one_is_respected() {
+    let n = spawn_notifier(&[]).await;
+    let mut conn = n.conn().await;
+    // A notifier died mid-send ten minutes ago: the row is sent now.
+    let stale = seed(&mut conn).await;
+    let stale_id = pending_notification(&mut conn, &stale, "19.99").await;
+    set_status(&n, stale_id, "sending", 10).await;
+    // Another sender claimed this one a moment ago: it is left alone.
+    let busy = seed(&mut conn).await;
+    let busy_id = pending_notification(&mut conn, &busy, "19.99").await;
+    set_status(&n, busy_id, "sending", 0).await;
+
+    n.publish(stale_id).await;
+    n.publish(busy_id).await;
+    assert_eq!(
+        wait_for_emails(&stale.email, 1, Duration::from_secs(20))
+            .await
+            .len(),
+        1
+    );
+    wait_for_status(&n, stale_id, "sent", Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(emails_to(&busy.email).await.is_empty());
+    assert_eq!(n.row(busy_id).await.0, "sending");
+
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn an_unusable_address_fails_the_notification_for_good() {
+    let n = spawn_notifier(&[]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    diesel::update(users::table.find(s.user_id))
+        .set(users::email.eq("not an address"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let id = pending_notification(&mut conn, &s, "19.99").await;
+
+    n.publish(id).await;
+    wait_for_status(&n, id, "failed", Duration::from_secs(20)).await;
+    let (_, attempts, last_error, sent) = n.row(id).await;
+    assert_eq!(attempts, 1);
+    assert!(
+        last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("invalid recipient")),
+        "{last_error:?}"
+    );
+    assert!(!sent);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while n.dead_letters().await < 1 {
+        assert!(tokio::time::Instant::now() < deadline, "dead-lettered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn the_last_attempt_marks_the_row_failed_and_dead_letters() {
+    // SMTP down, and the job is on its last attempt.
+    let n = spawn_notifier(&["--smtp-port=9"]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let id = pending_notification(&mut conn, &s, "19.99").await;
+
+    n.publish_attempt(id, n.bus.topology().max_attempts).await;
+    wait_for_status(&n, id, "failed", Duration::from_secs(20)).await;
+    let (_, _, last_error, _) = n.row(id).await;
+    assert!(
+        last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("temporary SMTP failure")),
+        "{last_error:?}"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while n.dead_letters().await < 1 {
+        assert!(tokio::time::Instant::now() < deadline, "dead-lettered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     n.shut_down().await;
 }
