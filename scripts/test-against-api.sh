@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Starts the real api (its own database and key prefixes) and runs
-# scripts/test-gateway.sh, which puts real nginx in front of it.
+# Starts the real api (its own database and key prefixes), then
+#  1. scripts/test-gateway.sh, which puts real nginx in front of it;
+#  2. schemathesis (PyPI, in .tools/schemathesis) against its /openapi.json,
+#     with a logged-in user: every generated request must get no 5xx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 admin_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -24,7 +26,7 @@ DATABASE_URL="$db_url" target/debug/pricewatch migrate >/dev/null
 api_port=$(free_port)
 DATABASE_URL="$db_url" REDIS_URL=redis://127.0.0.1:6379/0 REDIS_KEY_PREFIX="pwgw$$" \
   AMQP_URL='amqp://guest:guest@127.0.0.1:5672/%2f' QUEUE_PREFIX="pwgw$$" \
-  SECRET_KEY=gateway-test-secret-key-0123456789abcdef API_BIND="127.0.0.1:$api_port" \
+  SECRET_KEY=gateway-test-secret-key-0123456789abcdef AUTH_RATE_LIMIT_PER_MINUTE=100000 API_BIND="127.0.0.1:$api_port" \
   API_WORKERS=2 RUST_LOG=warn target/debug/pricewatch-api >"$work/api.log" 2>&1 &
 api_pid=$!
 for _ in $(seq 1 100); do
@@ -33,3 +35,16 @@ for _ in $(seq 1 100); do
 done
 
 scripts/test-gateway.sh "127.0.0.1:$api_port"
+
+venv=.tools/schemathesis
+if [ ! -x "$venv/bin/st" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'schemathesis>=4,<5'
+fi
+api="http://127.0.0.1:$api_port"
+curl -fsS "$api/api/v1/auth/register" -H 'Content-Type: application/json' \
+  -d '{"email":"schema@example.com","password":"schema test 42"}' >/dev/null
+token=$(curl -fsS "$api/api/v1/auth/login" -H 'Content-Type: application/json' \
+  -d '{"email":"schema@example.com","password":"schema test 42"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+"$venv/bin/st" run "$api/openapi.json" --checks not_a_server_error \
+  -H "Authorization: Bearer $token" --max-examples 30 --workers 2 --seed 1

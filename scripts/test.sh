@@ -28,8 +28,8 @@ if [ -x scripts/ensure-smtp-sink.sh ]; then scripts/ensure-smtp-sink.sh; fi
 log "cargo test --workspace"
 cargo test --workspace --no-fail-fast
 
-log "gateway: real nginx in front of a real api"
-scripts/test-gateway-with-api.sh
+log "gateway (real nginx) and schemathesis against a real api"
+scripts/test-against-api.sh
 
 log "alert rules and dashboard"
 python3 scripts/check-alerts.py
