@@ -146,7 +146,8 @@ impl Notifier {
             Err(error) => {
                 let max = self.bus.topology().max_attempts;
                 let give_up = matches!(error, SendError::Permanent(_)) || attempt >= max;
-                let reason = error.to_string();
+                // SMTP answers may quote the address: it never reaches the logs.
+                let reason = redact(&error.to_string(), &details.email);
                 let mut conn = self.db.get().await.context("no database connection")?;
                 notifications::release_after_failure(&mut conn, id, &reason, give_up)
                     .await
@@ -231,4 +232,43 @@ impl Notifier {
 
 fn until(at: chrono::DateTime<Utc>) -> Duration {
     (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// `text` with every occurrence of `secret` (ASCII case-insensitive) replaced.
+fn redact(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
+    }
+    let haystack = text.to_ascii_lowercase();
+    let needle = secret.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    // ASCII lowercasing keeps byte offsets, so they index `text` as well.
+    for (start, _) in haystack.match_indices(&needle) {
+        if start < rest {
+            continue;
+        }
+        out.push_str(text.get(rest..start).unwrap_or_default());
+        out.push_str("<recipient>");
+        rest = start + needle.len();
+    }
+    out.push_str(text.get(rest..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn the_recipient_is_redacted_from_errors() {
+        assert_eq!(
+            redact(
+                "550 <Bob@Example.test>: no such user bob@example.test",
+                "bob@example.test"
+            ),
+            "550 <<recipient>>: no such user <recipient>"
+        );
+        assert_eq!(redact("timed out", "bob@example.test"), "timed out");
+    }
 }

@@ -469,6 +469,26 @@ async fn the_hourly_cap_defers_without_dropping() {
     let mut sorted = statuses.clone();
     sorted.sort();
     assert_eq!(sorted, ["pending", "sent"], "the other waits, not dropped");
+    // Its job waits in a retry queue, on the same attempt.
+    let retry_queues: Vec<String> = n
+        .bus
+        .topology()
+        .send_notification
+        .retry_queues
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    let waiting: u32 = n
+        .bus
+        .queue_depths()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| retry_queues.contains(&d.queue))
+        .map(|d| d.messages)
+        .sum();
+    assert_eq!(waiting, 1, "the deferred job is kept for later");
+    assert_eq!(n.dead_letters().await, 0);
 
     n.shut_down().await;
 }
