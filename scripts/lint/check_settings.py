@@ -15,7 +15,11 @@ chart (rendered) and .env.production.example:
   nginx 0.25 / 128 MB, notifier like a worker);
 - the compose stack's shape: restart always, a healthcheck everywhere, no
   published port but nginx's, start order; the chart's: one Recreate
-  scheduler, KEDA on the right queues, probes on the service's own port.
+  scheduler, KEDA on the right queues, probes on the service's own port;
+- the values themselves: each binary is started with the environment its
+  compose service (interpolated from .env.production.example) and its chart
+  Deployment would give it, with every address pointed at a closed loopback
+  port, and must not stop with a configuration error (exit 2).
 
 Usage: python check_settings.py ROOT BIN_DIR
 Prints one line per problem naming the file, the service and the setting.
@@ -145,13 +149,81 @@ def mem_mib(value, binary_units: bool) -> float:
     return number * base ** powers[unit] / 1024**2
 
 
+# -------------------------------------------------------------------- values
+PLACEHOLDER_SECRET = "check-settings-placeholder-0123456789abcdef"
+CLOSED = "127.0.0.1:9"  # nothing listens on the discard port: connections fail at once
+
+
+def neutralized(name: str, value: str) -> str:
+    """The same setting, pointed at loopback so that trying it reaches nothing."""
+    if name.endswith("_BIND"):
+        return "127.0.0.1:0"
+    if name == "SENTRY_DSN":
+        return ""
+    if name == "SMTP_HOST":
+        return "127.0.0.1"
+    if re.match(r"^(postgres|postgresql|redis|rediss|amqp|amqps|http|https)://", value) and name.endswith("_URL") \
+            and name != "PUBLIC_BASE_URL":
+        parts = urlsplit(value)
+        userinfo = parts.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@{CLOSED}" if userinfo else CLOSED
+        return parts._replace(netloc=netloc).geturl()
+    return value
+
+
+def try_settings(where: str, service: str, env: dict[str, str], bin_dir: pathlib.Path) -> None:
+    """Start the binary with these settings for a moment: it must get past parsing them."""
+    binary, args = SERVICES[service]
+    path = bin_dir / binary
+    if not path.is_file():
+        return
+    run_env = {k: neutralized(k, str(v)) for k, v in env.items()}
+    run_env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
+    try:
+        run = subprocess.run([str(path), *args], env=run_env, capture_output=True, text=True,
+                             timeout=3, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        check(True, where, "")  # still running: the settings were accepted
+        return
+    rejected = run.returncode == 2 and "configuration error" in run.stderr
+    line = next((l for l in run.stderr.splitlines() if "configuration error" in l), "")
+    check(not rejected, where, f"{service}: {binary} rejects its settings: {line.strip()[:300]}")
+
+
+def read_env_file(path: pathlib.Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if m := re.match(r"^([A-Z][A-Z0-9_]*)=(.*)$", line):
+            value = m.group(2).strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            values[m.group(1)] = value
+    return values
+
+
+def interpolate(value, env: dict[str, str]) -> str:
+    """Compose's ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, $$."""
+    def one(m: re.Match) -> str:
+        name, op, arg = m.group(1), m.group(2) or "", m.group(3) or ""
+        current = env.get(name)
+        if op == ":-":
+            return current if current else arg
+        if op == "-":
+            return current if current is not None else arg
+        if op in (":?", "?"):
+            return current or PLACEHOLDER_SECRET
+        return current or ""
+    text = re.sub(r"\$\{([A-Z][A-Z0-9_]*)(?:(:?[-?])([^}]*))?\}", one, str(value))
+    return text.replace("$$", "$")
+
+
 # ------------------------------------------------------------------- compose
 def interpolation_default(value: str) -> str | None:
     match = re.fullmatch(r"\$\{[A-Z0-9_]+:?-([^}]*)\}", str(value))
     return match.group(1) if match else None
 
 
-def check_compose(root: pathlib.Path, accepted: dict[str, set[str]], every: set[str] | None) -> set[str]:
+def check_compose(root: pathlib.Path, bin_dir: pathlib.Path, accepted: dict[str, set[str]], every: set[str] | None) -> set[str]:
     where = "docker-compose.prod.yml"
     text = (root / where).read_text()
     doc = yaml.safe_load(text)
@@ -229,6 +301,14 @@ def check_compose(root: pathlib.Path, accepted: dict[str, set[str]], every: set[
         check(re.search(r"server\s+api:8000\b", conf_text) is not None, "nginx/nginx.conf",
               "the upstream is not api:8000 (the api service and its API_BIND port)")
 
+    # The values, as .env.production.example makes them (its empty secrets
+    # filled with a placeholder).
+    example = read_env_file(root / ".env.production.example")
+    for name in accepted:
+        env = (services.get(name) or {}).get("environment") or {}
+        if isinstance(env, dict):
+            try_settings(where, name, {k: interpolate(v, example) for k, v in env.items()}, bin_dir)
+
     live = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", live))
 
@@ -259,7 +339,7 @@ def check_env_example(root: pathlib.Path, known: set[str], complete: bool, inter
 
 
 # --------------------------------------------------------------------- chart
-def check_chart(root: pathlib.Path, accepted: dict[str, set[str]], every: set[str] | None) -> None:
+def check_chart(root: pathlib.Path, bin_dir: pathlib.Path, accepted: dict[str, set[str]], every: set[str] | None) -> None:
     import helm_python as helm
 
     chart = root / "deploy" / "helm" / "pricewatch"
@@ -280,6 +360,7 @@ def check_chart(root: pathlib.Path, accepted: dict[str, set[str]], every: set[st
     for obj in objects:
         by_kind.setdefault(obj.get("kind", ""), []).append(obj)
     configmaps = {o["metadata"]["name"]: o.get("data") or {} for o in by_kind.get("ConfigMap", [])}
+    secrets = {o["metadata"]["name"]: o.get("stringData") or {} for o in by_kind.get("Secret", [])}
 
     def component(obj: dict) -> str:
         return ((obj.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/component", "")
@@ -291,6 +372,9 @@ def check_chart(root: pathlib.Path, accepted: dict[str, set[str]], every: set[st
             names.add(item["name"])
             if "value" in item:
                 values_[item["name"]] = item["value"]
+            ref = (item.get("valueFrom") or {}).get("secretKeyRef") or {}
+            if ref:
+                values_[item["name"]] = secrets.get(ref.get("name"), {}).get(ref.get("key"), PLACEHOLDER_SECRET)
         for source in container.get("envFrom") or []:
             ref = (source.get("configMapRef") or {}).get("name")
             if ref:
@@ -312,6 +396,7 @@ def check_chart(root: pathlib.Path, accepted: dict[str, set[str]], every: set[st
         names, env_values, container = pod_env(spec)
         if name in accepted:
             compare(where, name, names, accepted[name], every, strict_missing=name != "migrate")
+            try_settings(where, name, env_values, bin_dir)
         if name in BIND:
             var, port = BIND[name]
             ports = {p.get("name"): p.get("containerPort") for p in container.get("ports") or []}
@@ -362,9 +447,9 @@ def main() -> int:
     complete = len(accepted) == len(SERVICES)
     for service, names in accepted.items():
         print(f"     {' '.join([SERVICES[service][0], *SERVICES[service][1]])}: {len(names)} settings")
-    interpolated = check_compose(root, accepted, known if complete else None)
+    interpolated = check_compose(root, bin_dir, accepted, known if complete else None)
     check_env_example(root, known, complete, interpolated)
-    check_chart(root, accepted, known if complete else None)
+    check_chart(root, bin_dir, accepted, known if complete else None)
     for problem in problems:
         print(f"FAIL {problem}")
     if not complete:
