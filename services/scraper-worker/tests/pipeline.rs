@@ -176,43 +176,7 @@ impl Pipeline {
 
     /// A user watching `url` (a product created for it), due at once.
     async fn watch(&self, url: &str, target: Decimal) -> (Uuid, Uuid) {
-        let mut conn = self.conn().await;
-        let user = users::insert(
-            &mut conn,
-            &User {
-                id: Uuid::new_v4(),
-                email: format!("{}@example.com", Uuid::new_v4().simple()),
-                password_hash: "x".into(),
-                created_at: Utc::now(),
-            },
-        )
-        .await
-        .unwrap();
-        let product = products::get_or_create(&mut conn, url, "127.0.0.1")
-            .await
-            .unwrap();
-        let now = Utc::now();
-        let watch = watches::insert(
-            &mut conn,
-            &Watch {
-                id: Uuid::new_v4(),
-                user_id: user.id,
-                product_id: product.id,
-                target_price: target,
-                frequency_hours: 24,
-                active: true,
-                css_selector: None,
-                armed: true,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .await
-        .unwrap();
-        products::refresh_schedule(&mut conn, product.id)
-            .await
-            .unwrap();
-        (product.id, watch.id)
+        insert_watch(&self.database_url, url, target).await
     }
 
     async fn product(&self, id: Uuid) -> pricewatch_storage::models::Product {
@@ -304,6 +268,49 @@ impl Pipeline {
     }
 }
 
+/// A user watching `url` (a product created for it), due at once.
+async fn insert_watch(database_url: &str, url: &str, target: Decimal) -> (Uuid, Uuid) {
+    let mut conn = pricewatch_storage::pool::connect_once(database_url)
+        .await
+        .unwrap();
+    let user = users::insert(
+        &mut conn,
+        &User {
+            id: Uuid::new_v4(),
+            email: format!("{}@example.com", Uuid::new_v4().simple()),
+            password_hash: "x".into(),
+            created_at: Utc::now(),
+        },
+    )
+    .await
+    .unwrap();
+    let product = products::get_or_create(&mut conn, url, "127.0.0.1")
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let watch = watches::insert(
+        &mut conn,
+        &Watch {
+            id: Uuid::new_v4(),
+            user_id: user.id,
+            product_id: product.id,
+            target_price: target,
+            frequency_hours: 24,
+            active: true,
+            css_selector: None,
+            armed: true,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await
+    .unwrap();
+    products::refresh_schedule(&mut conn, product.id)
+        .await
+        .unwrap();
+    (product.id, watch.id)
+}
+
 /// Polls `probe` every 100 ms until it returns `Some`, at most `within`.
 async fn eventually<T, F, Fut>(within: Duration, what: &str, mut probe: F) -> T
 where
@@ -325,10 +332,15 @@ where
 
 /// The value of `pricewatch_checks_total{result=…}` in this process's metrics.
 fn checks_total(result: &str) -> u64 {
-    let label = format!("result=\"{result}\"");
+    metric_total("pricewatch_checks_total", &format!("result=\"{result}\""))
+}
+
+/// The sum of a counter's series whose labels contain `label`, in this process's metrics.
+fn metric_total(name: &str, label: &str) -> u64 {
+    let prefix = format!("{name}{{");
     pricewatch_ops::metrics::render()
         .lines()
-        .filter(|l| l.starts_with("pricewatch_checks_total{") && l.contains(&label))
+        .filter(|l| (l.starts_with(&prefix) || l.starts_with(&format!("{name} "))) && l.contains(label))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum()
 }
@@ -362,6 +374,23 @@ async fn a_due_product_is_checked_recorded_and_alerts_once() {
     assert_eq!(pipeline.count("notifications", product_id).await, 1);
 
     let mut conn = pipeline.conn().await;
+    let (last_run_at, last_run_jobs, next_run_at): (
+        Option<chrono::DateTime<Utc>>,
+        i64,
+        Option<chrono::DateTime<Utc>>,
+    ) = schema::schedules::table
+        .find("check-prices-24h")
+        .select((
+            schema::schedules::last_run_at,
+            schema::schedules::last_run_jobs,
+            schema::schedules::next_run_at,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(last_run_at.is_some());
+    assert_eq!(last_run_jobs, 1);
+    assert!(next_run_at.is_some_and(|at| at > Utc::now()));
     let (job_id, amount): (Uuid, Decimal) = schema::price_history::table
         .filter(schema::price_history::product_id.eq(product_id))
         .select((schema::price_history::job_id, schema::price_history::amount))
@@ -513,4 +542,91 @@ async fn a_suspicious_drop_is_confirmed_by_a_second_fetch_before_any_alert() {
     assert_eq!(pipeline.count("notifications", product_id).await, 1);
 
     pipeline.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_flight_is_finished_before_the_worker_exits() {
+    let pipeline = start().await;
+    let url = pipeline.shop.url("/trouble/slow?ms=2500");
+    let (product_id, _) = pipeline.watch(&url, Decimal::new(5, 0)).await;
+    eventually(Duration::from_secs(15), "the slow fetch to start", || async {
+        (pipeline.shop.shop.stats(Some("/trouble/slow"), None).total >= 1).then_some(())
+    })
+    .await;
+    let database_url = pipeline.database_url.clone();
+    pipeline.stop().await;
+
+    let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+        .await
+        .unwrap();
+    let product = products::find(&mut conn, product_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(product.check_status, "ok", "{:?}", product.check_error);
+    assert_eq!(product.last_price, Some(Decimal::new(1000, 2)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_the_broker_never_took_are_due_again() {
+    let database_url = create_test_database().await;
+    let (product_id, _) = insert_watch(
+        &database_url,
+        "http://127.0.0.1:9/products/unreachable",
+        Decimal::new(10, 0),
+    )
+    .await;
+    let settings = pricewatch_scheduler::Settings::try_parse_from([
+        "pricewatch-scheduler".to_owned(),
+        "--tick-seconds=1".to_owned(),
+        format!("--database-url={database_url}"),
+        "--database-pool-size=2".to_owned(),
+        format!("--redis-url={}", redis_url()),
+        format!("--redis-key-prefix=pwtest-{}", Uuid::new_v4().simple()),
+        // Nothing listens there: every publish fails.
+        "--amqp-url=amqp://guest:guest@127.0.0.1:9/%2f".to_owned(),
+        format!("--queue-prefix=pwtest-{}", Uuid::new_v4().simple()),
+    ])
+    .unwrap();
+    let failures_before = metric_total("pricewatch_scheduler_publish_failures_total", "");
+    let stop = CancellationToken::new();
+    let scheduler = {
+        let stop = stop.clone();
+        tokio::spawn(pricewatch_scheduler::run_until(
+            settings,
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            async move { stop.cancelled().await },
+        ))
+    };
+    eventually(Duration::from_secs(30), "a failed publish", || async {
+        (metric_total("pricewatch_scheduler_publish_failures_total", "") > failures_before)
+            .then_some(())
+    })
+    .await;
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(30), scheduler)
+        .await
+        .expect("scheduler stops")
+        .unwrap()
+        .unwrap();
+
+    let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+        .await
+        .unwrap();
+    let product = products::find(&mut conn, product_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        product.next_check_at <= Utc::now(),
+        "the claim was given back: {}",
+        product.next_check_at
+    );
+    let runs: i64 = schema::schedules::table
+        .select(diesel::dsl::sum(schema::schedules::last_run_jobs))
+        .first::<Option<Decimal>>(&mut conn)
+        .await
+        .unwrap()
+        .map_or(0, |d| i64::try_from(d).unwrap());
+    assert_eq!(runs, 0, "no job counts as published");
 }
