@@ -623,3 +623,50 @@ async fn the_last_attempt_marks_the_row_failed_and_dead_letters() {
 
     n.shut_down().await;
 }
+
+#[tokio::test]
+async fn a_stop_finishes_in_flight_emails_and_leaves_nothing_half_done() {
+    let n = spawn_notifier(&[]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let mut ids = Vec::new();
+    for price in ["19.99", "19.50", "19.00"] {
+        ids.push(pending_notification(&mut conn, &s, price).await);
+    }
+    for id in &ids {
+        n.publish(*id).await;
+    }
+    // Stop as soon as the first email is on its way.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut any_claimed = false;
+        for id in &ids {
+            any_claimed |= n.row(*id).await.1 > 0;
+        }
+        if any_claimed {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "nothing claimed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let database_url = n.database_url.clone();
+    let email = s.email.clone();
+    n.shut_down().await;
+
+    let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+        .await
+        .unwrap();
+    let statuses: Vec<String> = notifications::table
+        .filter(notifications::id.eq_any(&ids))
+        .select(notifications::status)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        statuses.iter().all(|s| s == "sent" || s == "pending"),
+        "{statuses:?}"
+    );
+    let sent = statuses.iter().filter(|s| *s == "sent").count();
+    assert!(sent >= 1, "the in-flight email was finished");
+    assert_eq!(emails_to(&email).await.len(), sent);
+}
