@@ -13,7 +13,7 @@ set -a
 source .env.example
 # shellcheck disable=SC1091
 [ -f .env ] && source .env
-ALLOW_LOOPBACK_TARGETS=true
+export ALLOW_LOOPBACK_TARGETS=true
 DEMO_SHOP_DRIFT_STEP_SECS="${DEMO_SHOP_DRIFT_STEP_SECS:-5}"
 set +a
 
