@@ -115,6 +115,7 @@ pub async fn run_until(
         checks,
     )?;
     tracing::info!(probe_port = base.probe_port(), "scheduler started");
+    let depths = tokio::spawn(export_queue_depths(bus.clone(), base.shutdown.clone()));
     let trigger = base.trigger();
     let stopper = tokio::spawn(async move {
         stop.await;
@@ -142,6 +143,7 @@ pub async fn run_until(
     tracing::info!("scheduler stopping");
     lease.release().await;
     stopper.abort();
+    depths.abort();
     bus.close().await;
     base.finish().await;
     Ok(())
@@ -190,6 +192,33 @@ async fn run_loop(
         }
         metrics::histogram!("pricewatch_scheduler_tick_duration_seconds")
             .record(started.elapsed().as_secs_f64());
+    }
+}
+
+/// Every replica exports the depth and consumers of each queue
+/// (`pricewatch_queue_depth`, `pricewatch_queue_consumers`); alerts take the max by queue.
+async fn export_queue_depths(bus: Bus, mut shutdown: pricewatch_ops::shutdown::Shutdown) {
+    let mut wake = tokio::time::interval(Duration::from_secs(15));
+    wake.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.wait() => return,
+            _ = wake.tick() => {}
+        }
+        if !bus.is_connected() {
+            continue;
+        }
+        match bus.queue_depths().await {
+            Ok(depths) => {
+                for depth in depths {
+                    metrics::gauge!("pricewatch_queue_depth", "queue" => depth.queue.clone())
+                        .set(f64::from(depth.messages));
+                    metrics::gauge!("pricewatch_queue_consumers", "queue" => depth.queue)
+                        .set(f64::from(depth.consumers));
+                }
+            }
+            Err(error) => tracing::debug!(%error, "queue depths not read"),
+        }
     }
 }
 

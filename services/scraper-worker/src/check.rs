@@ -21,6 +21,8 @@ use crate::fetch::{FetchError, FetchOutcome, Fetcher, Page, Politeness, RetryPol
 
 /// The wait before the fetch that confirms a suspicious reading.
 pub const CONFIRM_DELAY: Duration = Duration::from_secs(5);
+/// Longest wait for a turn on a busy domain; then the job is retried later.
+pub const POLITENESS_WAIT: Duration = Duration::from_secs(30);
 /// The wait before trying again when the domain had no free turn.
 pub const BUSY_DELAY: Duration = Duration::from_secs(5);
 
