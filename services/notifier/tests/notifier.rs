@@ -211,8 +211,8 @@ impl TestNotifier {
         (status, attempts, last_error, sent_at.is_some())
     }
 
-    /// Stops the notifier (it must exit by itself, gracefully) and deletes the queues.
-    async fn shut_down(mut self) {
+    /// Stops the notifier; it must exit by itself, gracefully, within 30 s.
+    async fn stop_notifier(&mut self) {
         self.stop.cancel();
         if let Some(task) = self.task.take() {
             let result = tokio::time::timeout(Duration::from_secs(30), task)
@@ -221,9 +221,23 @@ impl TestNotifier {
                 .expect("the notifier task did not panic");
             result.expect("the notifier stops cleanly");
         }
+    }
+
+    /// Stops the notifier and deletes its queues and database.
+    async fn shut_down(mut self) {
+        self.stop_notifier().await;
         let channel = self.bus.open_channel().await.unwrap();
         let _ = pricewatch_bus::topology::delete(&channel, self.bus.topology()).await;
         self.bus.close().await;
+        // The database goes too (FORCE: the test's own connections may be open).
+        if let Some(name) = self.database_url.rsplit('/').next() {
+            let mut admin = pricewatch_storage::pool::connect_once(&admin_url())
+                .await
+                .unwrap();
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+        }
     }
 }
 
@@ -649,13 +663,10 @@ async fn a_stop_finishes_in_flight_emails_and_leaves_nothing_half_done() {
         assert!(tokio::time::Instant::now() < deadline, "nothing claimed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let database_url = n.database_url.clone();
-    let email = s.email.clone();
-    n.shut_down().await;
+    let mut n = n;
+    n.stop_notifier().await;
 
-    let mut conn = pricewatch_storage::pool::connect_once(&database_url)
-        .await
-        .unwrap();
+    let mut conn = n.conn().await;
     let statuses: Vec<String> = notifications::table
         .filter(notifications::id.eq_any(&ids))
         .select(notifications::status)
@@ -668,5 +679,7 @@ async fn a_stop_finishes_in_flight_emails_and_leaves_nothing_half_done() {
     );
     let sent = statuses.iter().filter(|s| *s == "sent").count();
     assert!(sent >= 1, "the in-flight email was finished");
-    assert_eq!(emails_to(&email).await.len(), sent);
+    assert_eq!(emails_to(&s.email).await.len(), sent);
+    drop(conn);
+    n.shut_down().await;
 }
