@@ -22,6 +22,8 @@ use crate::email::{Mailer, SendError};
 
 /// A 'sending' claim older than this belongs to a notifier that died.
 pub const STALE_CLAIM: Duration = Duration::from_secs(90);
+/// Longest wait before a job whose row another sender holds is looked at again.
+const IN_FLIGHT_RECHECK: Duration = Duration::from_secs(30);
 /// Longest wait before a capped email is looked at again.
 const MAX_CAP_DELAY: Duration = Duration::from_secs(3600);
 
@@ -112,10 +114,12 @@ impl Notifier {
                 return Ok((JobResult::Skipped, Outcome::Ack));
             }
             Claim::InFlight { since } => {
-                let stale_at = since + stale;
-                let delay = until(stale_at).max(Duration::from_secs(1));
+                // Look again soon (a job whose sender died comes back here at
+                // once): in short steps, so a dead sender's claim is taken over
+                // shortly after it goes stale, without using up attempts.
+                let delay = until(since + stale).clamp(Duration::from_secs(1), IN_FLIGHT_RECHECK);
                 tracing::info!(notification_id = %id, ?delay, "another sender holds the claim, checking later");
-                return Ok((JobResult::Deferred, Outcome::Retry { delay }));
+                return self.defer(job, delay).await;
             }
             Claim::CapReached { until: free_at } => {
                 let delay = until(free_at).clamp(Duration::from_secs(1), MAX_CAP_DELAY);
@@ -198,7 +202,7 @@ impl Notifier {
     }
 
     /// Puts the job back for later without using up one of its attempts
-    /// (waiting for the cap is not a failure): the retry copy carries the same
+    /// (waiting for the cap or for another sender is not a failure): the retry copy carries the same
     /// attempt number, then this delivery is acked.
     async fn defer(
         &self,
