@@ -630,3 +630,102 @@ async fn jobs_the_broker_never_took_are_due_again() {
         .map_or(0, |d| i64::try_from(d).unwrap());
     assert_eq!(runs, 0, "no job counts as published");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind() {
+    use pricewatch_scraper_worker::{check::Checker, fetch, outbox};
+    use pricewatch_storage::queries::checks::{self, CheckRecord, Recorded};
+
+    let database_url = create_test_database().await;
+    let (product_id, watch_id) = insert_watch(
+        &database_url,
+        "http://127.0.0.1:9/products/relay",
+        Decimal::new(50, 0),
+    )
+    .await;
+    let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+        .await
+        .unwrap();
+    // A worker records the check and dies before publishing the alert.
+    let record = CheckRecord {
+        product_id,
+        job_id: Uuid::new_v4(),
+        amount: Decimal::new(4500, 2),
+        currency: "EUR".into(),
+        title: Some("Relay".into()),
+        image_url: None,
+        in_stock: Some(true),
+        method: "json_ld".into(),
+        etag: None,
+        last_modified: None,
+    };
+    let Recorded::New { notifications, .. } = checks::record_check(&mut conn, &record)
+        .await
+        .unwrap()
+    else {
+        panic!("a new price point");
+    };
+    assert_eq!(notifications.len(), 1);
+    // The same job again records nothing.
+    assert_eq!(
+        checks::record_check(&mut conn, &record).await.unwrap(),
+        Recorded::Duplicate
+    );
+    // Young rows are left to the worker that wrote them.
+    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let topology = Topology::new(&queue_prefix);
+    let bus = Bus::connect(BusConfig::new(amqp_url(), topology.clone()))
+        .await
+        .unwrap();
+    let redis = pricewatch_ops::redis::connect_pool(&redis_url().into(), 2).unwrap();
+    let checker = Checker {
+        db: pricewatch_storage::connect_pool(&database_url, &Default::default()).unwrap(),
+        bus: bus.clone(),
+        fetcher: std::sync::Arc::new(
+            fetch::Fetcher::new(
+                fetch::FetchSettings::default(),
+                std::sync::Arc::new(fetch::SystemResolver),
+            )
+            .unwrap(),
+        ),
+        politeness: fetch::Politeness::new(redis, fetch::PolitenessSettings::default()),
+        retry: fetch::RetryPolicy::default(),
+        politeness_wait: Duration::from_secs(1),
+        suspicious_drop_ratio: Decimal::new(5, 1),
+        max_job_attempts: 5,
+    };
+    assert_eq!(outbox::relay_once(&checker).await.unwrap(), 0);
+
+    diesel::update(schema::notifications::table.find(notifications[0]))
+        .set(
+            schema::notifications::created_at
+                .eq(Utc::now()
+                    - chrono::Duration::from_std(outbox::RELAY_GRACE).unwrap()
+                    - chrono::Duration::seconds(5)),
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(outbox::relay_once(&checker).await.unwrap(), 1);
+    let published: Option<chrono::DateTime<Utc>> = schema::notifications::table
+        .filter(schema::notifications::watch_id.eq(watch_id))
+        .select(schema::notifications::published_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(published.is_some());
+    assert_eq!(outbox::relay_once(&checker).await.unwrap(), 0, "published once");
+    let depth = bus
+        .queue_depths()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.queue == topology.send_notification.name)
+        .unwrap();
+    assert_eq!(depth.messages, 1);
+
+    if let Ok(channel) = bus.open_channel().await {
+        let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
+    }
+    bus.close().await;
+}
