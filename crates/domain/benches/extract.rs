@@ -3,7 +3,15 @@
 //!
 //! `extract-bench --engine extract|tokenizer --seconds N FILE...`
 //!
-//! Prints one JSON line: engine, pages, bytes, seconds, pages/s, MB/s.
+//! `--rounds N` runs exactly N passes over the files instead of timing, so that
+//! an instruction counter (`valgrind --tool=callgrind`) sees a repeatable workload.
+//!
+//! `--engine dump` prints each page's outcome as JSON instead (one line per page),
+//! and `--engine dump-prices` reads each file as tab-separated `hint, text` lines
+//! (the price-string corpus) and prints `parse_price`'s result for each: the
+//! outputs of two builds can be diffed to show that an optimisation changed nothing.
+//!
+//! Otherwise prints one JSON line: engine, pages, bytes, seconds, pages/s, MB/s.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -13,6 +21,7 @@ use html5ever::tokenizer::{
     BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
 use pricewatch_domain::extract::{ExtractContext, extract};
+use pricewatch_domain::price::parse_price;
 
 struct NoopSink;
 
@@ -38,11 +47,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mut engine = String::from("extract");
     let mut seconds = 5.0_f64;
+    let mut rounds: Option<u64> = None;
     let mut files = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--engine" => engine = args.next().ok_or("--engine needs a value")?,
             "--seconds" => seconds = args.next().ok_or("--seconds needs a value")?.parse()?,
+            "--rounds" => rounds = Some(args.next().ok_or("--rounds needs a value")?.parse()?),
             "--bench" => {}
             other => files.push(other.to_owned()),
         }
@@ -55,10 +66,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         url: Some("https://shop.example.com/p/1"),
         ..ExtractContext::default()
     };
+    if engine == "dump" {
+        for (file, page) in files.iter().zip(&pages) {
+            let outcome = serde_json::to_string(&extract(page, &ctx))?;
+            println!("{file}\t{outcome}");
+        }
+        return Ok(());
+    }
+    if engine == "dump-prices" {
+        let none = |v: &str| (v != "\\N").then(|| v.to_owned());
+        for page in &pages {
+            for line in String::from_utf8_lossy(page).lines() {
+                let mut cols = line.split('\t').skip(1);
+                let (hint, text) = (cols.next().and_then(none), cols.next().and_then(none));
+                let parsed = parse_price(text.as_deref().unwrap_or(""), hint.as_deref());
+                println!("{line}\t{}", serde_json::to_string(&parsed)?);
+            }
+        }
+        return Ok(());
+    }
     let budget = Duration::from_secs_f64(seconds);
     let started = Instant::now();
     let (mut count, mut bytes) = (0u64, 0u64);
-    while started.elapsed() < budget {
+    let mut done = 0u64;
+    while rounds.map_or(started.elapsed() < budget, |n| done < n) {
+        done += 1;
         for page in &pages {
             match engine.as_str() {
                 "tokenizer" => tokenize_only(page),

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::price::words::WordList;
+
 /// Stock state, from schema.org values or visible text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,14 +49,13 @@ impl Availability {
     /// (`nicht auf Lager` contains `auf Lager`).
     pub fn from_text(text: &str) -> Availability {
         let lower = text.to_lowercase();
-        let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-        if has(PRE_ORDER) {
+        if PRE_ORDER.any_in(&lower) {
             Availability::PreOrder
-        } else if has(OUT_OF_STOCK) {
+        } else if OUT_OF_STOCK.any_in(&lower) {
             Availability::OutOfStock
-        } else if has(BACK_ORDER) {
+        } else if BACK_ORDER.any_in(&lower) {
             Availability::BackOrder
-        } else if has(IN_STOCK) {
+        } else if IN_STOCK.any_in(&lower) {
             Availability::InStock
         } else {
             Availability::Unknown
@@ -62,7 +63,7 @@ impl Availability {
     }
 }
 
-const OUT_OF_STOCK: &[&str] = &[
+static OUT_OF_STOCK: WordList = WordList::new(&[
     "out of stock",
     "sold out",
     "currently unavailable",
@@ -112,8 +113,8 @@ const OUT_OF_STOCK: &[&str] = &[
     "缺货",
     "tükendi",
     "stokta yok",
-];
-const PRE_ORDER: &[&str] = &[
+]);
+static PRE_ORDER: WordList = WordList::new(&[
     "pre-order",
     "preorder",
     "pre order",
@@ -129,15 +130,15 @@ const PRE_ORDER: &[&str] = &[
     "предзаказ",
     "förbeställ",
     "予約",
-];
-const BACK_ORDER: &[&str] = &[
+]);
+static BACK_ORDER: WordList = WordList::new(&[
     "backorder",
     "back-order",
     "back order",
     "nachbestellt",
     "en réapprovisionnement",
-];
-const IN_STOCK: &[&str] = &[
+]);
+static IN_STOCK: WordList = WordList::new(&[
     "in stock",
     "available",
     "add to cart",
@@ -173,7 +174,7 @@ const IN_STOCK: &[&str] = &[
     "在庫あり",
     "有货",
     "stokta",
-];
+]);
 
 pub(crate) const PRICE: u8 = 1;
 pub(crate) const DECOY: u8 = 1 << 1;
@@ -182,6 +183,41 @@ pub(crate) const CURRENT: u8 = 1 << 3;
 pub(crate) const FRACTION: u8 = 1 << 4;
 pub(crate) const STOCK: u8 = 1 << 5;
 pub(crate) const WALL: u8 = 1 << 6;
+
+static PRICE_PART: WordList = WordList::new(&["price"]);
+static DECOY_PRICE_PARTS: WordList = WordList::new(&[
+    "oldprice",
+    "old-price",
+    "price-old",
+    "price--old",
+    "listprice",
+    "regularprice",
+    "strikeprice",
+    "unitprice",
+    "price_old",
+]);
+static FRACTION_PART: WordList = WordList::new(&["fraction"]);
+static STOCK_PARTS: WordList = WordList::new(&[
+    "stock",
+    "availab",
+    "inventory",
+    "lieferbar",
+    "dispon",
+    "verfuegbar",
+]);
+static WALL_PARTS: WordList = WordList::new(&[
+    "captcha",
+    "challenge",
+    "cf-",
+    "px-",
+    "incapsula",
+    "distil",
+    "sec-if",
+    "bm-verify",
+    "ddos",
+    "kasada",
+    "perimeterx",
+]);
 
 /// Everything a class, id or itemprop value says, in one pass (this runs for
 /// every element of every page). `buf` is reused to avoid allocations.
@@ -193,57 +229,19 @@ pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
     buf.extend(value.chars().map(|c| c.to_ascii_lowercase()));
     let v = buf.as_str();
     let mut flags = 0;
-    if v.contains("price") {
+    if PRICE_PART.any_in(v) {
         flags |= PRICE;
-        if [
-            "oldprice",
-            "old-price",
-            "price-old",
-            "price--old",
-            "listprice",
-            "regularprice",
-            "strikeprice",
-            "unitprice",
-            "price_old",
-        ]
-        .iter()
-        .any(|n| v.contains(n))
-        {
+        if DECOY_PRICE_PARTS.any_in(v) {
             flags |= DECOY;
         }
     }
-    if v.contains("fraction") {
+    if FRACTION_PART.any_in(v) {
         flags |= FRACTION;
     }
-    if [
-        "stock",
-        "availab",
-        "inventory",
-        "lieferbar",
-        "dispon",
-        "verfuegbar",
-    ]
-    .iter()
-    .any(|n| v.contains(n))
-    {
+    if STOCK_PARTS.any_in(v) {
         flags |= STOCK;
     }
-    if [
-        "captcha",
-        "challenge",
-        "cf-",
-        "px-",
-        "incapsula",
-        "distil",
-        "sec-if",
-        "bm-verify",
-        "ddos",
-        "kasada",
-        "perimeterx",
-    ]
-    .iter()
-    .any(|n| v.contains(n))
-    {
+    if WALL_PARTS.any_in(v) {
         flags |= WALL;
     }
     for token in v
@@ -327,7 +325,7 @@ pub(crate) enum WallSignal {
     Strong,
 }
 
-const WALL_TITLES: &[&str] = &[
+static WALL_TITLES: WordList = WordList::new(&[
     "just a moment",
     "attention required",
     "access denied",
@@ -349,9 +347,9 @@ const WALL_TITLES: &[&str] = &[
     "access to this page has been denied",
     "you have been blocked",
     "sorry, you have been blocked",
-];
+]);
 
-const WALL_TEXTS: &[&str] = &[
+static WALL_TEXTS: WordList = WordList::new(&[
     "enter the characters you see below",
     "are you a robot",
     "verify you are a human",
@@ -372,7 +370,7 @@ const WALL_TEXTS: &[&str] = &[
     "sind sie ein mensch",
     "performance & security by cloudflare",
     "ray id:",
-];
+]);
 
 const WALL_MARKUP: &[&str] = &[
     "cf-browser-verification",
@@ -403,7 +401,7 @@ const WEAK_MARKUP: &[&str] = &[
 
 pub(crate) fn wall_from_title(title: &str) -> WallSignal {
     let lower = title.to_lowercase();
-    if WALL_TITLES.iter().any(|w| lower.contains(w)) {
+    if WALL_TITLES.any_in(&lower) {
         WallSignal::Strong
     } else {
         WallSignal::None
@@ -411,7 +409,7 @@ pub(crate) fn wall_from_title(title: &str) -> WallSignal {
 }
 
 pub(crate) fn wall_from_text(text_lower: &str) -> WallSignal {
-    if WALL_TEXTS.iter().any(|w| text_lower.contains(w)) {
+    if WALL_TEXTS.any_in(text_lower) {
         WallSignal::Strong
     } else {
         WallSignal::None

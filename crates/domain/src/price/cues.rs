@@ -298,31 +298,13 @@ const YEAR_CUES: &[&str] = &[
     "baujahr",
 ];
 
-fn word_char(c: char) -> bool {
-    c.is_alphanumeric()
-}
+use super::words::{WordList, word_char};
 
-/// Whether `haystack` (lower case) contains `word` with no letter or digit glued on either side.
-pub(crate) fn contains_word(haystack: &str, word: &str) -> bool {
-    let mut from = 0;
-    while let Some(pos) = haystack.get(from..).and_then(|h| h.find(word)) {
-        let start = from + pos;
-        let end = start + word.len();
-        let before_ok = haystack
-            .get(..start)
-            .and_then(|h| h.chars().next_back())
-            .is_none_or(|c| !word_char(c) || !word.starts_with(|w: char| w.is_alphanumeric()));
-        let after_ok = haystack
-            .get(end..)
-            .and_then(|h| h.chars().next())
-            .is_none_or(|c| !word_char(c) || !word.ends_with(|w: char| w.is_alphanumeric()));
-        if before_ok && after_ok {
-            return true;
-        }
-        from = start + word.chars().next().map_or(1, char::len_utf8);
-    }
-    false
-}
+static DECOY_WORDS: WordList = WordList::new(DECOY_BEFORE);
+static ORDER_WORDS: WordList = WordList::new(&["orders", "order over"]);
+static YEAR_WORDS: WordList = WordList::new(YEAR_CUES);
+static PER_UNIT_WORDS: WordList = WordList::new(PER_UNIT_AFTER);
+static FREE: WordList = WordList::new(FREE_WORDS);
 
 fn starts_with_word(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| {
@@ -335,7 +317,7 @@ fn starts_with_word(text: &str, words: &[&str]) -> bool {
 }
 
 pub(crate) fn is_decoy_before(before_lower: &str) -> bool {
-    DECOY_BEFORE.iter().any(|w| contains_word(before_lower, w))
+    DECOY_WORDS.any_word_in(before_lower)
 }
 
 pub(crate) fn is_per_unit_after(after_lower: &str) -> bool {
@@ -345,18 +327,13 @@ pub(crate) fn is_per_unit_after(after_lower: &str) -> bool {
 /// Case matters: `1 L` may be a leu, `1 l` is a litre.
 /// A per-unit or periodic phrase anywhere in the text after a price (`€ / kg`).
 pub(crate) fn mentions_per_unit(after_lower: &str) -> bool {
-    PER_UNIT_AFTER
-        .iter()
-        .filter(|w| w.starts_with('/') || w.contains(' '))
-        .any(|w| {
-            after_lower.match_indices(w).any(|(i, _)| {
-                let end = i + w.len();
-                after_lower
-                    .get(end..)
-                    .and_then(|r| r.chars().next())
-                    .is_none_or(|c| !c.is_alphabetic())
-            })
-        })
+    PER_UNIT_WORDS.any_match(after_lower, |w, i| {
+        (w.starts_with('/') || w.contains(' '))
+            && after_lower
+                .get(i + w.len()..)
+                .and_then(|r| r.chars().next())
+                .is_none_or(|c| !c.is_alphabetic())
+    })
 }
 
 pub(crate) fn is_unit_after(after: &str) -> bool {
@@ -369,34 +346,27 @@ pub(crate) fn is_threshold_before(before_lower: &str) -> bool {
         before_lower
             .strip_suffix(w)
             .is_some_and(|rest| rest.chars().next_back().is_none_or(|c| !word_char(c)))
-    }) || contains_word(before_lower, "orders")
-        || contains_word(before_lower, "order over")
+    }) || ORDER_WORDS.any_word_in(before_lower)
 }
 
 pub(crate) fn is_year_context(before_lower: &str) -> bool {
-    YEAR_CUES.iter().any(|w| contains_word(before_lower, w))
+    YEAR_WORDS.any_word_in(before_lower)
 }
 
 /// `Free`, `Gratis`… as the whole price, not `free shipping`.
 pub(crate) fn says_free(lower: &str) -> bool {
-    FREE_WORDS.iter().any(|w| {
-        let mut from = 0;
-        while let Some(pos) = lower.get(from..).and_then(|h| h.find(w)) {
-            let start = from + pos;
-            let end = start + w.len();
-            let rest = lower.get(end..).unwrap_or("");
-            let glued_before = lower
-                .get(..start)
-                .and_then(|h| h.chars().next_back())
-                .is_some_and(char::is_alphabetic);
-            let glued_after = rest.chars().next().is_some_and(char::is_alphabetic);
-            let rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
-            if !glued_before && !glued_after && !starts_with_word(rest, NOT_FREE_AFTER) {
-                return true;
-            }
-            from = end;
-        }
-        false
+    // Every occurrence is looked at; no free word overlaps itself, so this is the
+    // same as looking at non-overlapping ones.
+    FREE.any_match(lower, |w, start| {
+        let end = start + w.len();
+        let rest = lower.get(end..).unwrap_or("");
+        let glued_before = lower
+            .get(..start)
+            .and_then(|h| h.chars().next_back())
+            .is_some_and(char::is_alphabetic);
+        let glued_after = rest.chars().next().is_some_and(char::is_alphabetic);
+        let rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
+        !glued_before && !glued_after && !starts_with_word(rest, NOT_FREE_AFTER)
     })
 }
 
@@ -406,8 +376,8 @@ mod tests {
 
     #[test]
     fn words_are_matched_whole() {
-        assert!(contains_word("now only, was", "was"));
-        assert!(!contains_word("kwasi", "was"));
+        assert!(is_decoy_before("now only, was"));
+        assert!(!is_decoy_before("kwasi"));
         assert!(is_per_unit_after(" / kg"));
         assert!(is_unit_after(" ft"));
         assert!(!is_unit_after(" ftx"));

@@ -9,6 +9,7 @@ mod cues;
 mod currency_marks;
 mod hint;
 mod number;
+pub(crate) mod words;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
