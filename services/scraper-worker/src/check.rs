@@ -17,14 +17,19 @@ use tracing::Instrument;
 use url::Url;
 use uuid::Uuid;
 
-use crate::fetch::{FetchError, FetchOutcome, Fetcher, Page, Politeness, RetryPolicy, Validators};
+use crate::fetch::{
+    FetchError, FetchOutcome, Fetcher, Page, Politeness, PolitenessError, RetryPolicy, Validators,
+};
 
 /// The wait before the fetch that confirms a suspicious reading.
 pub const CONFIRM_DELAY: Duration = Duration::from_secs(5);
-/// Longest wait for a turn on a busy domain; then the job is retried later.
-pub const POLITENESS_WAIT: Duration = Duration::from_secs(30);
-/// The wait before trying again when the domain had no free turn.
-pub const BUSY_DELAY: Duration = Duration::from_secs(5);
+/// Longest wait for a turn on a busy domain; then the check is postponed.
+pub const POLITENESS_WAIT: Duration = Duration::from_secs(10);
+/// A check postponed for a busy domain is due again after this long, plus up to as
+/// much again at random (so that a backlog on one site spreads out).
+pub const BUSY_DELAY: Duration = Duration::from_secs(30);
+/// The wait before trying again when the politeness store (Redis) failed.
+pub const STORE_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// Everything a job needs; shared by every job of the worker.
 pub struct Checker {
@@ -54,6 +59,7 @@ enum CheckResult {
     Refused,
     FetchError,
     Retry,
+    Postponed,
     Gone,
 }
 
@@ -70,6 +76,7 @@ impl CheckResult {
             CheckResult::Refused => "refused",
             CheckResult::FetchError => "fetch_error",
             CheckResult::Retry => "retry",
+            CheckResult::Postponed => "postponed",
             CheckResult::Gone => "gone",
         }
     }
@@ -141,14 +148,22 @@ impl Checker {
         let host = url.host_str().unwrap_or_default().to_owned();
         let permit = match self.politeness.acquire(&host, self.politeness_wait).await {
             Ok(permit) => permit,
+            Err(PolitenessError::Timeout { .. }) => {
+                // Not the page's fault: hand it back to the scheduler without using
+                // up an attempt; the job itself is done.
+                let delay = BUSY_DELAY.as_secs_f64() * (1.0 + rand::random::<f64>());
+                tracing::debug!(%host, delay, "no turn on the domain: postponed");
+                let mut conn = self.conn().await?;
+                checks::postpone(&mut conn, context.product_id, delay).await?;
+                return Ok((CheckResult::Postponed, Outcome::Ack));
+            }
             Err(error) => {
-                tracing::debug!(%error, "no turn on the domain");
                 return self
                     .retry_or_fail(
                         job,
                         &context,
-                        BUSY_DELAY,
-                        &format!("site busy: {error}"),
+                        STORE_RETRY_DELAY,
+                        &format!("could not take a turn on {host}: {error}"),
                     )
                     .await;
             }

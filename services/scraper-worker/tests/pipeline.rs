@@ -102,6 +102,11 @@ struct Pipeline {
 }
 
 async fn start() -> Pipeline {
+    start_with(&[]).await
+}
+
+/// Starts the pipeline with extra `--flag=value` worker settings (later ones win).
+async fn start_with(worker_extra: &[&str]) -> Pipeline {
     let database_url = create_test_database().await;
     let redis_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
     let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
@@ -125,6 +130,12 @@ async fn start() -> Pipeline {
             .chain(common.iter().cloned()),
     )
     .unwrap();
+    let overridden = |arg: &&&str| {
+        let name = arg.split('=').next().unwrap_or(arg);
+        !worker_extra
+            .iter()
+            .any(|e| e.split('=').next() == Some(name))
+    };
     let worker_settings = pricewatch_scraper_worker::Settings::try_parse_from(
         [
             "pricewatch-scraper-worker",
@@ -133,9 +144,11 @@ async fn start() -> Pipeline {
             "--domain-min-interval-ms=0",
             "--fetch-timeout-seconds=5",
         ]
-        .into_iter()
-        .map(str::to_owned)
-        .chain(common.iter().cloned()),
+        .iter()
+        .filter(overridden)
+        .map(|s| (*s).to_owned())
+        .chain(common.iter().cloned())
+        .chain(worker_extra.iter().map(|s| (*s).to_owned())),
     )
     .unwrap();
     let stop = CancellationToken::new();
@@ -728,4 +741,34 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind() {
         let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
     }
     bus.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_that_gets_no_turn_on_a_busy_site_is_postponed_not_failed() {
+    // One request at a time on the shop; each page takes 12 s.
+    let pipeline = start_with(&["--domain-max-concurrency=1", "--fetch-timeout-seconds=30"]).await;
+    let (first, _) = pipeline
+        .watch(&pipeline.shop.url("/trouble/slow?ms=12000&n=1"), Decimal::new(5, 0))
+        .await;
+    let (second, _) = pipeline
+        .watch(&pipeline.shop.url("/trouble/slow?ms=12000&n=2"), Decimal::new(5, 0))
+        .await;
+    // The one that waited past the politeness bound goes back to the scheduler.
+    let postponed = eventually(Duration::from_secs(20), "a postponed check", || async {
+        for id in [first, second] {
+            let product = pipeline.product(id).await;
+            let soon = Utc::now() + chrono::Duration::minutes(2);
+            if product.check_status == "pending" && product.next_check_at < soon {
+                let due_in = product.next_check_at - Utc::now();
+                if due_in > chrono::Duration::seconds(15) {
+                    return Some(product);
+                }
+            }
+        }
+        None
+    })
+    .await;
+    assert_eq!(postponed.consecutive_failures, 0, "a busy site is no failure");
+    assert!(postponed.check_error.is_none());
+    pipeline.stop().await;
 }

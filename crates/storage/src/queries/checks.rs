@@ -72,6 +72,23 @@ pub async fn release_claims(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Query
         .await
 }
 
+/// Gives a claimed product back to the scheduler: due again in `delay_secs`
+/// (a check that could not run now, e.g. its site had no free turn).
+pub async fn postpone(
+    conn: &mut AsyncPgConnection,
+    product_id: Uuid,
+    delay_secs: f64,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE products SET next_check_at = now() + make_interval(secs => $2)
+         WHERE id = $1 AND next_check_at > now() + make_interval(secs => $2)",
+    )
+    .bind::<sql_types::Uuid, _>(product_id)
+    .bind::<sql_types::Double, _>(delay_secs)
+    .execute(conn)
+    .await
+}
+
 /// Records a scheduler tick on the named schedules: `jobs` holds the jobs published
 /// per interval (hours); a schedule that published some gets `last_run_at` and
 /// `last_run_jobs`; every schedule's `next_run_at` is its next due product.
