@@ -772,3 +772,45 @@ async fn a_check_that_gets_no_turn_on_a_busy_site_is_postponed_not_failed() {
     assert!(postponed.check_error.is_none());
     pipeline.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_failures_are_recorded_with_a_clear_message_and_never_alert() {
+    let pipeline = start().await;
+    let cases = [
+        (pipeline.shop.url("/trouble/404"), "http_error", "HTTP 404"),
+        (
+            pipeline.shop.url("/trouble/captcha"),
+            "blocked",
+            "blocked by the site",
+        ),
+        (
+            pipeline.shop.url("/trouble/not-html?type=png"),
+            "fetch_error",
+            "not an HTML page",
+        ),
+        (
+            "http://10.0.0.1/products/private".to_owned(),
+            "refused",
+            "refused: address 10.0.0.1",
+        ),
+    ];
+    let mut products = Vec::new();
+    for (url, status, message) in &cases {
+        let (id, _) = pipeline.watch(url, Decimal::new(100_000, 0)).await;
+        products.push((id, *status, *message));
+    }
+    for (id, status, message) in products {
+        let product = eventually(Duration::from_secs(15), status, || async {
+            let product = pipeline.product(id).await;
+            (product.check_status != "pending").then_some(product)
+        })
+        .await;
+        assert_eq!(product.check_status, status, "{:?}", product.check_error);
+        let error = product.check_error.unwrap_or_default();
+        assert!(error.starts_with(message), "{status}: {error}");
+        assert_eq!(product.consecutive_failures, 1);
+        assert_eq!(pipeline.count("price_history", id).await, 0);
+        assert_eq!(pipeline.count("notifications", id).await, 0);
+    }
+    pipeline.stop().await;
+}
