@@ -13,6 +13,7 @@ use html5ever::{LocalName, TokenizerResult};
 
 use super::selector::{ElementInfo, Selector};
 use super::signals::{self, WallSignal};
+use crate::price::words::WordList;
 
 const MAX_DEPTH: usize = 512;
 const MAX_CAPTURE_CHARS: usize = 400;
@@ -197,20 +198,46 @@ fn is_block(name: &str) -> bool {
     )
 }
 
+/// Appends `text` with its whitespace runs squashed to one space (none at the
+/// start), stopping once `buf` holds `limit` bytes (the char that crosses the
+/// limit is kept whole). Runs without whitespace are copied in one go.
 fn push_bounded(buf: &mut String, text: &str, limit: usize) {
-    for c in text.chars() {
+    let mut rest = text;
+    while !rest.is_empty() {
         if buf.len() >= limit {
             return;
         }
-        if c.is_whitespace() {
+        let run = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        if run == 0 {
             if !buf.is_empty() && !buf.ends_with(' ') {
                 buf.push(' ');
             }
-        } else {
-            buf.push(c);
+            let width = rest.chars().next().map_or(1, char::len_utf8);
+            rest = rest.get(width..).unwrap_or("");
+            continue;
         }
+        let room = limit - buf.len();
+        let word = rest.get(..run).unwrap_or("");
+        if run <= room {
+            buf.push_str(word);
+        } else {
+            // Chars starting before the limit are kept, as one by one would.
+            let cut = word
+                .char_indices()
+                .take_while(|(i, _)| *i < room)
+                .last()
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            buf.push_str(word.get(..cut).unwrap_or(""));
+            return;
+        }
+        rest = rest.get(run..).unwrap_or("");
     }
 }
+
+static CUE_WORDS: WordList = WordList::new(&[
+    "EUR", "USD", "GBP", "CHF", "PLN", "CZK", "SEK", "NOK", "DKK", "HUF", "RON", "kr", "zł", "Kč",
+    "руб", "грн", "Ft", "lei", "Rs", "Rp", "RM", "TL", "лв",
+]);
 
 fn has_price_cue(text: &str) -> bool {
     text.bytes().any(|b| b.is_ascii_digit())
@@ -232,12 +259,68 @@ fn has_price_cue(text: &str) -> bool {
                     | '₱'
                     | '₦'
             )
-        }) || [
-            "EUR", "USD", "GBP", "CHF", "PLN", "CZK", "SEK", "NOK", "DKK", "HUF", "RON", "kr",
-            "zł", "Kč", "руб", "грн", "Ft", "lei", "Rs", "Rp", "RM", "TL", "лв",
-        ]
-        .iter()
-        .any(|w| text.contains(w)))
+        }) || CUE_WORDS.any_in(text))
+}
+
+/// The attributes `start` reads, found in one pass over the tag's attributes
+/// (the first of each name, as a search from the front finds).
+#[derive(Default)]
+struct Attrs<'t> {
+    class: Option<&'t str>,
+    id: Option<&'t str>,
+    itemprop: Option<&'t str>,
+    style: Option<&'t str>,
+    lang: Option<&'t str>,
+    property: Option<&'t str>,
+    name: Option<&'t str>,
+    http_equiv: Option<&'t str>,
+    content: Option<&'t str>,
+    rel: Option<&'t str>,
+    href: Option<&'t str>,
+    kind: Option<&'t str>,
+    src: Option<&'t str>,
+    action: Option<&'t str>,
+    data_price_type: Option<&'t str>,
+    hidden: Option<&'t str>,
+    itemscope: Option<&'t str>,
+    itemtype: Option<&'t str>,
+    value: Option<&'t str>,
+    datetime: Option<&'t str>,
+}
+
+impl<'t> Attrs<'t> {
+    fn read(tag: &'t Tag) -> Self {
+        let mut attrs = Attrs::default();
+        for a in &tag.attrs {
+            let slot = match &*a.name.local {
+                "class" => &mut attrs.class,
+                "id" => &mut attrs.id,
+                "itemprop" => &mut attrs.itemprop,
+                "style" => &mut attrs.style,
+                "lang" => &mut attrs.lang,
+                "property" => &mut attrs.property,
+                "name" => &mut attrs.name,
+                "http-equiv" => &mut attrs.http_equiv,
+                "content" => &mut attrs.content,
+                "rel" => &mut attrs.rel,
+                "href" => &mut attrs.href,
+                "type" => &mut attrs.kind,
+                "src" => &mut attrs.src,
+                "action" => &mut attrs.action,
+                "data-price-type" => &mut attrs.data_price_type,
+                "hidden" => &mut attrs.hidden,
+                "itemscope" => &mut attrs.itemscope,
+                "itemtype" => &mut attrs.itemtype,
+                "value" => &mut attrs.value,
+                "datetime" => &mut attrs.datetime,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(&*a.value);
+            }
+        }
+        attrs
+    }
 }
 
 impl<'s> Scanner<'s> {
@@ -431,25 +514,18 @@ impl<'s> Scanner<'s> {
         {
             self.pop_frame();
         }
-        let attr = |key: &str| {
-            tag.attrs
-                .iter()
-                .find(|a| &*a.name.local == key)
-                .map(|a| &*a.value)
-        };
-        let class = attr("class").unwrap_or("");
-        let id = attr("id").unwrap_or("");
-        let itemprop = attr("itemprop");
-        let style = attr("style").unwrap_or("");
+        let attrs = Attrs::read(tag);
+        let class = attrs.class.unwrap_or("");
+        let id = attrs.id.unwrap_or("");
+        let itemprop = attrs.itemprop;
+        let style = attrs.style.unwrap_or("");
         let mut result = TokenSinkResult::Continue;
 
         match name {
-            "html" => self.page.lang = attr("lang").map(str::to_owned),
+            "html" => self.page.lang = attrs.lang.map(str::to_owned),
             "meta" => {
-                let key = attr("property")
-                    .or_else(|| attr("name"))
-                    .or_else(|| attr("http-equiv"));
-                if let (Some(key), Some(content)) = (key, attr("content"))
+                let key = attrs.property.or(attrs.name).or(attrs.http_equiv);
+                if let (Some(key), Some(content)) = (key, attrs.content)
                     && self.page.metas.len() < MAX_METAS
                 {
                     self.page
@@ -457,13 +533,18 @@ impl<'s> Scanner<'s> {
                         .push((key.trim().to_ascii_lowercase(), content.trim().to_owned()));
                 }
             }
-            "link" if attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("canonical")) => {
-                self.page.canonical = attr("href").map(str::to_owned);
+            "link"
+                if attrs
+                    .rel
+                    .is_some_and(|r| r.eq_ignore_ascii_case("canonical")) =>
+            {
+                self.page.canonical = attrs.href.map(str::to_owned);
             }
             "script" => {
-                let is_ld =
-                    attr("type").is_some_and(|t| t.to_ascii_lowercase().contains("ld+json"));
-                if let Some(src) = attr("src") {
+                let is_ld = attrs
+                    .kind
+                    .is_some_and(|t| t.to_ascii_lowercase().contains("ld+json"));
+                if let Some(src) = attrs.src {
                     self.page.wall = self.page.wall.max(signals::wall_from_markup(src));
                 }
                 self.raw = if is_ld { Raw::JsonLd } else { Raw::Ignore };
@@ -471,7 +552,7 @@ impl<'s> Scanner<'s> {
                 result = TokenSinkResult::RawData(RawKind::ScriptData);
             }
             "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
-                if let Some(src) = attr("src") {
+                if let Some(src) = attrs.src {
                     self.page.wall = self.page.wall.max(signals::wall_from_markup(src));
                 }
                 self.raw = Raw::Ignore;
@@ -484,7 +565,7 @@ impl<'s> Scanner<'s> {
                 result = TokenSinkResult::RawData(RawKind::Rcdata);
             }
             "form" => {
-                if let Some(action) = attr("action") {
+                if let Some(action) = attrs.action {
                     self.page.wall = self.page.wall.max(signals::wall_from_markup(action));
                 }
             }
@@ -497,13 +578,14 @@ impl<'s> Scanner<'s> {
             self.page.wall = self.page.wall.max(wall);
         }
 
-        let decoy_attr = attr("data-price-type")
+        let decoy_attr = attrs
+            .data_price_type
             .is_some_and(|t| signals::is_decoy_name(t) || t.to_ascii_lowercase().contains("old"));
         let mut own = 0u16;
         if matches!(name, "s" | "del" | "strike") || signals::is_struck_style(style) {
             own |= STRUCK;
         }
-        if attr("hidden").is_some() || (!style.is_empty() && signals::is_hidden_style(style)) {
+        if attrs.hidden.is_some() || (!style.is_empty() && signals::is_hidden_style(style)) {
             own |= HIDDEN;
         }
         if names & signals::DECOY != 0 || decoy_attr {
@@ -521,8 +603,8 @@ impl<'s> Scanner<'s> {
         // Microdata.
         let mut item = None;
         let scope_parent = self.nearest_item();
-        if attr("itemscope").is_some() {
-            let itemtype = attr("itemtype").unwrap_or("");
+        if attrs.itemscope.is_some() {
+            let itemtype = attrs.itemtype.unwrap_or("");
             let kind = if itemtype.contains("Product") {
                 MicroKind::Product
             } else if itemtype.contains("Offer") {
@@ -543,11 +625,12 @@ impl<'s> Scanner<'s> {
                 item = Some(self.page.micro.len() - 1);
             }
         } else if let Some(props) = itemprop {
-            let value = attr("content")
-                .or_else(|| attr("href"))
-                .or_else(|| attr("src"))
-                .or_else(|| attr("value"))
-                .or_else(|| attr("datetime"));
+            let value = attrs
+                .content
+                .or(attrs.href)
+                .or(attrs.src)
+                .or(attrs.value)
+                .or(attrs.datetime);
             let decoy = flags & (DECOY | STRUCK) != 0;
             for prop in props.split_ascii_whitespace().take(4) {
                 match value {
@@ -578,8 +661,8 @@ impl<'s> Scanner<'s> {
                     .for_each(|c| push_bounded(&mut c.buf, " ", MAX_CAPTURE_CHARS));
             }
             if name == "input"
-                && attr("type").is_some_and(|t| t.eq_ignore_ascii_case("submit"))
-                && let Some(v) = attr("value")
+                && attrs.kind.is_some_and(|t| t.eq_ignore_ascii_case("submit"))
+                && let Some(v) = attrs.value
             {
                 self.page.stock_texts.push(v.to_owned());
             }
@@ -821,4 +904,41 @@ pub(crate) fn scan(html: &str, selector: Option<&Selector>) -> PageScan {
     tokenizer.end();
     let Sink(cell) = tokenizer.sink;
     cell.into_inner().finish_page()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The char-by-char version `push_bounded` replaces.
+    fn push_bounded_reference(buf: &mut String, text: &str, limit: usize) {
+        for c in text.chars() {
+            if buf.len() >= limit {
+                return;
+            }
+            if c.is_whitespace() {
+                if !buf.is_empty() && !buf.ends_with(' ') {
+                    buf.push(' ');
+                }
+            } else {
+                buf.push(c);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn push_bounded_squashes_like_char_by_char(
+            start in "[a €\n]{0,6}",
+            text in "([a-z]|€|日本| |\n|\t|\u{a0}){0,24}",
+            limit in 0usize..20,
+        ) {
+            let mut fast = start.clone();
+            let mut slow = start;
+            push_bounded(&mut fast, &text, limit);
+            push_bounded_reference(&mut slow, &text, limit);
+            prop_assert_eq!(fast, slow);
+        }
+    }
 }

@@ -184,8 +184,11 @@ pub(crate) const FRACTION: u8 = 1 << 4;
 pub(crate) const STOCK: u8 = 1 << 5;
 pub(crate) const WALL: u8 = 1 << 6;
 
-static PRICE_PART: WordList = WordList::new(&["price"]);
-static DECOY_PRICE_PARTS: WordList = WordList::new(&[
+/// Parts of class names and ids, looked for in one pass: "price" (bit 0), the
+/// decoy price names (bits 1-9, each containing "price"), "fraction" (bit 10),
+/// stock words (bits 11-16) and bot-wall markers (bits 17-27).
+static CLASS_PARTS: WordList = WordList::new(&[
+    "price",
     "oldprice",
     "old-price",
     "price-old",
@@ -195,17 +198,13 @@ static DECOY_PRICE_PARTS: WordList = WordList::new(&[
     "strikeprice",
     "unitprice",
     "price_old",
-]);
-static FRACTION_PART: WordList = WordList::new(&["fraction"]);
-static STOCK_PARTS: WordList = WordList::new(&[
+    "fraction",
     "stock",
     "availab",
     "inventory",
     "lieferbar",
     "dispon",
     "verfuegbar",
-]);
-static WALL_PARTS: WordList = WordList::new(&[
     "captcha",
     "challenge",
     "cf-",
@@ -219,6 +218,15 @@ static WALL_PARTS: WordList = WordList::new(&[
     "perimeterx",
 ]);
 
+const fn bits(from: u32, to: u32) -> u128 {
+    (u128::MAX >> (127 - to + from)) << from
+}
+const PRICE_BITS: u128 = bits(0, 0);
+const DECOY_PRICE_BITS: u128 = bits(1, 9);
+const FRACTION_BITS: u128 = bits(10, 10);
+const STOCK_BITS: u128 = bits(11, 16);
+const WALL_BITS: u128 = bits(17, 27);
+
 /// Everything a class, id or itemprop value says, in one pass (this runs for
 /// every element of every page). `buf` is reused to avoid allocations.
 pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
@@ -228,20 +236,21 @@ pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
     buf.clear();
     buf.extend(value.chars().map(|c| c.to_ascii_lowercase()));
     let v = buf.as_str();
+    let parts = CLASS_PARTS.mask(v);
     let mut flags = 0;
-    if PRICE_PART.any_in(v) {
+    if parts & PRICE_BITS != 0 {
         flags |= PRICE;
-        if DECOY_PRICE_PARTS.any_in(v) {
+        if parts & DECOY_PRICE_BITS != 0 {
             flags |= DECOY;
         }
     }
-    if FRACTION_PART.any_in(v) {
+    if parts & FRACTION_BITS != 0 {
         flags |= FRACTION;
     }
-    if STOCK_PARTS.any_in(v) {
+    if parts & STOCK_BITS != 0 {
         flags |= STOCK;
     }
-    if WALL_PARTS.any_in(v) {
+    if parts & WALL_BITS != 0 {
         flags |= WALL;
     }
     for token in v
@@ -462,6 +471,22 @@ mod tests {
         assert_eq!(
             Availability::from_text("Jetzt vorbestellen"),
             Availability::PreOrder
+        );
+    }
+
+    #[test]
+    fn class_part_groups_cover_the_list() {
+        assert_eq!(PRICE_BITS, 1);
+        assert_eq!(DECOY_PRICE_BITS, 0b11_1111_1110);
+        assert_eq!(WALL_BITS >> 17, 0b111_1111_1111);
+        assert_eq!(
+            PRICE_BITS | DECOY_PRICE_BITS | FRACTION_BITS | STOCK_BITS | WALL_BITS,
+            (1u128 << 28) - 1
+        );
+        assert_eq!(classify("cf-challenge", &mut String::new()), WALL);
+        assert_eq!(
+            classify("product-stock price-old", &mut String::new()),
+            PRICE | DECOY | STOCK
         );
     }
 

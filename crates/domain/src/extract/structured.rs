@@ -95,7 +95,9 @@ pub(crate) fn page_urls(url: Option<&str>, page: &PageScan) -> PageUrls {
         .filter_map(|u| u.split_once('?').map(|(p, _)| p.to_owned()))
         .collect();
     normalized.extend(without_query);
+    // No `?`, no query: skip parsing the URL.
     let query_values = url
+        .filter(|u| u.contains('?'))
         .and_then(|u| url::Url::parse(u).ok())
         .map(|u| u.query_pairs().map(|(_, v)| v.into_owned()).collect())
         .unwrap_or_default();

@@ -87,11 +87,16 @@ impl WordList {
         self.words
     }
 
-    /// Calls `accept(word, start)` for every place where a word occurs in `hay`
+    /// Calls `accept(index, word, start)` for every place where a word occurs in `hay`
     /// (overlapping ones included) until it returns true. With `whole` set, places
     /// glued after a letter or digit are skipped for words that start with an
     /// ASCII letter or digit (they could not be accepted as whole words anyway).
-    fn any_at(&self, hay: &str, whole: bool, mut accept: impl FnMut(&str, usize) -> bool) -> bool {
+    fn any_at(
+        &self,
+        hay: &str,
+        whole: bool,
+        mut accept: impl FnMut(usize, &str, usize) -> bool,
+    ) -> bool {
         let bytes = hay.as_bytes();
         for (i, &b) in bytes.iter().enumerate() {
             let b = usize::from(b);
@@ -119,9 +124,10 @@ impl WordList {
                 .get(usize::from(lo)..usize::from(hi))
                 .unwrap_or(&[]);
             for &k in group {
-                if let Some(w) = self.words.get(usize::from(k))
+                let k = usize::from(k);
+                if let Some(w) = self.words.get(k)
                     && rest.starts_with(w.as_bytes())
-                    && accept(w, i)
+                    && accept(k, w, i)
                 {
                     return true;
                 }
@@ -132,7 +138,7 @@ impl WordList {
 
     /// `self.words().iter().any(|w| hay.contains(w))`.
     pub(crate) fn any_in(&self, hay: &str) -> bool {
-        self.has_empty || self.any_at(hay, false, |_, _| true)
+        self.has_empty || self.any_at(hay, false, |_, _, _| true)
     }
 
     /// `self.words().iter().any(|w| contains_word(hay, w))`: a word with no
@@ -142,7 +148,7 @@ impl WordList {
         if self.has_empty {
             return true;
         }
-        self.any_at(hay, true, |w, start| {
+        self.any_at(hay, true, |_, w, start| {
             let before_ok = hay
                 .get(..start)
                 .and_then(|h| h.chars().next_back())
@@ -156,8 +162,18 @@ impl WordList {
     }
 
     /// Whether some occurrence of a word satisfies `accept(word, start)`.
-    pub(crate) fn any_match(&self, hay: &str, accept: impl FnMut(&str, usize) -> bool) -> bool {
-        self.any_at(hay, false, accept)
+    pub(crate) fn any_match(&self, hay: &str, mut accept: impl FnMut(&str, usize) -> bool) -> bool {
+        self.any_at(hay, false, |_, w, start| accept(w, start))
+    }
+
+    /// Bit `i` set when `self.words()[i]` occurs in `hay` (empty words are not reported).
+    pub(crate) fn mask(&self, hay: &str) -> u128 {
+        let mut mask = 0u128;
+        self.any_at(hay, false, |k, _, _| {
+            mask |= 1u128 << k;
+            false
+        });
+        mask
     }
 }
 
