@@ -814,3 +814,100 @@ async fn permanent_failures_are_recorded_with_a_clear_message_and_never_alert() 
     }
     pipeline.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
+    use pricewatch_ops::redis::redis;
+
+    let database_url = create_test_database().await;
+    let redis_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let scheduler = |stop: CancellationToken| {
+        let settings = pricewatch_scheduler::Settings::try_parse_from([
+            "pricewatch-scheduler".to_owned(),
+            "--tick-seconds=1".to_owned(),
+            format!("--database-url={database_url}"),
+            "--database-pool-size=2".to_owned(),
+            format!("--redis-url={}", redis_url()),
+            format!("--redis-key-prefix={redis_prefix}"),
+            format!("--amqp-url={}", amqp_url()),
+            format!("--queue-prefix={queue_prefix}"),
+        ])
+        .unwrap();
+        tokio::spawn(pricewatch_scheduler::run_until(
+            settings,
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            async move { stop.cancelled().await },
+        ))
+    };
+    let redis = pricewatch_ops::redis::connect_pool(&redis_url().into(), 2).unwrap();
+    let lease_key = format!("{redis_prefix}:scheduler:lease");
+    let holder = || {
+        let (redis, key) = (redis.clone(), lease_key.clone());
+        async move {
+            let mut conn = redis.get().await.unwrap();
+            redis::cmd("GET")
+                .arg(&key)
+                .query_async::<Option<String>>(&mut conn)
+                .await
+                .unwrap()
+        }
+    };
+
+    let stop_a = CancellationToken::new();
+    let a = scheduler(stop_a.clone());
+    let first = eventually(Duration::from_secs(10), "an active scheduler", || async {
+        holder().await
+    })
+    .await;
+    let stop_b = CancellationToken::new();
+    let b = scheduler(stop_b.clone());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(holder().await.as_deref(), Some(first.as_str()), "b stands by");
+
+    stop_a.cancel();
+    tokio::time::timeout(Duration::from_secs(20), a)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let second = eventually(Duration::from_secs(15), "the standby to take over", || async {
+        holder().await.filter(|h| *h != first)
+    })
+    .await;
+    assert_ne!(second, first);
+
+    // The new active scheduler publishes what is due.
+    let (product_id, _) = insert_watch(
+        &database_url,
+        "http://127.0.0.1:9/products/failover",
+        Decimal::new(10, 0),
+    )
+    .await;
+    eventually(Duration::from_secs(15), "the due product to be claimed", || async {
+        let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+            .await
+            .unwrap();
+        let product = products::find(&mut conn, product_id)
+            .await
+            .unwrap()
+            .unwrap();
+        (product.next_check_at > Utc::now() + chrono::Duration::hours(23)).then_some(())
+    })
+    .await;
+
+    stop_b.cancel();
+    tokio::time::timeout(Duration::from_secs(20), b)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(holder().await, None, "a stopped scheduler releases its lease");
+    let topology = Topology::new(&queue_prefix);
+    if let Ok(bus) = Bus::connect(BusConfig::new(amqp_url(), topology.clone())).await {
+        if let Ok(channel) = bus.open_channel().await {
+            let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
+        }
+        bus.close().await;
+    }
+}
