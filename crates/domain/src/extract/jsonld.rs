@@ -78,13 +78,15 @@ pub(crate) fn clean(raw: &str) -> String {
             i += 1;
             continue;
         }
-        if starts(i, "//") {
+        // Every pattern below starts with one of these; most chars are none of them.
+        let special = matches!(c, '/' | '<' | ']' | '-');
+        if special && starts(i, "//") {
             while chars.get(i).is_some_and(|c| *c != '\n') {
                 i += 1;
             }
             continue;
         }
-        if starts(i, "/*") {
+        if special && starts(i, "/*") {
             i += 2;
             while i < chars.len() && !starts(i, "*/") {
                 i += 1;
@@ -94,7 +96,7 @@ pub(crate) fn clean(raw: &str) -> String {
         }
         let wrapper = ["<![CDATA[", "]]>", "<!--", "-->"]
             .into_iter()
-            .find(|w| starts(i, w));
+            .find(|w| special && starts(i, w));
         if let Some(w) = wrapper {
             i += w.chars().count();
             continue;

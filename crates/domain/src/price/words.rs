@@ -125,8 +125,12 @@ impl WordList {
                 .unwrap_or(&[]);
             for &k in group {
                 let k = usize::from(k);
+                // Byte by byte: words are short and most differ early, cheaper
+                // than a call to `memcmp`.
                 if let Some(w) = self.words.get(k)
-                    && rest.starts_with(w.as_bytes())
+                    && rest
+                        .get(..w.len())
+                        .is_some_and(|r| r.iter().zip(w.as_bytes()).all(|(a, b)| a == b))
                     && accept(k, w, i)
                 {
                     return true;
