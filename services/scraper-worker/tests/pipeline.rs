@@ -911,3 +911,82 @@ async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
         bus.close().await;
     }
 }
+
+/// `cargo test -p pricewatch-scraper-worker --test pipeline --release -- --ignored --nocapture
+/// scheduler_publish_rate`: jobs per second the scheduler publishes with confirms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn scheduler_publish_rate() {
+    let products: i64 = std::env::var("PRODUCTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000);
+    let database_url = create_test_database().await;
+    let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+        .await
+        .unwrap();
+    diesel::sql_query(
+        "INSERT INTO products (id, url, host, check_interval_hours, next_check_at)
+         SELECT gen_random_uuid(), 'http://127.0.0.1:9/p/' || n, '127.0.0.1', 24, now() - interval '1 hour'
+         FROM generate_series(1, $1) n",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(products)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let settings = pricewatch_scheduler::Settings::try_parse_from([
+        "pricewatch-scheduler".to_owned(),
+        "--tick-seconds=1".to_owned(),
+        "--batch-size=5000".to_owned(),
+        format!("--database-url={database_url}"),
+        format!("--redis-url={}", redis_url()),
+        format!("--redis-key-prefix=pwtest-{}", Uuid::new_v4().simple()),
+        format!("--amqp-url={}", amqp_url()),
+        format!("--queue-prefix={queue_prefix}"),
+    ])
+    .unwrap();
+    let stop = CancellationToken::new();
+    let started = std::time::Instant::now();
+    let scheduler = {
+        let stop = stop.clone();
+        tokio::spawn(pricewatch_scheduler::run_until(
+            settings,
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            async move { stop.cancelled().await },
+        ))
+    };
+    #[derive(diesel::QueryableByName)]
+    struct Jobs {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        last_run_jobs: i64,
+    }
+    eventually(Duration::from_secs(300), "every job published", || async {
+        let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+            .await
+            .unwrap();
+        let due: Vec<Jobs> = diesel::sql_query(
+            "SELECT count(*) AS last_run_jobs FROM products WHERE next_check_at <= now()",
+        )
+        .load(&mut conn)
+        .await
+        .unwrap();
+        (due[0].last_run_jobs == 0).then_some(())
+    })
+    .await;
+    let elapsed = started.elapsed();
+    stop.cancel();
+    scheduler.await.unwrap().unwrap();
+    println!(
+        "{products} jobs in {:.2} s: {:.0} jobs/s (scheduler start and connection included)",
+        elapsed.as_secs_f64(),
+        products as f64 / elapsed.as_secs_f64()
+    );
+    let topology = Topology::new(&queue_prefix);
+    if let Ok(bus) = Bus::connect(BusConfig::new(amqp_url(), topology.clone())).await {
+        if let Ok(channel) = bus.open_channel().await {
+            let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
+        }
+        bus.close().await;
+    }
+}
