@@ -31,6 +31,9 @@ cargo test --workspace --no-fail-fast
 log "gateway (real nginx) and schemathesis against a real api"
 scripts/test-against-api.sh
 
+log "end to end: price drop -> exactly one email"
+scripts/test-e2e.sh
+
 log "alert rules and dashboard"
 python3 scripts/check-alerts.py
 
