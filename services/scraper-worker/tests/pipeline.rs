@@ -107,10 +107,17 @@ async fn start() -> Pipeline {
 
 /// Starts the pipeline with extra `--flag=value` worker settings (later ones win).
 async fn start_with(worker_extra: &[&str]) -> Pipeline {
+    start_shop(worker_extra, 0).await
+}
+
+/// Like `start_with`, with `shop_products` generated `item-NNNNNN` products in the shop.
+async fn start_shop(worker_extra: &[&str], shop_products: u32) -> Pipeline {
     let database_url = create_test_database().await;
     let redis_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
     let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
     let shop = pricewatch_demo_shop::spawn(&pricewatch_demo_shop::Settings {
+        products: shop_products,
+        workers: 2,
         ..pricewatch_demo_shop::Settings::ephemeral()
     })
     .await
@@ -130,27 +137,26 @@ async fn start_with(worker_extra: &[&str]) -> Pipeline {
             .chain(common.iter().cloned()),
     )
     .unwrap();
-    let overridden = |arg: &&&str| {
+    let worker_args: Vec<String> = [
+        "pricewatch-scraper-worker",
+        "--concurrency=4",
+        "--allow-loopback-targets=true",
+        "--domain-min-interval-ms=0",
+        "--fetch-timeout-seconds=5",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .chain(common.iter().cloned())
+    // Extra settings replace the defaults of the same name.
+    .filter(|arg| {
         let name = arg.split('=').next().unwrap_or(arg);
         !worker_extra
             .iter()
             .any(|e| e.split('=').next() == Some(name))
-    };
-    let worker_settings = pricewatch_scraper_worker::Settings::try_parse_from(
-        [
-            "pricewatch-scraper-worker",
-            "--concurrency=4",
-            "--allow-loopback-targets=true",
-            "--domain-min-interval-ms=0",
-            "--fetch-timeout-seconds=5",
-        ]
-        .iter()
-        .filter(overridden)
-        .map(|s| (*s).to_owned())
-        .chain(common.iter().cloned())
-        .chain(worker_extra.iter().map(|s| (*s).to_owned())),
-    )
-    .unwrap();
+    })
+    .chain(worker_extra.iter().map(|s| (*s).to_owned()))
+    .collect();
+    let worker_settings = pricewatch_scraper_worker::Settings::try_parse_from(worker_args).unwrap();
     let stop = CancellationToken::new();
     let scheduler = {
         let stop = stop.clone();
@@ -989,4 +995,66 @@ async fn scheduler_publish_rate() {
         }
         bus.close().await;
     }
+}
+
+/// `cargo test -p pricewatch-scraper-worker --test pipeline --release -- --ignored --nocapture
+/// pipeline_check_rate`: due products checked and recorded per second, end to end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn pipeline_check_rate() {
+    let products: u32 = std::env::var("PRODUCTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2_000);
+    let pipeline = start_shop(
+        &[
+            "--concurrency=64",
+            "--domain-max-concurrency=64",
+            "--database-pool-size=16",
+            "--respect-robots-txt=false",
+        ],
+        products,
+    )
+    .await;
+    let mut conn = pipeline.conn().await;
+    diesel::sql_query(
+        "INSERT INTO products (id, url, host, check_interval_hours, next_check_at)
+         SELECT gen_random_uuid(), $2 || '/products/item-' || lpad(n::text, 6, '0'), '127.0.0.1',
+                24, now()
+         FROM generate_series(1, $1) n",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(i64::from(products))
+    .bind::<diesel::sql_types::Text, _>(pipeline.shop.url(""))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    eventually(Duration::from_secs(600), "every product checked", || async {
+        let done: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM products WHERE check_status <> 'pending'",
+        )
+        .get_result(&mut pipeline.conn().await)
+        .await
+        .unwrap();
+        (done.n >= i64::from(products)).then_some(())
+    })
+    .await;
+    let elapsed = started.elapsed();
+    let ok: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM products WHERE check_status = 'ok'")
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+    println!(
+        "{products} checks in {:.2} s: {:.0} checks/s end to end ({} ok)",
+        elapsed.as_secs_f64(),
+        f64::from(products) / elapsed.as_secs_f64(),
+        ok.n
+    );
+    pipeline.stop().await;
 }
