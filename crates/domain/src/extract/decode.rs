@@ -27,6 +27,23 @@ pub(crate) fn decode<'a>(
     (text, used.name())
 }
 
+/// `find_ci(hay, b"<meta", from)`: `<` has no case, so only places holding one are compared.
+fn find_meta(hay: &[u8], from: usize) -> Option<usize> {
+    let needle = b"<meta";
+    let mut at = from;
+    loop {
+        let rest = hay.get(at..)?;
+        let lt = at + rest.iter().position(|b| *b == b'<')?;
+        if hay
+            .get(lt..lt + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
+            return Some(lt);
+        }
+        at = lt + 1;
+    }
+}
+
 fn find_ci(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     hay.get(from..)?
         .windows(needle.len())
@@ -38,7 +55,7 @@ fn find_ci(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = bytes.get(..bytes.len().min(PRESCAN_BYTES))?;
     let mut from = 0;
-    while let Some(meta) = find_ci(head, b"<meta", from) {
+    while let Some(meta) = find_meta(head, from) {
         let end = head
             .get(meta..)?
             .iter()
@@ -68,6 +85,14 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meta_tags_are_found_like_a_case_blind_search() {
+        let hay = b"x<m<META <Meta<meta<me";
+        for from in 0..=hay.len() + 1 {
+            assert_eq!(find_meta(hay, from), find_ci(hay, b"<meta", from), "{from}");
+        }
+    }
 
     #[test]
     fn charset_comes_from_bom_header_meta_or_content() {

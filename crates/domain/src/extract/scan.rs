@@ -198,6 +198,27 @@ fn is_block(name: &str) -> bool {
     )
 }
 
+/// Where the first whitespace char of `text` starts (`text.len()` if none):
+/// `text.find(char::is_whitespace)`, with ASCII bytes checked without decoding.
+fn whitespace_at(text: &str) -> usize {
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b.is_ascii() {
+            // ASCII whitespace in Unicode's sense: tab, newline, vertical tab, form feed, return, space.
+            if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+                return i;
+            }
+        } else if b >= 0xC0
+            && text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .is_some_and(char::is_whitespace)
+        {
+            return i;
+        }
+    }
+    text.len()
+}
+
 /// Appends `text` with its whitespace runs squashed to one space (none at the
 /// start), stopping once `buf` holds `limit` bytes (the char that crosses the
 /// limit is kept whole). Runs without whitespace are copied in one go.
@@ -207,7 +228,7 @@ fn push_bounded(buf: &mut String, text: &str, limit: usize) {
         if buf.len() >= limit {
             return;
         }
-        let run = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let run = whitespace_at(rest);
         if run == 0 {
             if !buf.is_empty() && !buf.ends_with(' ') {
                 buf.push(' ');
@@ -879,8 +900,12 @@ impl TokenSink for Sink<'_> {
 /// Runs the tokenizer over `html` once.
 pub(crate) fn scan(html: &str, selector: Option<&Selector>) -> PageScan {
     let scanner = Scanner {
-        page: PageScan::default(),
-        frames: Vec::new(),
+        page: PageScan {
+            // Grown once, not doubling from nothing on every page.
+            visible_head: String::with_capacity(html.len().min(VISIBLE_HEAD_BYTES) + 8),
+            ..PageScan::default()
+        },
+        frames: Vec::with_capacity(32),
         overflow: 0,
         captures: Vec::new(),
         raw: Raw::No,
@@ -924,6 +949,35 @@ mod tests {
             } else {
                 buf.push(c);
             }
+        }
+    }
+
+    #[test]
+    fn whitespace_is_found_like_find() {
+        for text in [
+            "",
+            "ab",
+            "a b",
+            "a\u{a0}b",
+            "\u{3000}",
+            "€\u{85}x",
+            "x\u{b}y",
+            "x\u{1c}y",
+            "日本 語",
+        ] {
+            assert_eq!(
+                whitespace_at(text),
+                text.find(char::is_whitespace).unwrap_or(text.len()),
+                "{text:?}"
+            );
+        }
+        for c in (0u32..0x3100).filter_map(char::from_u32) {
+            let text = format!("ab{c}d");
+            assert_eq!(
+                whitespace_at(&text),
+                text.find(char::is_whitespace).unwrap_or(text.len()),
+                "{c:?}"
+            );
         }
     }
 

@@ -49,13 +49,15 @@ impl Availability {
     /// (`nicht auf Lager` contains `auf Lager`).
     pub fn from_text(text: &str) -> Availability {
         let lower = text.to_lowercase();
-        if PRE_ORDER.any_in(&lower) {
+        // All four lists in one pass, then asked in order.
+        let found = STOCK_WORDS.mask(&lower);
+        if found & PRE_ORDER_BITS != 0 {
             Availability::PreOrder
-        } else if OUT_OF_STOCK.any_in(&lower) {
+        } else if found & OUT_OF_STOCK_BITS != 0 {
             Availability::OutOfStock
-        } else if BACK_ORDER.any_in(&lower) {
+        } else if found & BACK_ORDER_BITS != 0 {
             Availability::BackOrder
-        } else if IN_STOCK.any_in(&lower) {
+        } else if found & IN_STOCK_BITS != 0 {
             Availability::InStock
         } else {
             Availability::Unknown
@@ -63,7 +65,7 @@ impl Availability {
     }
 }
 
-static OUT_OF_STOCK: WordList = WordList::new(&[
+const OUT_OF_STOCK: &[&str] = &[
     "out of stock",
     "sold out",
     "currently unavailable",
@@ -113,8 +115,8 @@ static OUT_OF_STOCK: WordList = WordList::new(&[
     "缺货",
     "tükendi",
     "stokta yok",
-]);
-static PRE_ORDER: WordList = WordList::new(&[
+];
+const PRE_ORDER: &[&str] = &[
     "pre-order",
     "preorder",
     "pre order",
@@ -130,15 +132,15 @@ static PRE_ORDER: WordList = WordList::new(&[
     "предзаказ",
     "förbeställ",
     "予約",
-]);
-static BACK_ORDER: WordList = WordList::new(&[
+];
+const BACK_ORDER: &[&str] = &[
     "backorder",
     "back-order",
     "back order",
     "nachbestellt",
     "en réapprovisionnement",
-]);
-static IN_STOCK: WordList = WordList::new(&[
+];
+const IN_STOCK: &[&str] = &[
     "in stock",
     "available",
     "add to cart",
@@ -174,7 +176,45 @@ static IN_STOCK: WordList = WordList::new(&[
     "在庫あり",
     "有货",
     "stokta",
-]);
+];
+
+/// The four stock lists one after the other: pre-order, out of stock, back
+/// order, in stock.
+const STOCK_ALL: [&str; STOCK_LEN] = {
+    let lists = [PRE_ORDER, OUT_OF_STOCK, BACK_ORDER, IN_STOCK];
+    let mut out = [""; STOCK_LEN];
+    let mut n = 0;
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            out[n] = lists[l][i];
+            n += 1;
+            i += 1;
+        }
+        l += 1;
+    }
+    out
+};
+const STOCK_LEN: usize = PRE_ORDER.len() + OUT_OF_STOCK.len() + BACK_ORDER.len() + IN_STOCK.len();
+static STOCK_WORDS: WordList = WordList::new(&STOCK_ALL);
+/// Bits of `STOCK_WORDS.mask` for each list.
+const fn span(from: usize, len: usize) -> u128 {
+    let mut bits = 0u128;
+    let mut i = from;
+    while i < from + len {
+        bits |= 1u128 << i;
+        i += 1;
+    }
+    bits
+}
+const PRE_ORDER_BITS: u128 = span(0, PRE_ORDER.len());
+const OUT_OF_STOCK_BITS: u128 = span(PRE_ORDER.len(), OUT_OF_STOCK.len());
+const BACK_ORDER_BITS: u128 = span(PRE_ORDER.len() + OUT_OF_STOCK.len(), BACK_ORDER.len());
+const IN_STOCK_BITS: u128 = span(
+    PRE_ORDER.len() + OUT_OF_STOCK.len() + BACK_ORDER.len(),
+    IN_STOCK.len(),
+);
 
 pub(crate) const PRICE: u8 = 1;
 pub(crate) const DECOY: u8 = 1 << 1;
@@ -471,6 +511,43 @@ mod tests {
         assert_eq!(
             Availability::from_text("Jetzt vorbestellen"),
             Availability::PreOrder
+        );
+    }
+
+    #[test]
+    fn stock_text_reads_like_the_four_lists_in_turn() {
+        let reference = |text: &str| {
+            let lower = text.to_lowercase();
+            let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+            if has(PRE_ORDER) {
+                Availability::PreOrder
+            } else if has(OUT_OF_STOCK) {
+                Availability::OutOfStock
+            } else if has(BACK_ORDER) {
+                Availability::BackOrder
+            } else if has(IN_STOCK) {
+                Availability::InStock
+            } else {
+                Availability::Unknown
+            }
+        };
+        let mut texts: Vec<String> = STOCK_ALL.iter().map(|w| w.to_uppercase()).collect();
+        texts.extend(STOCK_ALL.iter().map(|w| format!("x {w} y")));
+        texts.extend(
+            [
+                "",
+                "Add to cart · Sold out",
+                "Pre-order, in stock soon",
+                "nothing",
+            ]
+            .map(String::from),
+        );
+        for text in &texts {
+            assert_eq!(Availability::from_text(text), reference(text), "{text:?}");
+        }
+        assert_eq!(
+            PRE_ORDER_BITS | OUT_OF_STOCK_BITS | BACK_ORDER_BITS | IN_STOCK_BITS,
+            span(0, STOCK_LEN)
         );
     }
 
