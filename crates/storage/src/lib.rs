@@ -7,6 +7,7 @@ pub mod models;
 pub mod pool;
 pub mod queries;
 pub mod schema;
+pub mod test_db;
 
 pub use diesel_async::AsyncPgConnection;
 pub use pool::{DbPool, PoolSettings, connect_pool};
