@@ -23,8 +23,6 @@ use crate::fetch::{
 
 /// The wait before the fetch that confirms a suspicious reading.
 pub const CONFIRM_DELAY: Duration = Duration::from_secs(5);
-/// Longest wait for a turn on a busy domain; then the check is postponed.
-pub const POLITENESS_WAIT: Duration = Duration::from_secs(10);
 /// A check postponed for a busy domain is due again after this long, plus up to as
 /// much again at random (so that a backlog on one site spreads out).
 pub const BUSY_DELAY: Duration = Duration::from_secs(30);
@@ -244,7 +242,11 @@ impl Checker {
             ExtractOutcome::Found(found) => found,
             ExtractOutcome::NoPrice { reason, .. } => {
                 return self
-                    .fail(context, CheckResult::NoPrice, &format!("no price found: {reason}"))
+                    .fail(
+                        context,
+                        CheckResult::NoPrice,
+                        &format!("no price found: {reason}"),
+                    )
                     .await;
             }
             ExtractOutcome::Blocked { reason } => {

@@ -60,6 +60,10 @@ pub struct Settings {
     /// Requests in flight per domain, across all workers.
     #[arg(long, env = "DOMAIN_MAX_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub domain_max_concurrency: u32,
+    /// Longest wait for a turn on a busy domain; then the check is postponed (handed
+    /// back to the scheduler for 30-60 s) without counting as a failure.
+    #[arg(long, env = "POLITENESS_MAX_WAIT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub politeness_max_wait_seconds: u64,
     #[arg(long, env = "RESPECT_ROBOTS_TXT", default_value_t = true, action = clap::ArgAction::Set)]
     pub respect_robots_txt: bool,
     /// A drop larger than this share of the last price is confirmed by a second fetch.
@@ -221,7 +225,7 @@ fn checker(
         fetcher: Arc::new(fetcher),
         politeness,
         retry: fetch::RetryPolicy::default(),
-        politeness_wait: check::POLITENESS_WAIT,
+        politeness_wait: Duration::from_secs(settings.politeness_max_wait_seconds),
         suspicious_drop_ratio: settings.suspicious_drop_ratio,
         max_job_attempts,
     })

@@ -131,10 +131,14 @@ async fn start_shop(worker_extra: &[&str], shop_products: u32) -> Pipeline {
         format!("--queue-prefix={queue_prefix}"),
     ];
     let scheduler_settings = pricewatch_scheduler::Settings::try_parse_from(
-        ["pricewatch-scheduler", "--tick-seconds=1", "--jitter-seconds=0"]
-            .into_iter()
-            .map(str::to_owned)
-            .chain(common.iter().cloned()),
+        [
+            "pricewatch-scheduler",
+            "--tick-seconds=1",
+            "--jitter-seconds=0",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(common.iter().cloned()),
     )
     .unwrap();
     let worker_args: Vec<String> = [
@@ -359,7 +363,9 @@ fn metric_total(name: &str, label: &str) -> u64 {
     let prefix = format!("{name}{{");
     pricewatch_ops::metrics::render()
         .lines()
-        .filter(|l| (l.starts_with(&prefix) || l.starts_with(&format!("{name} "))) && l.contains(label))
+        .filter(|l| {
+            (l.starts_with(&prefix) || l.starts_with(&format!("{name} "))) && l.contains(label)
+        })
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum()
 }
@@ -373,10 +379,14 @@ async fn a_due_product_is_checked_recorded_and_alerts_once() {
     let url = pipeline.shop.url("/products/trail-running-shoes");
     let (product_id, watch_id) = pipeline.watch(&url, Decimal::new(200, 0)).await;
 
-    let product = eventually(Duration::from_secs(15), "the check to be recorded", || async {
-        let product = pipeline.product(product_id).await;
-        (product.check_status == "ok").then_some(product)
-    })
+    let product = eventually(
+        Duration::from_secs(15),
+        "the check to be recorded",
+        || async {
+            let product = pipeline.product(product_id).await;
+            (product.check_status == "ok").then_some(product)
+        },
+    )
     .await;
     assert_eq!(product.last_price, Some(Decimal::new(12995, 2)));
     assert_eq!(product.currency.as_deref().map(str::trim), Some("EUR"));
@@ -437,7 +447,10 @@ async fn a_due_product_is_checked_recorded_and_alerts_once() {
         .first(&mut conn)
         .await
         .unwrap();
-    assert!(!armed, "a watch that fired waits for the price to rise again");
+    assert!(
+        !armed,
+        "a watch that fired waits for the price to rise again"
+    );
 
     // The broker redelivers the job (same job id): nothing new is recorded.
     let duplicates_before = checks_total("duplicate");
@@ -456,9 +469,11 @@ async fn a_due_product_is_checked_recorded_and_alerts_once() {
         attempt: 0,
     });
     bus.publish_many([&again, &again]).await.unwrap();
-    eventually(Duration::from_secs(15), "the duplicates to be handled", || async {
-        (checks_total("duplicate") >= duplicates_before + 2).then_some(())
-    })
+    eventually(
+        Duration::from_secs(15),
+        "the duplicates to be handled",
+        || async { (checks_total("duplicate") >= duplicates_before + 2).then_some(()) },
+    )
     .await;
     assert_eq!(pipeline.count("price_history", product_id).await, 1);
     assert_eq!(pipeline.count("notifications", product_id).await, 1);
@@ -473,10 +488,14 @@ async fn a_page_without_a_price_is_a_recorded_failure_without_alerts() {
     let url = pipeline.shop.url("/trouble/no-price");
     let (product_id, _) = pipeline.watch(&url, Decimal::new(1000, 0)).await;
 
-    let product = eventually(Duration::from_secs(15), "the failure to be recorded", || async {
-        let product = pipeline.product(product_id).await;
-        (product.check_status != "pending").then_some(product)
-    })
+    let product = eventually(
+        Duration::from_secs(15),
+        "the failure to be recorded",
+        || async {
+            let product = pipeline.product(product_id).await;
+            (product.check_status != "pending").then_some(product)
+        },
+    )
     .await;
     assert_eq!(product.check_status, "no_price");
     let message = product.check_error.unwrap_or_default();
@@ -544,10 +563,14 @@ async fn a_suspicious_drop_is_confirmed_by_a_second_fetch_before_any_alert() {
     // 129.95 -> 10.00 is a drop of more than half: held back, fetched again.
     pipeline.set_price(slug, "10.00").await;
     pipeline.check_now(product_id).await;
-    let held = eventually(Duration::from_secs(15), "the unconfirmed reading", || async {
-        let product = pipeline.product(product_id).await;
-        product.unconfirmed_price.is_some().then_some(product)
-    })
+    let held = eventually(
+        Duration::from_secs(15),
+        "the unconfirmed reading",
+        || async {
+            let product = pipeline.product(product_id).await;
+            product.unconfirmed_price.is_some().then_some(product)
+        },
+    )
     .await;
     assert_eq!(held.unconfirmed_price, Some(Decimal::new(1000, 2)));
     assert_eq!(held.last_price, Some(Decimal::new(12995, 2)));
@@ -568,9 +591,13 @@ async fn a_check_in_flight_is_finished_before_the_worker_exits() {
     let pipeline = start().await;
     let url = pipeline.shop.url("/trouble/slow?ms=2500");
     let (product_id, _) = pipeline.watch(&url, Decimal::new(5, 0)).await;
-    eventually(Duration::from_secs(15), "the slow fetch to start", || async {
-        (pipeline.shop.shop.stats(Some("/trouble/slow"), None).total >= 1).then_some(())
-    })
+    eventually(
+        Duration::from_secs(15),
+        "the slow fetch to start",
+        || async {
+            (pipeline.shop.shop.stats(Some("/trouble/slow"), None).total >= 1).then_some(())
+        },
+    )
     .await;
     let database_url = pipeline.database_url.clone();
     pipeline.stop().await;
@@ -678,9 +705,8 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind() {
         etag: None,
         last_modified: None,
     };
-    let Recorded::New { notifications, .. } = checks::record_check(&mut conn, &record)
-        .await
-        .unwrap()
+    let Recorded::New { notifications, .. } =
+        checks::record_check(&mut conn, &record).await.unwrap()
     else {
         panic!("a new price point");
     };
@@ -716,12 +742,9 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind() {
     assert_eq!(outbox::relay_once(&checker).await.unwrap(), 0);
 
     diesel::update(schema::notifications::table.find(notifications[0]))
-        .set(
-            schema::notifications::created_at
-                .eq(Utc::now()
-                    - chrono::Duration::from_std(outbox::RELAY_GRACE).unwrap()
-                    - chrono::Duration::seconds(5)),
-        )
+        .set(schema::notifications::created_at.eq(Utc::now()
+            - chrono::Duration::from_std(outbox::RELAY_GRACE).unwrap()
+            - chrono::Duration::seconds(5)))
         .execute(&mut conn)
         .await
         .unwrap();
@@ -733,7 +756,11 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind() {
         .await
         .unwrap();
     assert!(published.is_some());
-    assert_eq!(outbox::relay_once(&checker).await.unwrap(), 0, "published once");
+    assert_eq!(
+        outbox::relay_once(&checker).await.unwrap(),
+        0,
+        "published once"
+    );
     let depth = bus
         .queue_depths()
         .await
@@ -751,13 +778,24 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_check_that_gets_no_turn_on_a_busy_site_is_postponed_not_failed() {
-    // One request at a time on the shop; each page takes 12 s.
-    let pipeline = start_with(&["--domain-max-concurrency=1", "--fetch-timeout-seconds=30"]).await;
+    // One request at a time on the shop; each page takes 12 s; a turn is waited for 10 s.
+    let pipeline = start_with(&[
+        "--domain-max-concurrency=1",
+        "--fetch-timeout-seconds=30",
+        "--politeness-max-wait-seconds=10",
+    ])
+    .await;
     let (first, _) = pipeline
-        .watch(&pipeline.shop.url("/trouble/slow?ms=12000&n=1"), Decimal::new(5, 0))
+        .watch(
+            &pipeline.shop.url("/trouble/slow?ms=12000&n=1"),
+            Decimal::new(5, 0),
+        )
         .await;
     let (second, _) = pipeline
-        .watch(&pipeline.shop.url("/trouble/slow?ms=12000&n=2"), Decimal::new(5, 0))
+        .watch(
+            &pipeline.shop.url("/trouble/slow?ms=12000&n=2"),
+            Decimal::new(5, 0),
+        )
         .await;
     // The one that waited past the politeness bound goes back to the scheduler.
     let postponed = eventually(Duration::from_secs(20), "a postponed check", || async {
@@ -774,7 +812,10 @@ async fn a_check_that_gets_no_turn_on_a_busy_site_is_postponed_not_failed() {
         None
     })
     .await;
-    assert_eq!(postponed.consecutive_failures, 0, "a busy site is no failure");
+    assert_eq!(
+        postponed.consecutive_failures, 0,
+        "a busy site is no failure"
+    );
     assert!(postponed.check_error.is_none());
     pipeline.stop().await;
 }
@@ -869,7 +910,11 @@ async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
     let stop_b = CancellationToken::new();
     let b = scheduler(stop_b.clone());
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(holder().await.as_deref(), Some(first.as_str()), "b stands by");
+    assert_eq!(
+        holder().await.as_deref(),
+        Some(first.as_str()),
+        "b stands by"
+    );
 
     stop_a.cancel();
     tokio::time::timeout(Duration::from_secs(20), a)
@@ -877,9 +922,11 @@ async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
         .unwrap()
         .unwrap()
         .unwrap();
-    let second = eventually(Duration::from_secs(15), "the standby to take over", || async {
-        holder().await.filter(|h| *h != first)
-    })
+    let second = eventually(
+        Duration::from_secs(15),
+        "the standby to take over",
+        || async { holder().await.filter(|h| *h != first) },
+    )
     .await;
     assert_ne!(second, first);
 
@@ -890,16 +937,20 @@ async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
         Decimal::new(10, 0),
     )
     .await;
-    eventually(Duration::from_secs(15), "the due product to be claimed", || async {
-        let mut conn = pricewatch_storage::pool::connect_once(&database_url)
-            .await
-            .unwrap();
-        let product = products::find(&mut conn, product_id)
-            .await
-            .unwrap()
-            .unwrap();
-        (product.next_check_at > Utc::now() + chrono::Duration::hours(23)).then_some(())
-    })
+    eventually(
+        Duration::from_secs(15),
+        "the due product to be claimed",
+        || async {
+            let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+                .await
+                .unwrap();
+            let product = products::find(&mut conn, product_id)
+                .await
+                .unwrap()
+                .unwrap();
+            (product.next_check_at > Utc::now() + chrono::Duration::hours(23)).then_some(())
+        },
+    )
     .await;
 
     stop_b.cancel();
@@ -908,7 +959,11 @@ async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
         .unwrap()
         .unwrap()
         .unwrap();
-    assert_eq!(holder().await, None, "a stopped scheduler releases its lease");
+    assert_eq!(
+        holder().await,
+        None,
+        "a stopped scheduler releases its lease"
+    );
     let topology = Topology::new(&queue_prefix);
     if let Ok(bus) = Bus::connect(BusConfig::new(amqp_url(), topology.clone())).await {
         if let Ok(channel) = bus.open_channel().await {
@@ -1034,15 +1089,19 @@ async fn pipeline_check_rate() {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    eventually(Duration::from_secs(600), "every product checked", || async {
-        let done: Count = diesel::sql_query(
-            "SELECT count(*) AS n FROM products WHERE check_status <> 'pending'",
-        )
-        .get_result(&mut pipeline.conn().await)
-        .await
-        .unwrap();
-        (done.n >= i64::from(products)).then_some(())
-    })
+    eventually(
+        Duration::from_secs(600),
+        "every product checked",
+        || async {
+            let done: Count = diesel::sql_query(
+                "SELECT count(*) AS n FROM products WHERE check_status <> 'pending'",
+            )
+            .get_result(&mut pipeline.conn().await)
+            .await
+            .unwrap();
+            (done.n >= i64::from(products)).then_some(())
+        },
+    )
     .await;
     let elapsed = started.elapsed();
     let ok: Count =
