@@ -159,7 +159,8 @@ impl Notifier {
                 if give_up {
                     metrics::counter!("pricewatch_emails_total", "outcome" => "failed")
                         .increment(1);
-                    tracing::warn!(notification_id = %id, attempt, error = %reason, "alert email failed for good");
+                    // A failed job is an error: it reaches Sentry (as an event, scrubbed).
+                    tracing::error!(notification_id = %id, attempt, error = %reason, "alert email failed for good");
                     Ok((JobResult::Failed, Outcome::Reject))
                 } else {
                     let delay = self.backoff(attempt);
