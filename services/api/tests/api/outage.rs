@@ -134,6 +134,18 @@ async fn outages_degrade_detailed_health_and_recover_without_restarts() {
 
     let (body, _) = detailed(&app).await;
     assert_eq!(body["status"], "healthy", "{body}");
+    // The seed's shape, pinned: what monitoring scripts parse.
+    insta::assert_json_snapshot!("health_detailed_healthy", body, {
+        ".timestamp" => "[time]",
+        ".version" => "[version]",
+        ".components.database.version" => "[version]",
+        ".components.redis.version" => "[version]",
+        ".components.redis.connected_clients" => "[count]",
+        ".components.redis.used_memory_human" => "[memory]",
+        ".components.redis.uptime_in_seconds" => "[seconds]",
+        ".components.rabbitmq.queues" => "[queues]",
+        ".components.*.probe" => "[probe]",
+    });
 
     let outages: [(&str, &OutageProxy, bool); 4] = [
         ("redis", &redis, true),
