@@ -168,7 +168,10 @@ mod tests {
         assert!(dead.acquire_or_renew().await);
         assert!(!standby.acquire_or_renew().await);
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert!(standby.acquire_or_renew().await, "the expired lease is free");
+        assert!(
+            standby.acquire_or_renew().await,
+            "the expired lease is free"
+        );
         assert!(
             !dead.acquire_or_renew().await,
             "the old holder notices it lost the lease"
