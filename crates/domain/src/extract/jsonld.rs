@@ -222,29 +222,26 @@ fn image_of(value: Option<&Value>) -> Option<String> {
     }
 }
 
-fn types(obj: &Map<String, Value>) -> Vec<String> {
-    let names = |v: &Value| -> Vec<String> {
+fn types(obj: &Map<String, Value>) -> Vec<&str> {
+    fn names(v: &Value) -> Vec<&str> {
         match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_owned))
-                .collect(),
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         }
-    };
+    }
     get_ci(obj, "@type")
         .map(names)
         .unwrap_or_default()
         .into_iter()
-        .map(|t| t.rsplit(['/', ':', '#']).next().unwrap_or("").to_owned())
+        .map(|t| t.rsplit(['/', ':', '#']).next().unwrap_or(""))
         .collect()
 }
 
-fn is_product(types: &[String]) -> bool {
+fn is_product(types: &[&str]) -> bool {
     types.iter().any(|t| {
         matches!(
-            t.as_str(),
+            *t,
             "Product"
                 | "ProductGroup"
                 | "IndividualProduct"
@@ -257,10 +254,15 @@ fn is_product(types: &[String]) -> bool {
     })
 }
 
-fn is_offer(types: &[String]) -> bool {
+fn is_offer(types: &[&str]) -> bool {
     types
         .iter()
-        .any(|t| matches!(t.as_str(), "Offer" | "AggregateOffer"))
+        .any(|t| matches!(*t, "Offer" | "AggregateOffer"))
+}
+
+/// Only objects and arrays are walked into; a path for anything else is never used.
+fn walkable(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::Array(_))
 }
 
 struct Walker<'v> {
@@ -320,12 +322,12 @@ impl<'v> Walker<'v> {
                     self.products.push(product);
                     return;
                 }
-                for (key, v) in obj {
+                for (key, v) in obj.iter().filter(|(_, v)| walkable(v)) {
                     self.walk(v, &format!("{path}.{key}"), depth + 1);
                 }
             }
             Value::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
+                for (i, v) in items.iter().enumerate().filter(|(_, v)| walkable(v)) {
                     self.walk(v, &format!("{path}[{i}]"), depth + 1);
                 }
             }

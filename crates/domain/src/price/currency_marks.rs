@@ -183,6 +183,18 @@ struct Table {
     entries: Vec<Entry>,
     /// Entry indexes by first char (and its lower case), longest first.
     by_first: HashMap<char, Vec<usize>>,
+    /// Which ASCII chars are keys of `by_first`: most chars of a text are ASCII
+    /// and start no sign, and this answers without hashing.
+    ascii_keys: [bool; 128],
+}
+
+impl Table {
+    fn starting_with(&self, c: char) -> &[usize] {
+        if c.is_ascii() && !self.ascii_keys.get(c as usize).copied().unwrap_or(true) {
+            return &[];
+        }
+        self.by_first.get(&c).map_or(&[][..], Vec::as_slice)
+    }
 }
 
 fn table() -> &'static Table {
@@ -215,7 +227,17 @@ fn table() -> &'static Table {
                 }
             }
         }
-        Table { entries, by_first }
+        let mut ascii_keys = [false; 128];
+        for c in by_first.keys().filter(|c| c.is_ascii()) {
+            if let Some(slot) = ascii_keys.get_mut(*c as usize) {
+                *slot = true;
+            }
+        }
+        Table {
+            entries,
+            by_first,
+            ascii_keys,
+        }
     })
 }
 
@@ -254,14 +276,11 @@ pub(crate) fn mark_at(chars: &[char], i: usize) -> Option<Found> {
     }
     let table = table();
     let lower_first = first.to_lowercase().next().unwrap_or(first);
-    let own = table.by_first.get(&first).map_or(&[][..], Vec::as_slice);
+    let own = table.starting_with(first);
     let lower = if lower_first == first {
         &[][..]
     } else {
-        table
-            .by_first
-            .get(&lower_first)
-            .map_or(&[][..], Vec::as_slice)
+        table.starting_with(lower_first)
     };
     // Both lists are longest first; the longest match over both wins.
     let mut best: Option<Found> = None;

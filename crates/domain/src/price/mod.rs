@@ -50,7 +50,6 @@ pub fn parse_price_with(text: &str, hint: &PriceHint<'_>) -> ParsedPrice {
     let chars = normalise(text);
     let marks = currency_marks::find_all(&chars);
     let numbers = find_numbers(&chars, &marks);
-    let lower: String = chars.iter().flat_map(|c| c.to_lowercase()).collect();
     let chosen = choose(&chars, &marks, &numbers, hint);
 
     let mut parsed = ParsedPrice::default();
@@ -61,6 +60,7 @@ pub fn parse_price_with(text: &str, hint: &PriceHint<'_>) -> ParsedPrice {
             pick.mark.clone()
         }
         None => {
+            let lower: String = chars.iter().flat_map(|c| c.to_lowercase()).collect();
             if cues::says_free(&lower) {
                 parsed.amount = Some(Decimal::ZERO);
                 parsed.amount_text = Some("0".to_owned());
