@@ -50,9 +50,11 @@ run() { # label, command… -> one JSON line with peak_rss_mib added
 results="$(mktemp)"
 for set in corpus large; do
   if [ "$set" = corpus ]; then files=("${small[@]}"); else files=("${large[@]}"); fi
-  run "$set" "$bin" --engine extract --seconds "$seconds" "${files[@]}" >>"$results"
-  run "$set" "$bin" --engine tokenizer --seconds "$seconds" "${files[@]}" >>"$results"
-  run "$set" "$venv/bin/python" "$bench_py/extract_bench.py" "$seconds" "${files[@]}" >>"$results"
+  {
+    run "$set" "$bin" --engine extract --seconds "$seconds" "${files[@]}"
+    run "$set" "$bin" --engine tokenizer --seconds "$seconds" "${files[@]}"
+    run "$set" "$venv/bin/python" "$bench_py/extract_bench.py" "$seconds" "${files[@]}"
+  } >>"$results"
 done
 
 echo

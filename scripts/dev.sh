@@ -24,7 +24,7 @@ cleanup() {
   log "stopping"
   # Each service runs in a subshell (for its log prefix): stop the children first.
   for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
-  [ -f .dev/nginx/nginx.pid ] && kill "$(cat .dev/nginx/nginx.pid)" 2>/dev/null || true
+  if [ -f .dev/nginx/nginx.pid ]; then kill "$(cat .dev/nginx/nginx.pid)" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   log "stopped"
 }

@@ -11,7 +11,7 @@ db_url="${admin_url%/*}/$db"
 work=$(mktemp -d)
 api_pid=""
 cleanup() {
-  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null || true
+  if [ -n "$api_pid" ]; then kill "$api_pid" 2>/dev/null || true; fi
   psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
