@@ -35,25 +35,26 @@ pub(crate) struct LdProduct {
 
 /// Turns a script body into JSON that `serde_json` accepts, and numbers into
 /// strings so that no price ever passes through a float.
+///
+/// Walks the text by byte offset (every pattern it looks for is ASCII), decoding
+/// a char only where one is copied or skipped whole.
 pub(crate) fn clean(raw: &str) -> String {
+    let bytes = raw.as_bytes();
     let mut out = String::with_capacity(raw.len() + 16);
-    let chars: Vec<char> = raw.chars().collect();
     let mut i = 0;
     let mut in_string = false;
-    let starts = |i: usize, s: &str| {
-        s.chars()
-            .enumerate()
-            .all(|(k, c)| chars.get(i + k) == Some(&c))
-    };
-    while let Some(&c) = chars.get(i) {
+    let starts = |i: usize, s: &str| bytes.get(i..).is_some_and(|b| b.starts_with(s.as_bytes()));
+    let char_at = |i: usize| raw.get(i..).and_then(|r| r.chars().next());
+    while let Some(c) = char_at(i) {
         if in_string {
             match c {
                 '\\' => {
                     out.push('\\');
-                    if let Some(&n) = chars.get(i + 1) {
+                    let next = char_at(i + 1);
+                    if let Some(n) = next {
                         out.push(n);
                     }
-                    i += 2;
+                    i += 1 + next.map_or(1, char::len_utf8);
                     continue;
                 }
                 '"' => in_string = false,
@@ -69,26 +70,26 @@ pub(crate) fn clean(raw: &str) -> String {
                 }
                 c if c.is_control() => {
                     out.push(' ');
-                    i += 1;
+                    i += c.len_utf8();
                     continue;
                 }
                 _ => {}
             }
             out.push(c);
-            i += 1;
+            i += c.len_utf8();
             continue;
         }
         // Every pattern below starts with one of these; most chars are none of them.
         let special = matches!(c, '/' | '<' | ']' | '-');
         if special && starts(i, "//") {
-            while chars.get(i).is_some_and(|c| *c != '\n') {
+            while bytes.get(i).is_some_and(|b| *b != b'\n') {
                 i += 1;
             }
             continue;
         }
         if special && starts(i, "/*") {
             i += 2;
-            while i < chars.len() && !starts(i, "*/") {
+            while i < bytes.len() && !starts(i, "*/") {
                 i += 1;
             }
             i += 2;
@@ -98,7 +99,7 @@ pub(crate) fn clean(raw: &str) -> String {
             .into_iter()
             .find(|w| special && starts(i, w));
         if let Some(w) = wrapper {
-            i += w.chars().count();
+            i += w.len();
             continue;
         }
         match c {
@@ -112,11 +113,11 @@ pub(crate) fn clean(raw: &str) -> String {
             }
             '-' | '0'..='9' if matches!(out.trim_end().chars().last(), Some(':' | '[' | ',')) => {
                 out.push('"');
-                while let Some(&d) = chars.get(i) {
-                    if !(d.is_ascii_digit() || matches!(d, '.' | 'e' | 'E' | '+' | '-')) {
+                while let Some(&d) = bytes.get(i) {
+                    if !(d.is_ascii_digit() || matches!(d, b'.' | b'e' | b'E' | b'+' | b'-')) {
                         break;
                     }
-                    out.push(d);
+                    out.push(char::from(d));
                     i += 1;
                 }
                 out.push('"');
@@ -125,7 +126,7 @@ pub(crate) fn clean(raw: &str) -> String {
             _ => {}
         }
         out.push(c);
-        i += 1;
+        i += c.len_utf8();
     }
     out
 }
@@ -511,6 +512,130 @@ pub(crate) fn products(scripts: &[String]) -> Vec<LdProduct> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The char-by-char version `clean` replaces.
+    fn clean_reference(raw: &str) -> String {
+        let mut out = String::with_capacity(raw.len() + 16);
+        let chars: Vec<char> = raw.chars().collect();
+        let mut i = 0;
+        let mut in_string = false;
+        let starts = |i: usize, s: &str| {
+            s.chars()
+                .enumerate()
+                .all(|(k, c)| chars.get(i + k) == Some(&c))
+        };
+        while let Some(&c) = chars.get(i) {
+            if in_string {
+                match c {
+                    '\\' => {
+                        out.push('\\');
+                        if let Some(&n) = chars.get(i + 1) {
+                            out.push(n);
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    '"' => in_string = false,
+                    '\n' => {
+                        out.push_str("\\n");
+                        i += 1;
+                        continue;
+                    }
+                    '\r' | '\t' => {
+                        out.push(' ');
+                        i += 1;
+                        continue;
+                    }
+                    c if c.is_control() => {
+                        out.push(' ');
+                        i += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            // Every pattern below starts with one of these; most chars are none of them.
+            let special = matches!(c, '/' | '<' | ']' | '-');
+            if special && starts(i, "//") {
+                while chars.get(i).is_some_and(|c| *c != '\n') {
+                    i += 1;
+                }
+                continue;
+            }
+            if special && starts(i, "/*") {
+                i += 2;
+                while i < chars.len() && !starts(i, "*/") {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            let wrapper = ["<![CDATA[", "]]>", "<!--", "-->"]
+                .into_iter()
+                .find(|w| special && starts(i, w));
+            if let Some(w) = wrapper {
+                i += w.chars().count();
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '}' | ']' => {
+                    let trimmed = out.trim_end().len();
+                    out.truncate(trimmed);
+                    if out.ends_with(',') {
+                        out.pop();
+                    }
+                }
+                '-' | '0'..='9'
+                    if matches!(out.trim_end().chars().last(), Some(':' | '[' | ',')) =>
+                {
+                    out.push('"');
+                    while let Some(&d) = chars.get(i) {
+                        if !(d.is_ascii_digit() || matches!(d, '.' | 'e' | 'E' | '+' | '-')) {
+                            break;
+                        }
+                        out.push(d);
+                        i += 1;
+                    }
+                    out.push('"');
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(c);
+            i += 1;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clean_matches_the_char_by_char_version(
+            raw in "(\\{|\\}|\\[|\\]|,|:| |\"|\\\\|\n|\t|\u{85}|\u{1}|é|€|-|1|2\\.5|e|/|\\*|//|/\\*|\\*/|<!\\[CDATA\\[|\\]\\]>|<!--|-->|<|!|a){0,40}"
+        ) {
+            proptest::prop_assert_eq!(clean(&raw), clean_reference(&raw));
+        }
+    }
+
+    #[test]
+    fn clean_matches_the_char_by_char_version_on_samples() {
+        for raw in [
+            "",
+            "{\"a\": -1.5e+3, \"b\": [1, 2,], }",
+            "/* x",
+            "\"\\",
+            "\"\\é\"",
+            "\"a\u{85}b\u{1}\n\"",
+            "<!--{\"p\": 3}-->",
+            "// c\n{\"p\": 3}",
+            "é/",
+        ] {
+            assert_eq!(clean(raw), clean_reference(raw), "{raw:?}");
+        }
+    }
 
     #[test]
     fn broken_json_ld_is_read_leniently() {

@@ -308,7 +308,13 @@ fn near_title_availability(page: &scan::PageScan) -> Option<Availability> {
 }
 
 fn blocked(page: &scan::PageScan, heuristic_found: bool) -> bool {
-    match page.wall {
+    // The wording of the visible text is only read here, when no structured
+    // method answered and the markup alone did not settle it.
+    let wall = match page.wall {
+        signals::WallSignal::Strong => signals::WallSignal::Strong,
+        wall => wall.max(signals::wall_from_text(&page.visible_head.to_lowercase())),
+    };
+    match wall {
         signals::WallSignal::Strong => true,
         signals::WallSignal::Weak => !heuristic_found && page.visible_head.len() < 600,
         signals::WallSignal::None => false,

@@ -82,6 +82,8 @@ pub(crate) struct PageScan {
     pub candidates: Vec<Candidate>,
     pub stock_texts: Vec<String>,
     pub selector_hits: Vec<(String, String)>,
+    /// From scripts, forms, ids, classes and the title; the visible text's
+    /// wording is read by `extract` only when it needs to know.
     pub wall: WallSignal,
     pub visible_head: String,
 }
@@ -867,8 +869,6 @@ impl<'s> Scanner<'s> {
         if self.raw == Raw::JsonLd {
             self.page.jsonld.push(std::mem::take(&mut self.raw_buf));
         }
-        let head = self.page.visible_head.to_lowercase();
-        self.page.wall = self.page.wall.max(signals::wall_from_text(&head));
         self.page
     }
 }
