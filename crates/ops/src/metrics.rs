@@ -12,6 +12,16 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+type Gauge = Box<dyn Fn() + Send + Sync>;
+static GAUGES: std::sync::Mutex<Vec<Gauge>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs `update` before every scrape: for gauges read from live state (pool use).
+pub fn on_scrape(update: impl Fn() + Send + Sync + 'static) {
+    if let Ok(mut gauges) = GAUGES.lock() {
+        gauges.push(Box::new(update));
+    }
+}
+
 const DURATION_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0,
 ];
@@ -54,6 +64,11 @@ fn describe() {
 
 /// The Prometheus text of every metric recorded in this process.
 pub fn render() -> String {
+    if let Ok(gauges) = GAUGES.lock() {
+        for update in gauges.iter() {
+            update();
+        }
+    }
     match HANDLE.get() {
         Some(Some(handle)) => {
             handle.run_upkeep();

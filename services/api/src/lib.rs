@@ -65,6 +65,12 @@ impl Application {
             },
         )
         .context("DATABASE_URL: cannot build the pool")?;
+        {
+            let db = db.clone();
+            pricewatch_ops::metrics::on_scrape(move || {
+                pricewatch_storage::pool::record_pool_metrics(&db)
+            });
+        }
         let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, 16)
             .context("REDIS_URL: cannot build the pool")?;
         let http = reqwest::Client::builder()

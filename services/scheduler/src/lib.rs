@@ -81,6 +81,12 @@ pub async fn run_until(
             ..PoolSettings::default()
         },
     )?;
+    {
+        let db = db.clone();
+        pricewatch_ops::metrics::on_scrape(move || {
+            pricewatch_storage::pool::record_pool_metrics(&db)
+        });
+    }
     let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, 4)?;
     let bus = Bus::start(
         BusConfig::new(

@@ -114,6 +114,12 @@ pub async fn run_until(
     )?;
     // Politeness polls Redis while jobs wait for a turn on their domain.
     let redis_pool_size = usize::from(settings.concurrency).clamp(4, 64);
+    {
+        let db = db.clone();
+        pricewatch_ops::metrics::on_scrape(move || {
+            pricewatch_storage::pool::record_pool_metrics(&db)
+        });
+    }
     let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, redis_pool_size)?;
     let bus = Bus::start(
         BusConfig::new(

@@ -72,4 +72,5 @@ async fn metrics_are_exposed() {
     let text = app.get("/metrics", None).await.text().await.unwrap();
     assert!(text.contains("http_requests_total"), "{text}");
     assert!(text.contains("process_resident_memory_bytes"));
+    assert!(text.contains("pricewatch_db_pool_connections{"), "{text}");
 }
