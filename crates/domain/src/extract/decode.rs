@@ -12,17 +12,19 @@ pub(crate) fn decode<'a>(
     bytes: &'a [u8],
     header_charset: Option<&str>,
 ) -> (Cow<'a, str>, &'static str) {
-    let encoding = Encoding::for_bom(bytes)
+    let declared = Encoding::for_bom(bytes)
         .map(|(enc, _)| enc)
         .or_else(|| header_charset.and_then(|l| Encoding::for_label(l.trim().as_bytes())))
-        .or_else(|| meta_charset(bytes))
-        .unwrap_or_else(|| {
-            if std::str::from_utf8(bytes).is_ok() {
-                UTF_8
-            } else {
-                WINDOWS_1252
-            }
-        });
+        .or_else(|| meta_charset(bytes));
+    let encoding = match declared {
+        Some(enc) => enc,
+        None => match std::str::from_utf8(bytes) {
+            // No BOM (else it would have been declared) and valid: what
+            // `UTF_8.decode` would return, without validating the page twice.
+            Ok(text) => return (Cow::Borrowed(text), UTF_8.name()),
+            Err(_) => WINDOWS_1252,
+        },
+    };
     let (text, used, _had_errors) = encoding.decode(bytes);
     (text, used.name())
 }

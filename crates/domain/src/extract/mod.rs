@@ -303,8 +303,11 @@ fn looks_binary(bytes: &[u8]) -> bool {
 fn near_title_availability(page: &scan::PageScan) -> Option<Availability> {
     let h1 = page.h1.as_deref()?;
     let at = page.visible_head.find(h1)? + h1.len();
-    let window: String = page.visible_head.get(at..)?.chars().take(160).collect();
-    Some(Availability::from_text(&window)).filter(|a| *a != Availability::Unknown)
+    let rest = page.visible_head.get(at..)?;
+    // The next 160 chars, borrowed.
+    let end = rest.char_indices().nth(160).map_or(rest.len(), |(i, _)| i);
+    let window = rest.get(..end)?;
+    Some(Availability::from_text(window)).filter(|a| *a != Availability::Unknown)
 }
 
 fn blocked(page: &scan::PageScan, heuristic_found: bool) -> bool {
