@@ -47,6 +47,13 @@ pub(crate) fn clean(raw: &str) -> String {
     let char_at = |i: usize| raw.get(i..).and_then(|r| r.chars().next());
     while let Some(c) = char_at(i) {
         if in_string {
+            // Most of a string is plain text, copied as it is.
+            let run = plain_run(bytes, i);
+            if run > i {
+                out.push_str(raw.get(i..run).unwrap_or(""));
+                i = run;
+                continue;
+            }
             match c {
                 '\\' => {
                     out.push('\\');
@@ -129,6 +136,26 @@ pub(crate) fn clean(raw: &str) -> String {
         i += c.len_utf8();
     }
     out
+}
+
+/// Where the run of plain string chars starting at `from` ends: chars that
+/// `clean` copies unchanged inside a string (not `\\`, `"` or a control char:
+/// C0, DEL, and C1 which UTF-8 writes as `C2 80`..`C2 9F`). Stops only on a char
+/// boundary.
+fn plain_run(bytes: &[u8], from: usize) -> usize {
+    let mut j = from;
+    while let Some(&b) = bytes.get(j) {
+        let plain = match b {
+            b'\\' | b'"' | 0x00..=0x1F | 0x7F => false,
+            0xC2 => !bytes.get(j + 1).is_some_and(|n| (0x80..=0x9F).contains(n)),
+            _ => true,
+        };
+        if !plain {
+            break;
+        }
+        j += 1;
+    }
+    j
 }
 
 /// Decodes the few HTML entities that leak into JSON-LD and titles.
@@ -614,7 +641,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn clean_matches_the_char_by_char_version(
-            raw in "(\\{|\\}|\\[|\\]|,|:| |\"|\\\\|\n|\t|\u{85}|\u{1}|é|€|-|1|2\\.5|e|/|\\*|//|/\\*|\\*/|<!\\[CDATA\\[|\\]\\]>|<!--|-->|<|!|a){0,40}"
+            raw in "(\\{|\\}|\\[|\\]|,|:| |\"|\\\\|\n|\t|\u{85}|\u{9f}|\u{a0}|\u{7f}|\u{1}|é|€|-|1|2\\.5|e|/|\\*|//|/\\*|\\*/|<!\\[CDATA\\[|\\]\\]>|<!--|-->|<|!|a){0,40}"
         ) {
             proptest::prop_assert_eq!(clean(&raw), clean_reference(&raw));
         }
