@@ -6,6 +6,7 @@ pub mod health;
 pub mod heartbeat;
 pub mod metrics;
 pub mod redis;
+pub mod sentry_capture;
 pub mod service;
 pub mod settings;
 pub mod shutdown;
