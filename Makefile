@@ -28,10 +28,14 @@ lint: ## fmt, clippy, and static checks of CI, compose, Docker, Helm, nginx, she
 fmt: ## Format the code
 	cargo fmt --all
 
-bench: bench-extract ## Every benchmark
+bench: bench-extract bench-pipeline ## Every benchmark
 
 bench-extract: ## Extraction throughput vs bare tokenizer and the Python stack
 	scripts/bench-extract.sh
+
+bench-pipeline: ## Scheduler publish rate and end-to-end check rate (release build; PRODUCTS=N)
+	scripts/deps.sh
+	cargo test --release -p pricewatch-scraper-worker --test pipeline -- --ignored --nocapture --test-threads 1
 
 clean-test-dbs: ## Drop databases left behind by earlier test runs
 	@scripts/test.sh --clean-only
