@@ -22,8 +22,7 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   log "stopping"
-  # Each service runs in a subshell (for its log prefix): stop the children first.
-  for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ -f .dev/nginx/nginx.pid ]; then kill "$(cat .dev/nginx/nginx.pid)" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   log "stopped"
@@ -45,9 +44,9 @@ if ! psql "$admin_url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$db_name
 fi
 target/debug/pricewatch migrate
 
-start() { # name command...
+start() { # name command...; logs prefixed with the name, $! is the service itself
   local name=$1; shift
-  ( "$@" 2>&1 | sed -u "s/^/[$name] /" ) &
+  "$@" > >(sed -u "s/^/[$name] /") 2>&1 &
   pids+=($!)
 }
 start demo-shop target/debug/pricewatch-demo-shop
@@ -71,12 +70,22 @@ PRICEWATCH_PASSWORD="$demo_password" target/debug/pricewatch create-user --email
 token=$(curl -fsS http://127.0.0.1:8080/api/v1/auth/login -H 'Content-Type: application/json' \
   -d "{\"email\":\"$demo_email\",\"password\":\"$demo_password\"}" | jq -r .access_token)
 shop="http://${DEMO_SHOP_BIND}"
+# The laptop is on sale below the demo watch's target: its first check (within
+# seconds) sends a real alert email to the SMTP sink.
+curl -fsS -o /dev/null -X POST "$shop/products/gaming-laptop/price" -H 'Content-Type: application/json' -d '{"amount":"1149.00"}' || true
 for watch in "espresso-machine 235.00 6h" "gaming-laptop 1200.00 24h" "electric-kettle 35.00 12h"; do
   read -r slug target freq <<<"$watch"
   curl -sS -o /dev/null http://127.0.0.1:8080/api/v1/watches -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' \
     -d "{\"url\":\"$shop/products/$slug\",\"target_price\":\"$target\",\"frequency\":\"$freq\"}" || true
 done
+
+# On a re-run the watches exist already: ask for a check of the laptop now.
+laptop_watch=$(curl -fsS "http://127.0.0.1:8080/api/v1/watches?per_page=100" -H "Authorization: Bearer $token" \
+  | jq -r --arg u "$shop/products/gaming-laptop" '.items[] | select(.product.url == $u) | .id' | head -n 1)
+if [ -n "$laptop_watch" ]; then
+  curl -fsS -o /dev/null -X POST "http://127.0.0.1:8080/api/v1/watches/$laptop_watch/check" -H "Authorization: Bearer $token" || true
+fi
 
 cat <<MSG
 
@@ -87,6 +96,8 @@ cat <<MSG
     Demo shop             $shop/
     Emails (SMTP sink)    http://127.0.0.1:8025/
     Demo login            $demo_email / $demo_password
+  The demo gaming laptop is on sale below its watch's target: an alert email
+  reaches the SMTP sink within a minute (http://127.0.0.1:8025/).
   Try:
     curl -s localhost:8080/api/v1/auth/login -H 'Content-Type: application/json' \\
       -d '{"email":"$demo_email","password":"$demo_password"}'
