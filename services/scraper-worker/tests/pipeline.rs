@@ -20,66 +20,10 @@ use rust_decimal::Decimal;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-// ---- Databases (as services/api/tests/api/helpers.rs) ----------------------------------------
+// ---- Databases: one per test, cloned from a migrated template ----------------------------------
 
-fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-fn db_url(name: &str) -> String {
-    let base = admin_url();
-    match base.rsplit_once('/') {
-        Some((head, _)) => format!("{head}/{name}"),
-        None => base,
-    }
-}
-
-const TEMPLATE: &str = "pw_test_template";
-
-/// A fresh database for one test, migrated (cloned from the template).
 async fn create_test_database() -> String {
-    let mut admin = pricewatch_storage::pool::connect_once(&admin_url())
-        .await
-        .unwrap();
-    // One creator at a time across all test processes.
-    diesel::sql_query("SELECT pg_advisory_lock(4242)")
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let exists: Vec<Exists> = diesel::sql_query(format!(
-        "SELECT 1 AS one FROM pg_database WHERE datname = '{TEMPLATE}'"
-    ))
-    .load(&mut admin)
-    .await
-    .unwrap();
-    if exists.is_empty() {
-        diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-    }
-    // Migrations are idempotent: a changed migration set updates the template.
-    pricewatch_storage::migrate::run_pending(&db_url(TEMPLATE))
-        .await
-        .unwrap();
-    let name = format!("pw_test_{}", Uuid::new_v4().simple());
-    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    diesel::sql_query("SELECT pg_advisory_unlock(4242)")
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    db_url(&name)
-}
-
-#[derive(diesel::QueryableByName)]
-struct Exists {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    #[allow(dead_code)]
-    one: i32,
+    pricewatch_storage::test_db::create().await.unwrap()
 }
 
 fn amqp_url() -> String {
