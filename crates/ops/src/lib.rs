@@ -2,6 +2,7 @@
 //! Sentry), Prometheus metrics, the Redis pool, heartbeats, the health-probe
 //! server and graceful shutdown.
 
+pub mod dependencies;
 pub mod health;
 pub mod heartbeat;
 pub mod metrics;

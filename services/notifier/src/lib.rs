@@ -9,14 +9,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use pricewatch_bus::{Bus, BusConfig, CancellationToken, Topology};
-use pricewatch_ops::health::{CheckFuture, ReadyChecks};
+use pricewatch_bus::CancellationToken;
+use pricewatch_ops::dependencies::Dependencies;
 use pricewatch_ops::service::ServiceBase;
 use pricewatch_ops::settings::{
     AmqpSettings, DatabaseSettings, LogSettings, RedisSettings, SentrySettings,
 };
-use pricewatch_storage::PoolSettings;
-use secrecy::ExposeSecret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SmtpTls {
@@ -104,45 +102,15 @@ pub async fn run_until_stopped(
     stop_requested: CancellationToken,
 ) -> anyhow::Result<()> {
     let mailer = email::Mailer::from_settings(&settings)?;
-    let db = pricewatch_storage::connect_pool(
-        settings.database.database_url.expose_secret(),
-        &PoolSettings {
-            max_size: usize::from(settings.database.database_pool_size),
-            ..PoolSettings::default()
-        },
+    let deps = Dependencies::connect(
+        SERVICE,
+        &settings.database,
+        &settings.redis,
+        &settings.amqp,
+        4,
     )?;
-    {
-        let db = db.clone();
-        pricewatch_ops::metrics::on_scrape(move || {
-            pricewatch_storage::pool::record_pool_metrics(&db)
-        });
-    }
-    let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, 4)?;
-    let bus = Bus::start(
-        BusConfig::new(
-            settings.amqp.amqp_url.expose_secret().to_owned(),
-            Topology::new(&settings.amqp.queue_prefix),
-        )
-        .with_connection_name(SERVICE),
-    );
-    let checks: ReadyChecks = {
-        let (db, redis, bus) = (db.clone(), redis.clone(), bus.clone());
-        Arc::new(move || {
-            let (db, redis, bus) = (db.clone(), redis.clone(), bus.clone());
-            vec![
-                (
-                    "database",
-                    Box::pin(async move { pricewatch_storage::pool::ping(&db).await })
-                        as CheckFuture,
-                ),
-                (
-                    "redis",
-                    Box::pin(async move { pricewatch_ops::redis::ping(&redis).await }),
-                ),
-                ("rabbitmq", Box::pin(async move { bus_ready(&bus) })),
-            ]
-        })
-    };
+    let checks = deps.ready_checks();
+    let Dependencies { db, redis, bus } = deps;
     let base = ServiceBase::start(
         SERVICE,
         probe,
@@ -207,13 +175,5 @@ fn consumer_result(
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(anyhow::Error::from(e).context("consuming notification jobs failed")),
         Err(e) => Err(anyhow::anyhow!("the notification consumer crashed: {e}")),
-    }
-}
-
-fn bus_ready(bus: &Bus) -> Result<serde_json::Value, String> {
-    if bus.is_connected() {
-        Ok(serde_json::json!({"connected": true}))
-    } else {
-        Err("not connected to RabbitMQ (reconnecting)".to_owned())
     }
 }

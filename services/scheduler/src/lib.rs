@@ -5,19 +5,16 @@ pub mod lease;
 pub mod tick;
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use pricewatch_bus::{Bus, BusConfig, Topology};
-use pricewatch_ops::health::{CheckFuture, ReadyChecks};
+use pricewatch_bus::Bus;
+use pricewatch_ops::dependencies::Dependencies;
 use pricewatch_ops::service::ServiceBase;
 use pricewatch_ops::settings::{
     AmqpSettings, DatabaseSettings, LogSettings, RedisSettings, SentrySettings,
 };
-use pricewatch_storage::PoolSettings;
-use secrecy::ExposeSecret;
 
 pub const SERVICE: &str = "scheduler";
 
@@ -74,45 +71,15 @@ pub async fn run_until(
     probe: TcpListener,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let db = pricewatch_storage::connect_pool(
-        settings.database.database_url.expose_secret(),
-        &PoolSettings {
-            max_size: usize::from(settings.database.database_pool_size),
-            ..PoolSettings::default()
-        },
+    let deps = Dependencies::connect(
+        SERVICE,
+        &settings.database,
+        &settings.redis,
+        &settings.amqp,
+        4,
     )?;
-    {
-        let db = db.clone();
-        pricewatch_ops::metrics::on_scrape(move || {
-            pricewatch_storage::pool::record_pool_metrics(&db)
-        });
-    }
-    let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, 4)?;
-    let bus = Bus::start(
-        BusConfig::new(
-            settings.amqp.amqp_url.expose_secret().to_owned(),
-            Topology::new(&settings.amqp.queue_prefix),
-        )
-        .with_connection_name(SERVICE),
-    );
-    let checks: ReadyChecks = {
-        let (db, redis, bus) = (db.clone(), redis.clone(), bus.clone());
-        Arc::new(move || {
-            let (db, redis, bus) = (db.clone(), redis.clone(), bus.clone());
-            vec![
-                (
-                    "database",
-                    Box::pin(async move { pricewatch_storage::pool::ping(&db).await })
-                        as CheckFuture,
-                ),
-                (
-                    "redis",
-                    Box::pin(async move { pricewatch_ops::redis::ping(&redis).await }),
-                ),
-                ("rabbitmq", Box::pin(async move { bus_ready(&bus) })),
-            ]
-        })
-    };
+    let checks = deps.ready_checks();
+    let Dependencies { db, redis, bus } = deps;
     let base = ServiceBase::start(
         SERVICE,
         probe,
@@ -225,13 +192,5 @@ async fn export_queue_depths(bus: Bus, mut shutdown: pricewatch_ops::shutdown::S
             }
             Err(error) => tracing::debug!(%error, "queue depths not read"),
         }
-    }
-}
-
-fn bus_ready(bus: &Bus) -> Result<serde_json::Value, String> {
-    if bus.is_connected() {
-        Ok(serde_json::json!({"connected": true}))
-    } else {
-        Err("not connected to RabbitMQ (reconnecting)".to_owned())
     }
 }
