@@ -19,6 +19,10 @@ dev: ## Run the whole system locally: deps, migrations, services, gateway, demo 
 test: deps ## Run the whole test suite against real services
 	@scripts/test.sh
 
+.PHONY: test-chaos
+test-chaos: deps ## Chaos: 2,000 checks while workers are killed and RabbitMQ restarts
+	@scripts/test-chaos.sh
+
 lint: ## fmt, clippy, and static checks of CI, compose, Docker, Helm, nginx, shell
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings

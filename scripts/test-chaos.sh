@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Chaos test of the check pipeline (issue 4): the real binaries (demo shop,
+# api, scheduler, scraper-worker, notifier) on their own database and
+# queue/key prefixes, the SMTP sink. 2,000 due products (demo-shop items), each
+# watched by one of 100 users with a target above the shop's price, so every
+# first check triggers one notification. While they are checked, the
+# scraper-worker and the notifier are killed with SIGKILL three times each (and
+# restarted at once, as an orchestrator would) and RabbitMQ is restarted once
+# (rabbitmqctl stop_app/start_app). Then: every product has exactly one price
+# point, every notification is 'sent', the sink holds exactly one email per
+# watch, and every service answers /health/ready without having been restarted
+# after the broker came back. Loopback only; every wait is bounded.
+#
+# Settings: CHAOS_PRODUCTS (2000), CHAOS_USERS (100), CHAOS_SETTLE_SECS (300).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+admin_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+n_products="${CHAOS_PRODUCTS:-2000}"
+n_users="${CHAOS_USERS:-100}"
+settle_secs="${CHAOS_SETTLE_SECS:-300}"
+run=$$
+db="pw_test_chaos_$run"
+prefix="pwchaos$run"
+domain="chaos-$run-$RANDOM.test"
+work=$(mktemp -d)
+declare -A pid=() port=()
+shop_pid=""
+notifier_kills=()
+rabbit_stopped=0
+
+cleanup() {
+  local p q
+  for p in "${pid[@]}" $shop_pid; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if ((rabbit_stopped)); then
+    echo "cleanup: starting RabbitMQ again" >&2
+    timeout 120 rabbitmqctl start_app >/dev/null 2>&1 || echo "cleanup: rabbitmqctl start_app FAILED" >&2
+  fi
+  # The run's queues (quorum queues hold memory and disk until deleted).
+  timeout 30 rabbitmqctl list_queues -q --no-table-headers name 2>/dev/null | grep "^$prefix\." |
+    while read -r q; do timeout 10 rabbitmqctl delete_queue "$q" </dev/null >/dev/null 2>&1 || true; done || true
+  psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+fail() {
+  echo "FAIL $*" >&2
+  for f in "$work"/*.log; do echo "--- $f"; tail -20 "$f"; done >&2
+  exit 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+sql() { psql "$DATABASE_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+t0=$SECONDS
+elapsed() { echo "$((SECONDS - t0))s $(date -u +%T.%3N)"; }
+
+cargo build -q --bins
+scripts/ensure-smtp-sink.sh >/dev/null 2>&1 || fail "no SMTP sink"
+timeout 30 rabbitmqctl status >/dev/null 2>&1 || fail "rabbitmqctl cannot reach RabbitMQ (the test restarts it)"
+psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
+export DATABASE_URL="${admin_url%/*}/$db" REDIS_URL=redis://127.0.0.1:6379/0 \
+  AMQP_URL='amqp://guest:guest@127.0.0.1:5672/%2f' REDIS_KEY_PREFIX="$prefix" QUEUE_PREFIX="$prefix" \
+  SECRET_KEY=chaos-test-secret-key-0123456789abcdefghij ALLOW_LOOPBACK_TARGETS=true \
+  SCHEDULER_TICK_SECONDS=1 SCHEDULER_JITTER_SECONDS=0 DOMAIN_MIN_INTERVAL_MS=0 \
+  SCRAPER_CONCURRENCY=32 DOMAIN_MAX_CONCURRENCY=64 RESPECT_ROBOTS_TXT=false \
+  EMAILS_PER_USER_PER_HOUR=100000 SMTP_HOST=127.0.0.1 SMTP_PORT=1025 RUST_LOG=warn,pricewatch=info
+target/debug/pricewatch migrate >/dev/null
+
+# --- services -----------------------------------------------------------------
+for s in api scheduler worker notifier; do port[$s]=$(free_port); done
+shop_port=$(free_port)
+shop="http://127.0.0.1:$shop_port"
+start() { # (re)starts one service on its fixed port, logs appended
+  case $1 in
+    api) API_BIND="127.0.0.1:${port[api]}" target/debug/pricewatch-api >>"$work/api.log" 2>&1 & ;;
+    scheduler) SCHEDULER_HEALTH_BIND="127.0.0.1:${port[scheduler]}" target/debug/pricewatch-scheduler >>"$work/scheduler.log" 2>&1 & ;;
+    worker) SCRAPER_WORKER_HEALTH_BIND="127.0.0.1:${port[worker]}" target/debug/pricewatch-scraper-worker >>"$work/worker.log" 2>&1 & ;;
+    notifier) NOTIFIER_HEALTH_BIND="127.0.0.1:${port[notifier]}" target/debug/pricewatch-notifier >>"$work/notifier.log" 2>&1 & ;;
+  esac
+  pid[$1]=$!
+}
+probe() { curl -fsS -m 3 -o /dev/null "http://127.0.0.1:${port[$1]}/health/$2" 2>/dev/null; }
+wait_probe() { # service, live|ready, seconds
+  local deadline=$((SECONDS + $3))
+  while ((SECONDS < deadline)); do
+    probe "$1" "$2" && return 0
+    kill -0 "${pid[$1]}" 2>/dev/null || fail "$1 exited"
+    sleep 0.2
+  done
+  return 1
+}
+DEMO_SHOP_BIND="127.0.0.1:$shop_port" DEMO_SHOP_PRODUCTS="$n_products" \
+  target/debug/pricewatch-demo-shop >"$work/shop.log" 2>&1 & shop_pid=$!
+for s in api worker notifier; do start "$s"; done
+for s in api worker notifier; do wait_probe "$s" ready 60 || fail "$s not ready at start"; done
+for _ in $(seq 1 100); do curl -fsS -m 3 -o /dev/null "$shop/" 2>/dev/null && break; sleep 0.1; done
+
+# --- data: users, due products, watches with a target above the shop price ------
+curl -fsS -m 30 "$shop/?format=json&offset=0&limit=1000000" |
+  jq -r '.[] | select(.slug | startswith("item-")) | [.slug, .price] | @tsv' >"$work/items.tsv"
+[[ $(wc -l <"$work/items.tsv") == "$n_products" ]] || fail "the shop lists $(wc -l <"$work/items.tsv") items, not $n_products"
+psql "$DATABASE_URL" -XAtq -1 -v ON_ERROR_STOP=1 >/dev/null <<SQL || fail "inserting the data"
+CREATE TEMP TABLE items (slug TEXT PRIMARY KEY, price NUMERIC(14, 4) NOT NULL);
+\copy items FROM '$work/items.tsv'
+INSERT INTO users (id, email, password_hash)
+  SELECT gen_random_uuid(), 'u' || lpad(g::text, 4, '0') || '@$domain', 'not-a-hash'
+  FROM generate_series(0, $n_users - 1) g;
+INSERT INTO products (id, url, host, check_interval_hours, next_check_at)
+  SELECT gen_random_uuid(), '$shop/products/' || slug, '127.0.0.1', 6, now() FROM items;
+INSERT INTO watches (id, user_id, product_id, target_price, frequency_hours)
+  SELECT gen_random_uuid(), u.id, p.id, i.price + 1, 6
+  FROM items i
+  JOIN products p ON p.url = '$shop/products/' || i.slug
+  JOIN users u ON u.email = 'u' || lpad((substr(i.slug, 6)::int % $n_users)::text, 4, '0') || '@$domain';
+SQL
+[[ $(sql "SELECT count(*) FROM watches") == "$n_products" ]] || fail "expected $n_products watches"
+echo "$n_products due products, $n_products watches over $n_users users @$domain (setup $(elapsed))"
+
+# --- chaos while checking -----------------------------------------------------
+counts() { sql "SELECT (SELECT count(*) FROM price_history), (SELECT count(*) FROM notifications WHERE status = 'sent')" | tr '|' ' '; }
+recorded=0 sent=0
+refresh() { read -r recorded sent < <(counts); }
+# Waits until `recorded` (or `sent`) reaches $2, bounded.
+until_count() {
+  local deadline=$((SECONDS + 240))
+  while ((SECONDS < deadline)); do
+    refresh
+    if [[ $1 == recorded ]]; then ((recorded >= $2)) && return 0; else ((sent >= $2)) && return 0; fi
+    sleep 0.2
+  done
+  fail "$1 stuck below $2 (recorded $recorded, sent $sent)"
+}
+kill9() {
+  local old=${pid[$1]}
+  kill -0 "$old" 2>/dev/null || fail "$1 had exited before its kill"
+  kill -9 "$old"
+  [[ $1 == notifier ]] && notifier_kills+=("$(date -u +%T.%3N)")
+  wait "$old" 2>/dev/null || true
+  start "$1"
+  refresh
+  echo "$(elapsed)  kill -9 $1 (pid $old) and restart: recorded $recorded, sent $sent"
+  wait_probe "$1" live 30 || fail "$1 not live after its restart"
+}
+t0=$SECONDS
+start scheduler
+wait_probe scheduler live 30 || fail "scheduler not live"
+step=$((n_products / 20))
+until_count recorded $((step * 1)); kill9 worker
+until_count sent $((step * 1)); kill9 notifier
+until_count recorded $((step * 3)); kill9 worker
+until_count sent $((step * 3)); kill9 notifier
+until_count recorded $((step * 5))
+rabbit_stopped=1
+refresh; echo "$(elapsed)  rabbitmqctl stop_app: recorded $recorded, sent $sent"
+timeout 120 rabbitmqctl stop_app >/dev/null || fail "rabbitmqctl stop_app"
+sleep 3
+timeout 120 rabbitmqctl start_app >/dev/null || fail "rabbitmqctl start_app"
+rabbit_stopped=0
+rabbit_back=$SECONDS
+refresh; echo "$(elapsed)  rabbitmqctl start_app done: recorded $recorded, sent $sent"
+# The worker and notifier that lived through the restart resume by themselves
+# before they are killed again.
+r0=$recorded s0=$sent
+until_count recorded $((r0 + step * 2 < n_products ? r0 + step * 2 : n_products))
+until_count sent $((s0 + step < n_products ? s0 + step : n_products))
+echo "$(elapsed)  consuming again after the broker restart: recorded $recorded, sent $sent"
+kill9 worker
+kill9 notifier
+chaos_end=$SECONDS
+echo "$(elapsed)  chaos over"
+
+# --- settle: every product checked once, every notification sent ---------------
+deadline=$((SECONDS + settle_secs))
+while ((SECONDS < deadline)); do
+  refresh
+  pending=$(sql "SELECT count(*) FROM notifications WHERE status <> 'sent'")
+  unchecked=$(sql "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM price_history h WHERE h.product_id = p.id)")
+  ((unchecked == 0 && pending == 0 && sent >= n_products)) && break
+  sleep 1
+done
+refresh
+echo "$(elapsed)  settled (+$((SECONDS - chaos_end))s after the chaos): recorded $recorded, sent $sent"
+
+# --- services ready again, none restarted since the broker came back ------------
+for s in api scheduler worker notifier; do
+  kill -0 "${pid[$s]}" 2>/dev/null || fail "$s exited"
+  wait_probe "$s" ready 60 || fail "$s /health/ready not 200 within 60 s (RabbitMQ restarted $((SECONDS - rabbit_back))s ago)"
+done
+echo "ok   api, scheduler, scraper-worker, notifier /health/ready 200 (api and scheduler never restarted)"
+
+# --- assertions -----------------------------------------------------------------
+history=$(sql "SELECT count(*) FROM price_history")
+doubled=$(sql "SELECT count(*) FROM (SELECT product_id FROM price_history GROUP BY product_id HAVING count(*) > 1) d")
+unchecked=$(sql "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM price_history h WHERE h.product_id = p.id)")
+wrong=$(sql "SELECT count(*) FROM price_history h JOIN products p ON p.id = h.product_id
+  JOIN watches w ON w.product_id = p.id WHERE h.amount <> w.target_price - 1")
+[[ $history == "$n_products" && $doubled == 0 && $unchecked == 0 ]] ||
+  fail "price_history: $history rows (expected $n_products), $doubled products with 2+ rows, $unchecked unchecked"
+[[ $wrong == 0 ]] || fail "$wrong recorded prices differ from the shop's"
+echo "ok   price_history: $history rows, one per product, each the shop's price"
+read -r n_notes n_sent n_retried max_attempts < <(sql "SELECT count(*), count(*) FILTER (WHERE status = 'sent'),
+  count(*) FILTER (WHERE attempts > 1), coalesce(max(attempts), 0) FROM notifications" | tr '|' ' ')
+per_watch=$(sql "SELECT count(*) FROM (SELECT watch_id FROM notifications GROUP BY watch_id HAVING count(*) > 1) d")
+[[ $n_notes == "$n_products" && $per_watch == 0 ]] || fail "notifications: $n_notes rows (expected $n_products), $per_watch watches with 2+"
+[[ $n_sent == "$n_products" ]] ||
+  fail "notifications: $n_sent sent of $n_notes; $(sql "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM notifications GROUP BY status) s")"
+echo "ok   notifications: $n_notes, one per watch, all sent ($n_retried needed more than one attempt, max $max_attempts)"
+
+# Emails to the run's domain: one GET per user. The Message-ID carries the
+# notification id, so a duplicate is the same notification sent twice.
+emails_by_user() {
+  local i
+  for ((i = 0; i < n_users; i++)); do
+    curl -fsS -m 30 "http://127.0.0.1:8025/api/email?to.address=$(printf 'u%04d' "$i")@$domain" |
+      jq -r '.[] | [.to[0].address, (.headers["message-id"] // .messageId // "?" | ltrimstr("<notification-")
+        | rtrimstr("@pricewatch>")), .time, .subject] | @tsv'
+  done
+}
+for _ in $(seq 1 30); do
+  emails_by_user >"$work/emails.tsv"
+  (($(wc -l <"$work/emails.tsv") >= n_products)) && break
+  sleep 1
+done
+sleep 2
+emails_by_user >"$work/emails.tsv"
+n_emails=$(wc -l <"$work/emails.tsv")
+sql "SELECT id FROM notifications" | sort >"$work/notes.ids"
+cut -f2 "$work/emails.tsv" | sort -u >"$work/got.ids"
+cut -f2 "$work/emails.tsv" | sort | uniq -d >"$work/dups.ids"
+missing=$(comm -23 "$work/notes.ids" "$work/got.ids" | wc -l)
+strays=$(comm -13 "$work/notes.ids" "$work/got.ids" | wc -l)
+n_dups=$(wc -l <"$work/dups.ids")
+echo "info $n_emails emails to @$domain: $(wc -l <"$work/got.ids") distinct notifications, $n_dups sent more than once, $missing never emailed, $strays unknown"
+if ((n_dups > 0)); then
+  echo "DUPLICATE emails (notifier kills at ${notifier_kills[*]}):" >&2
+  while read -r id; do
+    echo "  notification $id to $(grep -F "	$id	" "$work/emails.tsv" | head -1 | cut -f1,4 | tr '\t' ' ')" >&2
+    echo "    received at $(grep -F "	$id	" "$work/emails.tsv" | cut -f3 | paste -sd' '); row: $(sql "SELECT status || ', attempts ' || attempts || ', sent_at ' || sent_at FROM notifications WHERE id = '$id'")" >&2
+  done <"$work/dups.ids"
+fi
+((missing == 0 && strays == 0)) || fail "$missing notifications never emailed, $strays emails for unknown notifications"
+((n_dups == 0)) || fail "$n_dups notification(s) emailed twice: the sink already had each one (the final '.' of DATA had reached it) when the notifier was killed, the row stayed 'sending' and was sent again once the claim went stale. An SMTP server keeps a message once the final '.' arrives even if the client dies before reading the 250, so the window is the whole wait for the server's reply plus the UPDATE to 'sent', not the UPDATE alone"
+[[ $n_emails == "$n_products" ]] || fail "$n_emails emails to @$domain, expected $n_products"
+echo "ok   $n_emails emails to @$domain, exactly one per notification"
+echo "== chaos passed in $(elapsed): $n_products checks, 3 scraper-worker and 3 notifier kills, 1 RabbitMQ restart"
