@@ -11,6 +11,11 @@
 # watch, and every service answers /health/ready without having been restarted
 # after the broker came back. Loopback only; every wait is bounded.
 #
+# RabbitMQ is the machine's shared broker: its restart also hits anything else
+# using it at that moment (do not run this beside `make test`). A run takes
+# about 2 minutes, most of it the notifier's 90 s STALE_CLAIM: rows a killed
+# notifier left 'sending' are taken over only then.
+#
 # Settings: CHAOS_PRODUCTS (2000), CHAOS_USERS (100), CHAOS_SETTLE_SECS (300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +24,9 @@ n_products="${CHAOS_PRODUCTS:-2000}"
 n_users="${CHAOS_USERS:-100}"
 settle_secs="${CHAOS_SETTLE_SECS:-300}"
 run=$$
-db="pw_test_chaos_$run"
+# Not pw_test_*: scripts/test.sh drops every pw_test_* database when it starts,
+# which would pull this one away from under a chaos run beside a `make test`.
+db="pw_chaos_$run"
 prefix="pwchaos$run"
 domain="chaos-$run-$RANDOM.test"
 work=$(mktemp -d)
