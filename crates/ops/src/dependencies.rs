@@ -9,7 +9,7 @@ use pricewatch_storage::{DbPool, PoolSettings};
 use secrecy::ExposeSecret;
 
 use crate::health::{CheckFuture, ReadyChecks};
-use crate::settings::{AmqpSettings, DatabaseSettings, RedisSettings};
+use crate::settings::ServiceSettings;
 
 #[derive(Clone)]
 pub struct Dependencies {
@@ -23,11 +23,15 @@ impl Dependencies {
     /// only reported by readiness) and starts the bus supervisor.
     pub fn connect(
         service: &'static str,
-        database: &DatabaseSettings,
-        redis: &RedisSettings,
-        amqp: &AmqpSettings,
+        settings: &ServiceSettings,
         redis_pool_size: usize,
     ) -> anyhow::Result<Self> {
+        let ServiceSettings {
+            database,
+            redis,
+            amqp,
+            ..
+        } = settings;
         let db = pricewatch_storage::connect_pool(
             database.database_url.expose_secret(),
             &PoolSettings {

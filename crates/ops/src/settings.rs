@@ -134,6 +134,21 @@ fn parse_amqp_url(raw: &str) -> Result<SecretString, String> {
     }
 }
 
+/// What every background service connects to and reports with; services flatten it.
+#[derive(Debug, Clone, Args)]
+pub struct ServiceSettings {
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub redis: RedisSettings,
+    #[command(flatten)]
+    pub amqp: AmqpSettings,
+    #[command(flatten)]
+    pub log: LogSettings,
+    #[command(flatten)]
+    pub sentry: SentrySettings,
+}
+
 /// Parses `5`, `5s`, `250ms`, `2m` into a duration.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();

@@ -12,9 +12,7 @@ use clap::Parser;
 use pricewatch_bus::CancellationToken;
 use pricewatch_ops::dependencies::Dependencies;
 use pricewatch_ops::service::ServiceBase;
-use pricewatch_ops::settings::{
-    AmqpSettings, DatabaseSettings, LogSettings, RedisSettings, SentrySettings,
-};
+use pricewatch_ops::settings::ServiceSettings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SmtpTls {
@@ -65,15 +63,7 @@ pub struct Settings {
     #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://localhost:8080")]
     pub public_base_url: url::Url,
     #[command(flatten)]
-    pub database: DatabaseSettings,
-    #[command(flatten)]
-    pub redis: RedisSettings,
-    #[command(flatten)]
-    pub amqp: AmqpSettings,
-    #[command(flatten)]
-    pub log: LogSettings,
-    #[command(flatten)]
-    pub sentry: SentrySettings,
+    pub common: ServiceSettings,
 }
 
 /// Runs until SIGTERM/SIGINT.
@@ -102,20 +92,14 @@ pub async fn run_until_stopped(
     stop_requested: CancellationToken,
 ) -> anyhow::Result<()> {
     let mailer = email::Mailer::from_settings(&settings)?;
-    let deps = Dependencies::connect(
-        SERVICE,
-        &settings.database,
-        &settings.redis,
-        &settings.amqp,
-        4,
-    )?;
+    let deps = Dependencies::connect(SERVICE, &settings.common, 4)?;
     let checks = deps.ready_checks();
     let Dependencies { db, redis, bus } = deps;
     let base = ServiceBase::start(
         SERVICE,
         probe,
         redis.clone(),
-        settings.redis.redis_key_prefix.clone(),
+        settings.common.redis.redis_key_prefix.clone(),
         checks,
     )?;
     tracing::info!(probe_port = base.probe_port(), "notifier started");

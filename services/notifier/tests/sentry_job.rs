@@ -29,7 +29,8 @@ async fn a_job_that_fails_for_good_is_an_event_in_sentry_without_pii() {
     ])
     .unwrap();
     let _guard =
-        pricewatch_ops::telemetry::init("notifier", &settings.log, &settings.sentry).unwrap();
+        pricewatch_ops::telemetry::init("notifier", &settings.common.log, &settings.common.sentry)
+            .unwrap();
 
     let n = spawn_notifier(&[]).await;
     let mut conn = n.conn().await;

@@ -12,9 +12,7 @@ use clap::Parser;
 use pricewatch_bus::Bus;
 use pricewatch_ops::dependencies::Dependencies;
 use pricewatch_ops::service::ServiceBase;
-use pricewatch_ops::settings::{
-    AmqpSettings, DatabaseSettings, LogSettings, RedisSettings, SentrySettings,
-};
+use pricewatch_ops::settings::ServiceSettings;
 
 pub const SERVICE: &str = "scheduler";
 
@@ -39,15 +37,7 @@ pub struct Settings {
     #[arg(long, env = "SCHEDULER_JITTER_SECONDS", default_value_t = 300)]
     pub jitter_seconds: u64,
     #[command(flatten)]
-    pub database: DatabaseSettings,
-    #[command(flatten)]
-    pub redis: RedisSettings,
-    #[command(flatten)]
-    pub amqp: AmqpSettings,
-    #[command(flatten)]
-    pub log: LogSettings,
-    #[command(flatten)]
-    pub sentry: SentrySettings,
+    pub common: ServiceSettings,
 }
 
 /// Runs until SIGTERM/SIGINT.
@@ -71,20 +61,14 @@ pub async fn run_until(
     probe: TcpListener,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let deps = Dependencies::connect(
-        SERVICE,
-        &settings.database,
-        &settings.redis,
-        &settings.amqp,
-        4,
-    )?;
+    let deps = Dependencies::connect(SERVICE, &settings.common, 4)?;
     let checks = deps.ready_checks();
     let Dependencies { db, redis, bus } = deps;
     let base = ServiceBase::start(
         SERVICE,
         probe,
         redis.clone(),
-        settings.redis.redis_key_prefix.clone(),
+        settings.common.redis.redis_key_prefix.clone(),
         checks,
     )?;
     tracing::info!(probe_port = base.probe_port(), "scheduler started");
@@ -105,7 +89,12 @@ pub async fn run_until(
         std::env::var("HOSTNAME").unwrap_or_else(|_| "scheduler".to_owned()),
         uuid::Uuid::new_v4().simple()
     );
-    let mut lease = lease::Lease::new(redis, &settings.redis.redis_key_prefix, holder, LEASE_TTL);
+    let mut lease = lease::Lease::new(
+        redis,
+        &settings.common.redis.redis_key_prefix,
+        holder,
+        LEASE_TTL,
+    );
     run_loop(
         &scheduler,
         &mut lease,

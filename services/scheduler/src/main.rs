@@ -3,14 +3,17 @@ use pricewatch_scheduler::{Settings, run};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let settings: Settings = pricewatch_ops::settings::parse_or_exit("pricewatch-scheduler");
-    let _telemetry =
-        match pricewatch_ops::telemetry::init("scheduler", &settings.log, &settings.sentry) {
-            Ok(g) => g,
-            Err(e) => {
-                eprintln!("pricewatch-scheduler: configuration error: {e}");
-                return std::process::ExitCode::from(2);
-            }
-        };
+    let _telemetry = match pricewatch_ops::telemetry::init(
+        "scheduler",
+        &settings.common.log,
+        &settings.common.sentry,
+    ) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("pricewatch-scheduler: configuration error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     match run(settings).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -14,9 +14,7 @@ use clap::Parser;
 use pricewatch_bus::Bus;
 use pricewatch_ops::dependencies::Dependencies;
 use pricewatch_ops::service::ServiceBase;
-use pricewatch_ops::settings::{
-    AmqpSettings, DatabaseSettings, LogSettings, RedisSettings, SentrySettings,
-};
+use pricewatch_ops::settings::ServiceSettings;
 
 pub const SERVICE: &str = "scraper-worker";
 
@@ -71,15 +69,7 @@ pub struct Settings {
     #[arg(long, env = "ALLOW_LOOPBACK_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_loopback_targets: bool,
     #[command(flatten)]
-    pub database: DatabaseSettings,
-    #[command(flatten)]
-    pub redis: RedisSettings,
-    #[command(flatten)]
-    pub amqp: AmqpSettings,
-    #[command(flatten)]
-    pub log: LogSettings,
-    #[command(flatten)]
-    pub sentry: SentrySettings,
+    pub common: ServiceSettings,
 }
 
 /// Runs until SIGTERM/SIGINT.
@@ -105,20 +95,14 @@ pub async fn run_until(
 ) -> anyhow::Result<()> {
     // Politeness polls Redis while jobs wait for a turn on their domain.
     let redis_pool_size = usize::from(settings.concurrency).clamp(4, 64);
-    let deps = Dependencies::connect(
-        SERVICE,
-        &settings.database,
-        &settings.redis,
-        &settings.amqp,
-        redis_pool_size,
-    )?;
+    let deps = Dependencies::connect(SERVICE, &settings.common, redis_pool_size)?;
     let checks = deps.ready_checks();
     let Dependencies { db, redis, bus } = deps;
     let base = ServiceBase::start(
         SERVICE,
         probe,
         redis.clone(),
-        settings.redis.redis_key_prefix.clone(),
+        settings.common.redis.redis_key_prefix.clone(),
         checks,
     )?;
     tracing::info!(probe_port = base.probe_port(), "scraper-worker started");
@@ -184,7 +168,7 @@ fn checker(
     let politeness = fetch::Politeness::new(
         redis,
         fetch::PolitenessSettings {
-            key_prefix: settings.redis.redis_key_prefix.clone(),
+            key_prefix: settings.common.redis.redis_key_prefix.clone(),
             min_interval: Duration::from_millis(settings.domain_min_interval_ms),
             max_concurrent: settings.domain_max_concurrency,
             // Longer than any fetch, so a live fetch never loses its slot.
