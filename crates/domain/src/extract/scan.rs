@@ -150,6 +150,61 @@ struct Scanner<'s> {
     selector: Option<&'s Selector>,
     micro_props: usize,
     lower_buf: String,
+    class_cache: ClassCache,
+}
+
+const CLASS_CACHE_SLOTS: usize = 128;
+const CLASS_CACHE_MAX_LEN: usize = 120;
+
+/// `signals::classify` of `class` attributes, remembered in a small
+/// direct-mapped table: a page repeats a few class values thousands of times
+/// (every card of a product grid, every review), and `classify` is a pure
+/// function of the value, so the answers are the same.
+struct ClassCache {
+    /// (value, answer); an empty value marks a free slot (never asked: "" is 0).
+    slots: Vec<(String, u8)>,
+    /// Values asked so far, up to `CLASS_CACHE_AFTER`: small pages, which have
+    /// few, never pay for the table.
+    asked: usize,
+}
+
+/// The table is set up once a page has asked this many values.
+const CLASS_CACHE_AFTER: usize = 24;
+
+impl ClassCache {
+    fn new() -> Self {
+        ClassCache {
+            slots: Vec::new(),
+            asked: 0,
+        }
+    }
+
+    fn classify(&mut self, value: &str, buf: &mut String) -> u8 {
+        if value.is_empty() {
+            return 0;
+        }
+        if value.len() > CLASS_CACHE_MAX_LEN || self.asked < CLASS_CACHE_AFTER {
+            self.asked += 1;
+            return signals::classify(value, buf);
+        }
+        if self.slots.is_empty() {
+            self.slots.resize(CLASS_CACHE_SLOTS, (String::new(), 0));
+        }
+        // FNV-1a.
+        let hash = value.bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        let index = usize::try_from(hash).unwrap_or(0) % CLASS_CACHE_SLOTS;
+        let Some((key, answer)) = self.slots.get_mut(index) else {
+            return signals::classify(value, buf);
+        };
+        if key != value {
+            *answer = signals::classify(value, buf);
+            key.clear();
+            key.push_str(value);
+        }
+        *answer
+    }
 }
 
 fn is_void(name: &str) -> bool {
@@ -255,6 +310,21 @@ fn push_bounded(buf: &mut String, text: &str, limit: usize) {
         }
         rest = rest.get(run..).unwrap_or("");
     }
+}
+
+/// `name#id.class1.class2.class3`: where a price candidate was read.
+fn element_path(name: &str, id: &str, class: &str) -> String {
+    let mut path = String::with_capacity(name.len() + id.len() + class.len() + 4);
+    path.push_str(name);
+    if !id.is_empty() {
+        path.push('#');
+        path.push_str(id);
+    }
+    for c in class.split_ascii_whitespace().take(3) {
+        path.push('.');
+        path.push_str(c);
+    }
+    path
 }
 
 static CUE_WORDS: WordList = WordList::new(&[
@@ -474,9 +544,14 @@ impl<'s> Scanner<'s> {
         }
         let mut in_price = false;
         let here = self.flags();
+        // A price capture's text is dropped at its end once the list is full.
+        let full = self.page.candidates.len() >= MAX_CANDIDATES;
         for capture in &mut self.captures {
             if let CaptureKind::Price(c) = &capture.kind {
                 in_price = true;
+                if full {
+                    continue;
+                }
                 // `<div class=price><s>$99</s> $79</div>`: the struck part is not this price.
                 if here & (DECOY | STRUCK) != 0 && !c.decoy && !c.struck {
                     continue;
@@ -594,7 +669,7 @@ impl<'s> Scanner<'s> {
             }
             _ => {}
         }
-        let names = signals::classify(class, &mut self.lower_buf)
+        let names = self.class_cache.classify(class, &mut self.lower_buf)
             | signals::classify(id, &mut self.lower_buf);
         if names & signals::WALL != 0 {
             let wall = signals::wall_from_markup(id).max(signals::wall_from_markup(class));
@@ -784,20 +859,15 @@ impl<'s> Scanner<'s> {
             return;
         }
         self.order += 1;
+        // Candidates are only ever added: once the list is full, this one can
+        // never be kept, so its path is not written (on big pages most are not).
+        let room = self.page.candidates.len() < MAX_CANDIDATES;
         let candidate = Candidate {
-            path: format!(
-                "{name}{}{}",
-                if id.is_empty() {
-                    String::new()
-                } else {
-                    format!("#{id}")
-                },
-                class
-                    .split_ascii_whitespace()
-                    .take(3)
-                    .map(|c| format!(".{c}"))
-                    .collect::<String>()
-            ),
+            path: if room {
+                element_path(name, id, class)
+            } else {
+                String::new()
+            },
             order: self.order,
             price_named: true,
             decoy: flags & DECOY != 0,
@@ -809,7 +879,7 @@ impl<'s> Scanner<'s> {
             ..Candidate::default()
         };
         if let Some(a) = data_price
-            && self.page.candidates.len() < MAX_CANDIDATES
+            && room
         {
             let path = format!("{}[{}]", candidate.path, &*a.name.local);
             self.page.candidates.push(Candidate {
@@ -916,6 +986,7 @@ pub(crate) fn scan(html: &str, selector: Option<&Selector>) -> PageScan {
         selector,
         micro_props: 0,
         lower_buf: String::new(),
+        class_cache: ClassCache::new(),
     };
     let tokenizer = Tokenizer::new(Sink(RefCell::new(scanner)), TokenizerOpts::default());
     let input = BufferQueue::default();
@@ -982,6 +1053,20 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn class_cache_answers_like_classify(
+            values in proptest::collection::vec(
+                "(price|old-price|a-price-whole|product-card|cart|stock|cf-x|Preis| |-|x){0,4}",
+                0..200,
+            ),
+        ) {
+            let mut cache = ClassCache::new();
+            let (mut a, mut b) = (String::new(), String::new());
+            for v in &values {
+                prop_assert_eq!(cache.classify(v, &mut a), signals::classify(v, &mut b), "{:?}", v);
+            }
+        }
+
         #[test]
         fn push_bounded_squashes_like_char_by_char(
             start in "[a €\n]{0,6}",

@@ -274,7 +274,8 @@ pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
         return 0;
     }
     buf.clear();
-    buf.extend(value.chars().map(|c| c.to_ascii_lowercase()));
+    buf.push_str(value);
+    buf.make_ascii_lowercase();
     let v = buf.as_str();
     let parts = CLASS_PARTS.mask(v);
     let mut flags = 0;
