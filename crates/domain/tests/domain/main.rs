@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod extract_fixtures;
+mod held_out_corpus;
 mod price_corpus;
 mod properties;

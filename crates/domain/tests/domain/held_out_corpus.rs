@@ -1,0 +1,60 @@
+//! Scores `parse_price` on a second, held-out corpus: the labelled examples of
+//! the test suites of four other price/money parsing libraries (npm and PyPI),
+//! never used while developing `parse_price`. See
+//! `fixtures/price_strings/held_out/README.md` for the sources and the rules by
+//! which examples were kept.
+
+use std::str::FromStr;
+
+use pricewatch_domain::price::parse_price;
+use rust_decimal::Decimal;
+
+const CORPUS: &str = include_str!("../fixtures/price_strings/held_out/held_out_corpus.tsv");
+
+/// The floor this corpus must stay above, in hundredths of a percent.
+const FLOOR_BASIS_POINTS: usize = 9_100;
+
+fn field(raw: &str) -> Option<String> {
+    (raw != "\\N").then(|| {
+        raw.replace("\\t", "\t")
+            .replace("\\n", "\n")
+            .replace("\\\\", "\\")
+    })
+}
+
+#[test]
+fn amounts_are_right_on_the_held_out_corpus() {
+    let mut total = 0usize;
+    let mut ok = 0usize;
+    let mut misses = Vec::new();
+    for line in CORPUS.lines().filter(|l| !l.is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cols.len(), 5, "bad corpus line {line:?}");
+        let (group, hint, text) = (cols[0], field(cols[1]), field(cols[2]));
+        let want = field(cols[4]).map(|a| Decimal::from_str(&a).unwrap());
+        let parsed = parse_price(text.as_deref().unwrap_or(""), hint.as_deref());
+        total += 1;
+        // Same number, however written (`10.380,5` is 10380.5 = 10380.50).
+        if parsed.amount.map(|a| a.normalize()) == want.map(|a| a.normalize()) {
+            ok += 1;
+        } else {
+            misses.push(format!(
+                "[{group}] {text:?}: got {:?}, want {want:?}",
+                parsed.amount
+            ));
+        }
+    }
+    assert!(total > 150, "corpus has {total} examples");
+    println!(
+        "held-out price corpus: amount {ok}/{total} = {:.2}%",
+        ok as f64 * 100.0 / total as f64
+    );
+    for m in &misses {
+        println!("  amount miss {m}");
+    }
+    assert!(
+        ok * 10_000 >= total * FLOOR_BASIS_POINTS,
+        "{} misses",
+        misses.len()
+    );
+}
