@@ -78,6 +78,7 @@ diesel::table! {
         published_at -> Nullable<Timestamptz>,
         sent_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        handed_over_at -> Nullable<Timestamptz>,
     }
 }
 

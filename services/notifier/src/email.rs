@@ -1,28 +1,38 @@
 //! The alert email: the SMTP transport (lettre) and the message itself
 //! (multipart/alternative, plain text and HTML).
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use pricewatch_storage::queries::notifications::EmailDetails;
 use rust_decimal::Decimal;
 use secrecy::ExposeSecret;
+use tokio::sync::oneshot;
 
 use crate::{Settings, SmtpTls};
 
 /// Timeout of each SMTP command (connect, greeting, DATA…).
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// An idle SMTP connection older than this is closed rather than reused.
+const MAX_IDLE: Duration = Duration::from_secs(30);
 
-/// Why an email did not go out.
+/// Why an email did not go out, or may not have.
 #[derive(Debug)]
 pub enum SendError {
     /// Trying again may work (connection refused, timeout, 4xx, TLS trouble).
     Transient(String),
     /// It never will (the server refused the recipient or the message: 5xx).
     Permanent(String),
+    /// The whole message, final "." included, reached the server, but no
+    /// answer came back (connection lost, timeout). The server has most likely
+    /// kept it: sending again would most likely mean a second email.
+    Unconfirmed(String),
 }
 
 impl std::fmt::Display for SendError {
@@ -30,40 +40,70 @@ impl std::fmt::Display for SendError {
         match self {
             SendError::Transient(e) => write!(f, "temporary SMTP failure: {e}"),
             SendError::Permanent(e) => write!(f, "SMTP refused the email: {e}"),
+            SendError::Unconfirmed(e) => write!(
+                f,
+                "the SMTP server received the whole email but did not confirm it: {e}"
+            ),
         }
     }
 }
 
 #[derive(Clone)]
+enum Security {
+    None,
+    Starttls(TlsParameters),
+    Tls(TlsParameters),
+}
+
+/// Sends alert emails over SMTP (lettre's connection, our own small pool).
+///
+/// Why not lettre's `AsyncSmtpTransport`: a notifier killed between the
+/// server receiving the final "." of DATA and our `UPDATE … 'sent'` must not
+/// send the email again, and that needs to know the moment the "." goes out
+/// (see [`Mailer::send`]); the transport does not tell.
+#[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    port: u16,
+    security: Security,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    idle: Arc<Mutex<Vec<(AsyncSmtpConnection, Instant)>>>,
+    max_idle_connections: usize,
     from: Mailbox,
     public_base_url: url::Url,
 }
 
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let host = settings.smtp_host.as_str();
-        let builder = match settings.smtp_tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-                .with_context(|| format!("invalid SMTP_HOST {host:?} for STARTTLS"))?,
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
-                .with_context(|| format!("invalid SMTP_HOST {host:?} for TLS"))?,
+        let host = settings.smtp_host.clone();
+        let tls = || {
+            TlsParameters::new(host.clone())
+                .with_context(|| format!("invalid SMTP_HOST {host:?} for TLS"))
         };
-        let mut builder = builder.port(settings.smtp_port).timeout(Some(SMTP_TIMEOUT));
-        if !settings.smtp_username.is_empty() {
-            builder = builder.credentials(Credentials::new(
+        let security = match settings.smtp_tls {
+            SmtpTls::None => Security::None,
+            SmtpTls::Starttls => Security::Starttls(tls()?),
+            SmtpTls::Tls => Security::Tls(tls()?),
+        };
+        let credentials = (!settings.smtp_username.is_empty()).then(|| {
+            Credentials::new(
                 settings.smtp_username.clone(),
                 settings.smtp_password.expose_secret().to_owned(),
-            ));
-        }
+            )
+        });
         let from: Mailbox = settings
             .smtp_from
             .parse()
             .with_context(|| format!("invalid SMTP_FROM {:?}", settings.smtp_from))?;
         Ok(Self {
-            transport: builder.build(),
+            host,
+            port: settings.smtp_port,
+            security,
+            credentials,
+            hello: ClientId::default(),
+            idle: Arc::default(),
+            max_idle_connections: usize::from(settings.concurrency),
             from,
             public_base_url: settings.public_base_url.clone(),
         })
@@ -93,16 +133,158 @@ impl Mailer {
     }
 
     /// Sends one email; `Ok` once the SMTP server has accepted it.
-    pub async fn send(&self, message: lettre::Message) -> Result<(), SendError> {
+    ///
+    /// `handed_over` fires right before the final "." of DATA is written, in
+    /// the same poll as that write: from then on the server may keep the
+    /// email whatever happens to us. The caller records it (in parallel with
+    /// the server's answer) so that, if this process dies before it records
+    /// the answer, the email is not sent a second time.
+    pub async fn send(
+        &self,
+        message: &lettre::Message,
+        handed_over: oneshot::Sender<()>,
+    ) -> Result<(), SendError> {
+        let mut handed_over = Some(handed_over);
+        let dot_sent = std::sync::atomic::AtomicBool::new(false);
         // Each command has SMTP_TIMEOUT; this bounds the whole conversation.
-        let sent = tokio::time::timeout(SMTP_TIMEOUT * 3, self.transport.send(message)).await;
-        match sent {
+        let sent = tokio::time::timeout(
+            SMTP_TIMEOUT * 3,
+            self.send_inner(message, &mut handed_over, &dot_sent),
+        )
+        .await;
+        let result = match sent {
             Err(_) => Err(SendError::Transient(
                 "SMTP conversation timed out".to_owned(),
             )),
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(classify(&e)),
+            Ok(result) => result,
+        };
+        match result {
+            // Past the "." only the server's answer tells: no answer is not a "no".
+            Err(SendError::Transient(e)) if dot_sent.load(std::sync::atomic::Ordering::SeqCst) => {
+                Err(SendError::Unconfirmed(e))
+            }
+            other => other,
         }
+    }
+
+    async fn send_inner(
+        &self,
+        message: &lettre::Message,
+        handed_over: &mut Option<oneshot::Sender<()>>,
+        dot_sent: &std::sync::atomic::AtomicBool,
+    ) -> Result<(), SendError> {
+        let envelope = message.envelope();
+        let body = message.formatted();
+        let (mut conn, reused) = self.connection().await?;
+        let mut options = Vec::new();
+        let non_ascii_address = envelope
+            .from()
+            .into_iter()
+            .chain(envelope.to())
+            .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
+        if non_ascii_address {
+            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                return Err(SendError::Permanent(
+                    "the address is not ASCII and the SMTP server does not support SMTPUTF8"
+                        .to_owned(),
+                ));
+            }
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        if !body.is_ascii() {
+            if !conn.server_info().supports_feature(Extension::EightBitMime) {
+                return Err(SendError::Permanent(
+                    "the email is not ASCII and the SMTP server does not support 8BITMIME"
+                        .to_owned(),
+                ));
+            }
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let mail = Mail::new(envelope.from().cloned(), options);
+        let mail = match conn.command(mail.clone()).await {
+            Ok(_) => Ok(()),
+            // A reused connection the server has closed meanwhile: a fresh one.
+            Err(e) if reused && !e.is_permanent() && !e.is_transient() => {
+                tracing::debug!(error = %e, "idle SMTP connection gone, opening a new one");
+                conn = self.connect().await?;
+                conn.command(mail).await.map(|_| ())
+            }
+            Err(e) => Err(e),
+        };
+        mail.map_err(|e| classify(&e))?;
+        for to in envelope.to() {
+            conn.command(Rcpt::new(to.clone(), vec![]))
+                .await
+                .map_err(|e| classify(&e))?;
+        }
+        conn.command(Data).await.map_err(|e| classify(&e))?;
+        // lettre writes each part, then asks for the next, then writes the
+        // final "." — all in this poll once the part is written: the signal
+        // and the "." are microseconds apart.
+        let parts = std::iter::once(body.as_slice()).chain(std::iter::from_fn(|| {
+            if let Some(tx) = handed_over.take() {
+                dot_sent.store(true, std::sync::atomic::Ordering::SeqCst);
+                let _ = tx.send(());
+            }
+            None
+        }));
+        match conn.message_iter(parts).await {
+            Ok(_) => {
+                self.put_back(conn);
+                Ok(())
+            }
+            Err(e) => Err(classify(&e)),
+        }
+    }
+
+    /// An idle connection if one is fresh enough, else a new one; `true` if reused.
+    async fn connection(&self) -> Result<(AsyncSmtpConnection, bool), SendError> {
+        loop {
+            let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+            match idle {
+                Some((conn, since)) if since.elapsed() < MAX_IDLE && !conn.has_broken() => {
+                    return Ok((conn, true));
+                }
+                // Too old or broken: dropped (closing the socket), try the next.
+                Some(_) => {}
+                None => return Ok((self.connect().await?, false)),
+            }
+        }
+    }
+
+    fn put_back(&self, conn: AsyncSmtpConnection) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < self.max_idle_connections
+        {
+            idle.push((conn, Instant::now()));
+        }
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let wrapper = match &self.security {
+            Security::Tls(params) => Some(params.clone()),
+            Security::None | Security::Starttls(_) => None,
+        };
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (self.host.as_str(), self.port),
+            Some(SMTP_TIMEOUT),
+            &self.hello,
+            wrapper,
+            None,
+        )
+        .await
+        .map_err(|e| classify(&e))?;
+        if let Security::Starttls(params) = &self.security {
+            conn.starttls(params.clone(), &self.hello)
+                .await
+                .map_err(|e| classify(&e))?;
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(DEFAULT_MECHANISMS, credentials)
+                .await
+                .map_err(|e| classify(&e))?;
+        }
+        Ok(conn)
     }
 }
 

@@ -5,9 +5,16 @@
 //! before the SMTP conversation, and `sent` is final, so a redelivered or
 //! duplicated message finds the row 'sent' (or 'sending') and sends nothing.
 //! A notifier killed mid-send leaves the row 'sending'; once that claim is
-//! older than `STALE_CLAIM` another delivery takes it over (the only window for
-//! a duplicate is a kill between the server's "250 OK" and our UPDATE).
+//! older than `STALE_CLAIM` another delivery takes it over. An SMTP server
+//! keeps an email once the final "." of DATA reaches it, even if the client
+//! dies before reading the "250" (RFC 1047): so the moment that "." is
+//! written is recorded on the row (`handed_over_at`, in parallel with the
+//! server's answer), and a taken-over row that has it is recorded 'sent'
+//! instead of being sent again. What is left is the few microseconds between
+//! writing the "." and that UPDATE reaching PostgreSQL: a kill exactly there
+//! is the one way to a duplicate; there is none to a lost email.
 
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -16,6 +23,7 @@ use pricewatch_bus::{Bus, Delivery, Outcome};
 use pricewatch_domain::messages::{Message, SendNotification};
 use pricewatch_storage::DbPool;
 use pricewatch_storage::queries::notifications::{self, Claim};
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::email::{Mailer, SendError};
@@ -113,6 +121,11 @@ impl Notifier {
                 tracing::info!(notification_id = %id, "already sent, not sending again");
                 return Ok((JobResult::Skipped, Outcome::Ack));
             }
+            Claim::HandedOver { at } => {
+                tracing::warn!(notification_id = %id, handed_over_at = %at, "the sender that died had handed this email to the SMTP server: recorded as sent, not sending again");
+                metrics::counter!("pricewatch_emails_total", "outcome" => "sent").increment(1);
+                return Ok((JobResult::Skipped, Outcome::Ack));
+            }
             Claim::InFlight { since } => {
                 // Look again soon (a job whose sender died comes back here at
                 // once): in short steps, so a dead sender's claim is taken over
@@ -133,18 +146,41 @@ impl Notifier {
         else {
             return Ok((JobResult::Skipped, Outcome::Ack));
         };
-        // No connection held during the SMTP conversation.
+        let (sent, conn) = match self.mailer.compose(&details) {
+            Ok(message) => {
+                // The connection stays with this job during the SMTP
+                // conversation: recording the hand-over must not wait for the pool.
+                let (handed_over, signal) = oneshot::channel();
+                let record_hand_over = async {
+                    if signal.await.is_ok()
+                        && let Err(e) = notifications::mark_handed_over(&mut conn, id).await
+                    {
+                        tracing::warn!(notification_id = %id, error = %e, "cannot record that the email was handed over");
+                    }
+                };
+                let sent =
+                    send_then_record(self.mailer.send(&message, handed_over), record_hand_over)
+                        .await;
+                (sent, conn)
+            }
+            Err(e) => (Err(e), conn),
+        };
         drop(conn);
 
-        let sent = match self.mailer.compose(&details) {
-            Ok(message) => self.mailer.send(message).await,
-            Err(e) => Err(e),
-        };
         match sent {
             Ok(()) => {
-                self.record_sent(id).await?;
+                self.record_sent(id, None).await?;
                 metrics::counter!("pricewatch_emails_total", "outcome" => "sent").increment(1);
                 tracing::info!(notification_id = %id, attempt, "alert email sent");
+                Ok((JobResult::Sent, Outcome::Ack))
+            }
+            Err(SendError::Unconfirmed(e)) => {
+                // Sending again would most likely be a second email.
+                let note = redact(&SendError::Unconfirmed(e).to_string(), &details.email);
+                self.record_sent(id, Some(&note)).await?;
+                metrics::counter!("pricewatch_emails_total", "outcome" => "unconfirmed")
+                    .increment(1);
+                tracing::warn!(notification_id = %id, attempt, reason = %note, "alert email handed over without a confirmation: recorded as sent, not sending again");
                 Ok((JobResult::Sent, Outcome::Ack))
             }
             Err(error) => {
@@ -173,12 +209,12 @@ impl Notifier {
 
     /// The server accepted the email: record it, trying hard, since a row left
     /// 'sending' would be sent again once its claim goes stale.
-    async fn record_sent(&self, id: Uuid) -> anyhow::Result<()> {
+    async fn record_sent(&self, id: Uuid, note: Option<&str>) -> anyhow::Result<()> {
         let mut pause = Duration::from_millis(200);
         let mut last_error = None;
         for _ in 0..8 {
             let result = match self.db.get().await {
-                Ok(mut conn) => notifications::mark_sent(&mut conn, id)
+                Ok(mut conn) => notifications::mark_sent(&mut conn, id, note)
                     .await
                     .map_err(anyhow::Error::from),
                 Err(e) => Err(anyhow::Error::from(e)),
@@ -233,6 +269,37 @@ impl Notifier {
             .or_else(|| delays.last())
             .map_or(Duration::from_secs(5), |r| r.delay)
     }
+}
+
+/// Runs both futures to completion, always polling `send` first: the poll in
+/// which `send` writes the final "." (and fires the signal) goes straight on
+/// to `record`, which then puts its UPDATE on the wire in the same poll — no
+/// other task, no timer in between, so the window where a kill leaves an
+/// email at the server but no mark on the row is a few microseconds of CPU.
+async fn send_then_record<S, R>(send: S, record: R) -> S::Output
+where
+    S: Future,
+    R: Future<Output = ()>,
+{
+    let mut send = std::pin::pin!(send);
+    let mut record = std::pin::pin!(record);
+    let mut sent = None;
+    let mut recorded = false;
+    std::future::poll_fn(|cx| {
+        if sent.is_none()
+            && let Poll::Ready(result) = send.as_mut().poll(cx)
+        {
+            sent = Some(result);
+        }
+        if !recorded && record.as_mut().poll(cx).is_ready() {
+            recorded = true;
+        }
+        if recorded && let Some(result) = sent.take() {
+            return Poll::Ready(result);
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 fn until(at: chrono::DateTime<Utc>) -> Duration {

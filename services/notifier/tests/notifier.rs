@@ -204,6 +204,109 @@ async fn a_stale_claim_is_taken_over_and_a_fresh_one_is_respected() {
 }
 
 #[tokio::test]
+async fn a_dead_senders_handed_over_email_is_recorded_sent_not_sent_again() {
+    let n = spawn_notifier(&[]).await;
+    let mut conn = n.conn().await;
+    // A notifier died ten minutes ago right after writing the final "." of
+    // DATA: the SMTP server has the email.
+    let s = seed(&mut conn).await;
+    let id = pending_notification(&mut conn, &s, "19.99").await;
+    set_status(&n, id, "sending", 10).await;
+    diesel::update(notifications::table.find(id))
+        .set(notifications::handed_over_at.eq(chrono::Utc::now() - chrono::Duration::minutes(10)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    n.publish(id).await;
+    wait_for_status(&n, id, "sent", Duration::from_secs(20)).await;
+    let (_, attempts, last_error, sent) = n.row(id).await;
+    assert!(sent);
+    assert_eq!(attempts, 0, "not claimed for a new attempt");
+    assert!(
+        last_error.is_some_and(|e| e.contains("not sent again")),
+        "the row says why"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(emails_to(&s.email).await.is_empty(), "no second email");
+
+    n.shut_down().await;
+}
+
+/// An SMTP server that takes the whole email, final "." included, and then
+/// drops the connection without answering.
+async fn smtp_server_that_never_answers_the_data() -> (u16, tokio::sync::mpsc::Receiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut in_data = false;
+                let mut message = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            tx.send(message).await.unwrap();
+                            return; // hangs up without a "250"
+                        }
+                        message.push_str(&line);
+                        message.push('\n');
+                        continue;
+                    }
+                    let reply: &[u8] =
+                        match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                            "EHLO" => b"250-test\r\n250 8BITMIME\r\n",
+                            "DATA" => {
+                                in_data = true;
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => return,
+                            _ => b"250 ok\r\n",
+                        };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn an_email_the_server_received_but_never_confirmed_is_not_sent_twice() {
+    let (port, mut received) = smtp_server_that_never_answers_the_data().await;
+    let n = spawn_notifier(&[&format!("--smtp-port={port}")]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let id = pending_notification(&mut conn, &s, "19.99").await;
+
+    n.publish(id).await;
+    let message = tokio::time::timeout(Duration::from_secs(20), received.recv())
+        .await
+        .expect("the server gets the email")
+        .unwrap();
+    assert!(message.contains(&format!("notification-{id}")), "{message}");
+    wait_for_status(&n, id, "sent", Duration::from_secs(20)).await;
+    let (_, attempts, last_error, _) = n.row(id).await;
+    assert_eq!(attempts, 1);
+    let last_error = last_error.unwrap_or_default();
+    assert!(
+        last_error.contains("did not confirm") && !last_error.contains(&s.email),
+        "the row says what happened, without the address: {last_error}"
+    );
+    // Not tried again: the server would have kept a second copy.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(received.try_recv().is_err(), "sent only once");
+
+    n.shut_down().await;
+}
+
+#[tokio::test]
 async fn an_unusable_address_fails_the_notification_for_good() {
     let n = spawn_notifier(&[]).await;
     let mut conn = n.conn().await;

@@ -42,7 +42,11 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
 // before the SMTP conversation starts) → sent, or back to pending / to failed.
 // While a row is 'sending', `sent_at` holds the time of the claim: a claim
 // older than the caller's `stale_after` belongs to a notifier that died
-// mid-send and may be taken over. 'sent' is final, so a redelivered job never
+// mid-send and may be taken over — unless `handed_over_at` says the sender
+// had already written the whole email, final "." included, to the SMTP
+// server: the server has it, so the row is recorded 'sent' instead of being
+// sent again (RFC 1047's duplicate window, narrowed to the microseconds
+// between that write and the UPDATE recording it). 'sent' is final, so a redelivered job never
 // sends twice; 'failed' rows were never accepted by SMTP and may be claimed
 // again (an operator re-driving the dead-letter queue).
 // ---------------------------------------------------------------------------
@@ -50,6 +54,10 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
 /// Advisory-lock class for the per-user email cap ("mail" in ASCII); the
 /// second key is a hash of the user id.
 const MAIL_CAP_LOCK_CLASS: i32 = 0x6d61_696c;
+
+/// `last_error` of a row recorded 'sent' because its sender died after
+/// handing the email over.
+pub const HANDED_OVER_NOTE: &str = "the notifier stopped after the SMTP server had received the whole email, before its answer was recorded; recorded as sent, not sent again";
 
 /// Longest `last_error` stored.
 const MAX_ERROR_CHARS: usize = 1000;
@@ -63,6 +71,9 @@ pub enum Claim {
     Missing,
     /// Already sent: nothing to do.
     AlreadySent,
+    /// A sender that died had handed the email over to the SMTP server: the
+    /// row is now 'sent' (at `at`), and nothing is sent again.
+    HandedOver { at: DateTime<Utc> },
     /// Another sender claimed it at `since` and may still be at it.
     InFlight { since: DateTime<Utc> },
     /// The user already got `cap` emails in the past hour; a slot frees at `until`.
@@ -106,11 +117,15 @@ pub async fn claim_for_sending(
             .execute(conn)
             .await?;
         // A new statement after the lock: it sees every claim committed before it.
-        let Some((status, claimed_at)) = notifications::table
+        let Some((status, claimed_at, handed_over_at)) = notifications::table
             .find(id)
-            .select((notifications::status, notifications::sent_at))
+            .select((
+                notifications::status,
+                notifications::sent_at,
+                notifications::handed_over_at,
+            ))
             .for_update()
-            .first::<(String, Option<DateTime<Utc>>)>(conn)
+            .first::<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>(conn)
             .await
             .optional()?
         else {
@@ -124,6 +139,17 @@ pub async fn claim_for_sending(
                     && since > now - stale_after
                 {
                     return Ok(Claim::InFlight { since });
+                }
+                if let Some(at) = handed_over_at {
+                    diesel::update(notifications::table.find(id))
+                        .set((
+                            notifications::status.eq("sent"),
+                            notifications::sent_at.eq(at),
+                            notifications::last_error.eq(Some(HANDED_OVER_NOTE)),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    return Ok(Claim::HandedOver { at });
                 }
             }
             _ => {}
@@ -149,6 +175,7 @@ pub async fn claim_for_sending(
                 notifications::status.eq("sending"),
                 notifications::attempts.eq(notifications::attempts + 1),
                 notifications::sent_at.eq(diesel::dsl::now),
+                notifications::handed_over_at.eq(None::<DateTime<Utc>>),
             ))
             .returning(notifications::attempts)
             .get_result::<i32>(conn)
@@ -189,9 +216,31 @@ pub async fn email_details(
         })
 }
 
+/// The whole email, final "." included, has just been written to the SMTP
+/// server: records it on the 'sending' row (see the module notes).
+///
+/// One simple-protocol statement, no preparation: its bytes leave for
+/// PostgreSQL in the first poll of this future, which the caller makes right
+/// after writing the "." — a notifier killed after that has its mark
+/// committed anyway (PostgreSQL finishes a statement whose client is gone).
+pub async fn mark_handed_over(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    // A UUID's text form is hex digits and dashes: nothing to escape.
+    let sql = format!(
+        "UPDATE notifications SET handed_over_at = now() WHERE id = '{id}' AND status = 'sending'"
+    );
+    diesel_async::SimpleAsyncConnection::batch_execute(conn, &sql).await
+}
+
 /// The SMTP server accepted the email: 'sending' → 'sent', `sent_at` = now.
-/// Returns false if the row was not 'sending' (another sender took it over).
-pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+/// `note` (kept in `last_error`) says when that is a presumption (the server
+/// got the whole email but its answer was lost). Returns false if the row was
+/// not 'sending' (another sender took it over).
+pub async fn mark_sent(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    note: Option<&str>,
+) -> QueryResult<bool> {
+    let note = note.map(|n| n.chars().take(MAX_ERROR_CHARS).collect::<String>());
     let changed = diesel::update(
         notifications::table
             .find(id)
@@ -200,7 +249,7 @@ pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bo
     .set((
         notifications::status.eq("sent"),
         notifications::sent_at.eq(diesel::dsl::now),
-        notifications::last_error.eq(None::<String>),
+        notifications::last_error.eq(note),
     ))
     .execute(conn)
     .await?;
@@ -225,6 +274,7 @@ pub async fn release_after_failure(
     .set((
         notifications::status.eq(if give_up { "failed" } else { "pending" }),
         notifications::sent_at.eq(None::<DateTime<Utc>>),
+        notifications::handed_over_at.eq(None::<DateTime<Utc>>),
         notifications::last_error.eq(Some(reason)),
     ))
     .execute(conn)
