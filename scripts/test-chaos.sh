@@ -16,7 +16,9 @@
 # about 2 minutes, most of it the notifier's 90 s STALE_CLAIM: rows a killed
 # notifier left 'sending' are taken over only then.
 #
-# Settings: CHAOS_PRODUCTS (2000), CHAOS_USERS (100), CHAOS_SETTLE_SECS (300).
+# Settings: CHAOS_PRODUCTS (2000), CHAOS_USERS (100), CHAOS_SETTLE_SECS (300),
+# RABBITMQCTL (the command that reaches the broker, default `rabbitmqctl`; CI
+# sets `docker compose -f docker-compose.dev.yml exec -T rabbitmq rabbitmqctl`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 admin_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -29,6 +31,7 @@ run=$$
 db="pw_chaos_$run"
 prefix="pwchaos$run"
 domain="chaos-$run-$RANDOM.test"
+read -ra rabbitmqctl <<<"${RABBITMQCTL:-rabbitmqctl}"
 work=$(mktemp -d)
 declare -A pid=() port=()
 shop_pid=""
@@ -41,11 +44,11 @@ cleanup() {
   wait 2>/dev/null || true
   if ((rabbit_stopped)); then
     echo "cleanup: starting RabbitMQ again" >&2
-    timeout 120 rabbitmqctl start_app >/dev/null 2>&1 || echo "cleanup: rabbitmqctl start_app FAILED" >&2
+    timeout 120 "${rabbitmqctl[@]}" start_app >/dev/null 2>&1 || echo "cleanup: rabbitmqctl start_app FAILED" >&2
   fi
   # The run's queues (quorum queues hold memory and disk until deleted).
-  timeout 30 rabbitmqctl list_queues -q --no-table-headers name 2>/dev/null | grep "^$prefix\." |
-    while read -r q; do timeout 10 rabbitmqctl delete_queue "$q" </dev/null >/dev/null 2>&1 || true; done || true
+  timeout 30 "${rabbitmqctl[@]}" list_queues -q --no-table-headers name 2>/dev/null | grep "^$prefix\." |
+    while read -r q; do timeout 10 "${rabbitmqctl[@]}" delete_queue "$q" </dev/null >/dev/null 2>&1 || true; done || true
   psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -63,7 +66,7 @@ elapsed() { echo "$((SECONDS - t0))s $(date -u +%T.%3N)"; }
 
 cargo build -q --bins
 scripts/ensure-smtp-sink.sh >/dev/null 2>&1 || fail "no SMTP sink"
-timeout 30 rabbitmqctl status >/dev/null 2>&1 || fail "rabbitmqctl cannot reach RabbitMQ (the test restarts it)"
+timeout 30 "${rabbitmqctl[@]}" status >/dev/null 2>&1 || fail "rabbitmqctl cannot reach RabbitMQ (the test restarts it)"
 psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="${admin_url%/*}/$db" REDIS_URL=redis://127.0.0.1:6379/0 \
   AMQP_URL='amqp://guest:guest@127.0.0.1:5672/%2f' REDIS_KEY_PREFIX="$prefix" QUEUE_PREFIX="$prefix" \
@@ -159,9 +162,9 @@ until_count sent $((step * 3)); kill9 notifier
 until_count recorded $((step * 5))
 rabbit_stopped=1
 refresh; echo "$(elapsed)  rabbitmqctl stop_app: recorded $recorded, sent $sent"
-timeout 120 rabbitmqctl stop_app >/dev/null || fail "rabbitmqctl stop_app"
+timeout 120 "${rabbitmqctl[@]}" stop_app >/dev/null || fail "rabbitmqctl stop_app"
 sleep 3
-timeout 120 rabbitmqctl start_app >/dev/null || fail "rabbitmqctl start_app"
+timeout 120 "${rabbitmqctl[@]}" start_app >/dev/null || fail "rabbitmqctl start_app"
 rabbit_stopped=0
 rabbit_back=$SECONDS
 refresh; echo "$(elapsed)  rabbitmqctl start_app done: recorded $recorded, sent $sent"
