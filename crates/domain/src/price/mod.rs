@@ -47,6 +47,13 @@ pub fn parse_price(text: &str, hint: Option<&str>) -> ParsedPrice {
 
 /// [`parse_price`] with a structured hint (the page's declared currency, its language…).
 pub fn parse_price_with(text: &str, hint: &PriceHint<'_>) -> ParsedPrice {
+    let unescaped;
+    let text = if text.contains('&') {
+        unescaped = space_entities_as_spaces(text);
+        unescaped.as_str()
+    } else {
+        text
+    };
     let chars = normalise(text);
     let marks = currency_marks::find_all(&chars);
     let numbers = find_numbers(&chars, &marks);
@@ -110,6 +117,32 @@ pub fn is_decoy_text(text: &str) -> bool {
     cues::is_decoy_before(before)
         || cues::is_threshold_before(before)
         || cues::mentions_per_unit(&after)
+}
+
+/// `1&nbsp;490,00 руб.`: a text escaped twice still holds its no-break and thin
+/// spaces as entities; they group digits like the spaces they stand for.
+fn space_entities_as_spaces(text: &str) -> String {
+    const SPACES: [&str; 8] = [
+        "&nbsp;", "&#160;", "&#xa0;", "&#xA0;", "&thinsp;", "&#8201;", "&#8239;", "&#x202f;",
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let tail = rest.get(at..).unwrap_or("");
+        match SPACES.iter().find(|e| tail.starts_with(**e)) {
+            Some(entity) => {
+                out.push(' ');
+                rest = tail.get(entity.len()..).unwrap_or("");
+            }
+            None => {
+                out.push('&');
+                rest = tail.get(1..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn normalise(text: &str) -> Vec<char> {

@@ -89,6 +89,18 @@ pub(crate) fn scan(chars: &[char], start: usize) -> RawNumber {
                 j += 4;
                 break;
             }
+            // `€5 99`, `€100 500 03`: cents printed apart (a flattened `<sup>`).
+            ' ' if digits_at(chars, j + 1) == 2
+                && cents_end(chars, j + 3)
+                && number.rest.iter().all(|(_, d)| d.len() == 3)
+                && !number.rest.iter().any(|(s, _)| *s == Sep::SpacedDecimal) =>
+            {
+                number
+                    .rest
+                    .push((Sep::SpacedDecimal, collect(chars, j + 1, 2)));
+                j += 3;
+                break;
+            }
             ' ' if spaces_only
                 && !has_decimal_mark
                 && number.first.len() <= 3
@@ -102,6 +114,18 @@ pub(crate) fn scan(chars: &[char], start: usize) -> RawNumber {
     }
     number.end = j;
     number
+}
+
+/// Whether cents that end at `at` end the number: the text ends, a space, or
+/// punctuation that does not go on with digits, a percentage or a range.
+fn cents_end(chars: &[char], at: usize) -> bool {
+    match chars.get(at) {
+        None => true,
+        Some(c) if c.is_whitespace() => true,
+        Some('.' | ',') => !chars.get(at + 1).is_some_and(|c| is_digit(*c)),
+        Some('%' | '-' | '–' | '—' | '\'' | '\u{2019}' | '`') => false,
+        Some(c) => !c.is_alphanumeric(),
+    }
 }
 
 /// Reads `.75` and `$.75` as 0.75: the dot before the digits follows no digit or letter.
@@ -165,7 +189,8 @@ impl RawNumber {
             }
             // A thousands group has three digits; India groups lakhs by two.
             let last_integer_group = decimal_at.map_or(i + 1 == self.rest.len(), |d| i + 1 == d);
-            let indian = *sep == Sep::Comma && digits.len() == 2 && !last_integer_group;
+            let indian =
+                matches!(sep, Sep::Comma | Sep::Dot) && digits.len() == 2 && !last_integer_group;
             if digits.len() != 3 && !indian {
                 return None;
             }
@@ -203,7 +228,14 @@ impl RawNumber {
             Sep::Dot | Sep::Comma => {
                 let same = self.rest.iter().filter(|(s, _)| s == last_sep).count();
                 if same > 1 {
-                    return None;
+                    // `€100.500.03`: thousands groups of three, then one or two
+                    // digits after the same mark can only be the decimals.
+                    let groups = self.rest.get(..last).unwrap_or(&[]);
+                    let decimals_last = (1..=2).contains(&last_digits.len())
+                        && !self.first.is_empty()
+                        && self.first.len() <= 3
+                        && groups.iter().all(|(s, d)| s == last_sep && d.len() == 3);
+                    return decimals_last.then_some(last);
                 }
                 if self.rest.len() > 1 {
                     return Some(last);
@@ -244,12 +276,22 @@ mod tests {
         assert_eq!(read("119. 95").as_deref(), Some("119.95"));
         assert_eq!(read("1.144.000").as_deref(), Some("1144000"));
         assert_eq!(read("19,1").as_deref(), Some("19.1"));
+        assert_eq!(read("5 99").as_deref(), Some("5.99"));
+        assert_eq!(read("100 500 03").as_deref(), Some("100500.03"));
+        assert_eq!(read("100,500 03").as_deref(), Some("100500.03"));
+        assert_eq!(read("5 99, now").as_deref(), Some("5.99"));
+        assert_eq!(read("2 50%").as_deref(), Some("2"));
+        assert_eq!(read("100.500.03").as_deref(), Some("100500.03"));
+        assert_eq!(read("5.00.111").as_deref(), Some("500111"));
+        assert_eq!(read("1.00.222,1").as_deref(), Some("100222.1"));
     }
 
     #[test]
     fn impossible_groupings_are_not_numbers() {
         assert_eq!(read("15.08.2017"), None);
         assert_eq!(read("1.2.3"), None);
+        assert_eq!(read("1.00.00"), None);
+        assert_eq!(read("15.08.20"), None);
         assert_eq!(read("1234567890123456789"), None);
     }
 }

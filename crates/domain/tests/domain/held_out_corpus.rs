@@ -11,8 +11,9 @@ use rust_decimal::Decimal;
 
 const CORPUS: &str = include_str!("../fixtures/price_strings/held_out/held_out_corpus.tsv");
 
-/// The floor this corpus must stay above, in hundredths of a percent.
-const FLOOR_BASIS_POINTS: usize = 9_100;
+/// The floor this corpus must stay above, in hundredths of a percent: 193 of 197
+/// (untuned first score: 180 of 197, 91.37%; the four misses left are in the README).
+const FLOOR_BASIS_POINTS: usize = 9_790;
 
 fn field(raw: &str) -> Option<String> {
     (raw != "\\N").then(|| {
