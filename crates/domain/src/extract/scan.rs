@@ -124,6 +124,7 @@ struct Capture {
 struct Frame {
     name: LocalName,
     flags: u16,
+    /// The microdata item this element starts, else the nearest ancestor's.
     item: Option<usize>,
     info: Option<ElementInfo>,
 }
@@ -422,7 +423,8 @@ impl<'s> Scanner<'s> {
     }
 
     fn nearest_item(&self) -> Option<usize> {
-        self.frames.iter().rev().find_map(|f| f.item)
+        // Each frame carries its nearest item: no walk down the stack.
+        self.frames.last().and_then(|f| f.item)
     }
 
     fn loose_item(&mut self) -> usize {
@@ -780,6 +782,7 @@ impl<'s> Scanner<'s> {
                 .map(|a| (a.name.local.to_string(), a.value.to_string()))
                 .collect(),
         });
+        let item = item.or_else(|| self.nearest_item());
         self.frames.push(Frame {
             name: tag.name.clone(),
             flags,
