@@ -5,7 +5,8 @@
 #   3. the Python stack of the original system: BeautifulSoup4 (lxml) + extruct +
 #      price-parser, in a venv created under .tools/bench-extract-venv,
 # on the same files: the fixture corpus plus three generated 1-2 MB pages.
-# Also scores price-parser on the independent price-string corpus, beside our score.
+# Also scores price-parser on both price-string corpora (its own test suite, and the
+# held-out one from other libraries' test suites), beside our score.
 # Single-threaded, so the figures are per core. BENCH_SECONDS (default 10) per engine.
 set -euo pipefail
 
@@ -93,3 +94,19 @@ for group, hint, text, cur, amount in rows:
 print(f"  price-parser amount accuracy: {ok}/{total} = {100 * ok / total:.2f}%")
 PY
 echo "  ours: cargo test -p pricewatch-domain --test domain price_corpus -- --nocapture"
+
+echo "price-parser on the held-out price-string corpus (other libraries' test suites):"
+"$venv/bin/python" - "$root/crates/domain/tests/fixtures/price_strings/held_out/held_out_corpus.tsv" <<'PY'
+import sys
+from decimal import Decimal
+from price_parser import Price
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+f = lambda v: None if v == "\\N" else v.replace("\\t", "\t").replace("\\n", "\n").replace("\\\\", "\\")
+ok = 0
+for group, hint, text, cur, amount in rows:
+    got = Price.fromstring(f(text) or "", currency_hint=f(hint)).amount
+    want = Decimal(f(amount)) if f(amount) is not None else None
+    ok += got == want
+print(f"  price-parser amount accuracy: {ok}/{len(rows)} = {100 * ok / len(rows):.2f}%")
+PY
+echo "  ours: cargo test -p pricewatch-domain --test domain held_out -- --nocapture"
