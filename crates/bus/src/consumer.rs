@@ -183,8 +183,10 @@ where
         match next {
             Some(Ok(delivery)) => {
                 let worker = worker.clone();
+                let in_flight = InFlight::start(&worker.queue.name);
                 running.spawn(async move {
                     worker.settle(delivery).await;
+                    drop(in_flight);
                     drop(slot);
                 });
             }
@@ -402,4 +404,24 @@ fn panic_message(panic: &Box<dyn Any + Send>) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// `pricewatch_jobs_in_flight{queue}`: deliveries being handled right now
+/// (the queue's name without its prefix). Dropping the guard counts one out,
+/// also when the handler panicked.
+struct InFlight(metrics::Gauge);
+
+impl InFlight {
+    fn start(queue: &str) -> Self {
+        let short = queue.rsplit('.').next().unwrap_or(queue).to_owned();
+        let gauge = metrics::gauge!("pricewatch_jobs_in_flight", "queue" => short);
+        gauge.increment(1.0);
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
 }

@@ -31,6 +31,7 @@ diesel::table! {
         unconfirmed_price -> Nullable<Numeric>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        check_requested_at -> Nullable<Timestamptz>,
     }
 }
 

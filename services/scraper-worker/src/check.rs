@@ -304,7 +304,7 @@ impl Checker {
             tracing::info!(
                 %amount,
                 last_price = ?context.last_price,
-                "suspicious drop: confirming with a second fetch"
+                "suspicious reading (a big drop or a price flipping back): confirming with a second fetch"
             );
             return Ok((
                 CheckResult::Unconfirmed,
@@ -341,14 +341,21 @@ impl Checker {
         }
     }
 
-    /// A drop of more than the configured share below the last price, not yet seen
-    /// by a previous fetch.
+    /// A reading not yet seen by a previous fetch that is either a drop of more
+    /// than the configured share below the last price, or a price flipping
+    /// back: different from the last one but equal to one recorded before it
+    /// (A, B, A — a page that alternates between two prices would otherwise
+    /// alert, re-arm and alert again). Either is fetched a second time first.
     fn is_suspicious(&self, context: &CheckContext, amount: Decimal) -> bool {
         let Some(last) = context.last_price else {
             return false;
         };
+        if context.unconfirmed_price == Some(amount) || amount == last {
+            return false;
+        }
         let floor = last * (Decimal::ONE - self.suspicious_drop_ratio);
-        amount < floor && context.unconfirmed_price != Some(amount)
+        let flips_back = context.recent_prices.iter().skip(1).any(|p| *p == amount);
+        amount < floor || flips_back
     }
 
     /// Publishes the alerts and marks them published; on failure the outbox relay

@@ -111,9 +111,9 @@ pub async fn run_until(
         stop.await;
         trigger.trigger();
     });
-    let checker = Arc::new(checker(&settings, db, redis, bus.clone())?);
-    let relay = tokio::spawn(outbox::run(Arc::clone(&checker), base.shutdown.clone()));
     let cancel = pricewatch_bus::CancellationToken::new();
+    let checker = Arc::new(checker(&settings, db, redis, bus.clone(), cancel.clone())?);
+    let relay = tokio::spawn(outbox::run(Arc::clone(&checker), base.shutdown.clone()));
     let cancel_on_shutdown = {
         let (cancel, mut shutdown) = (cancel.clone(), base.shutdown.clone());
         tokio::spawn(async move {
@@ -150,6 +150,7 @@ fn checker(
     db: pricewatch_storage::DbPool,
     redis: deadpool_redis::Pool,
     bus: Bus,
+    stopping: pricewatch_bus::CancellationToken,
 ) -> anyhow::Result<check::Checker> {
     let fetch_settings = fetch::FetchSettings {
         connect_timeout: Duration::from_secs(settings.fetch_connect_timeout_seconds),
@@ -175,7 +176,8 @@ fn checker(
             lease_ttl: Duration::from_secs(settings.fetch_timeout_seconds + 30),
             ..fetch::PolitenessSettings::default()
         },
-    );
+    )
+    .stop_waiting_on(stopping);
     let max_job_attempts = bus.topology().max_attempts;
     Ok(check::Checker {
         db,

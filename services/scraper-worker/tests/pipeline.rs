@@ -497,6 +497,86 @@ async fn one_alert_per_drop_and_the_watch_re_arms_when_the_price_rises() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_flipping_back_is_confirmed_by_a_second_fetch() {
+    let pipeline = start().await;
+    let slug = "trail-running-shoes";
+    let url = pipeline.shop.url(&format!("/products/{slug}"));
+    let (product_id, _) = pipeline.watch(&url, Decimal::new(100, 0)).await;
+    pipeline.wait_for_points(product_id, 1).await;
+
+    // 129.95 -> 99.00: an ordinary drop below the target, recorded at once, one alert.
+    pipeline.set_price(slug, "99.00").await;
+    pipeline.check_now(product_id).await;
+    pipeline.wait_for_points(product_id, 2).await;
+    assert_eq!(pipeline.count("notifications", product_id).await, 1);
+
+    // Back to 129.95, a price recorded before the last: held back and fetched again.
+    pipeline.set_price(slug, "129.95").await;
+    pipeline.check_now(product_id).await;
+    let held = eventually(
+        Duration::from_secs(15),
+        "the unconfirmed reading",
+        || async {
+            let product = pipeline.product(product_id).await;
+            product.unconfirmed_price.is_some().then_some(product)
+        },
+    )
+    .await;
+    assert_eq!(held.unconfirmed_price, Some(Decimal::new(12995, 2)));
+    assert_eq!(held.last_price, Some(Decimal::new(9900, 2)));
+    assert_eq!(pipeline.count("price_history", product_id).await, 2);
+
+    // The confirming fetch reads it again: recorded.
+    pipeline.wait_for_points(product_id, 3).await;
+    let product = pipeline.product(product_id).await;
+    assert_eq!(product.last_price, Some(Decimal::new(12995, 2)));
+    assert!(product.unconfirmed_price.is_none());
+    assert_eq!(pipeline.count("notifications", product_id).await, 1);
+
+    pipeline.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_now_checks_a_product_whose_watches_are_all_paused() {
+    let pipeline = start().await;
+    let slug = "trail-running-shoes";
+    let url = pipeline.shop.url(&format!("/products/{slug}"));
+    let (product_id, watch_id) = pipeline.watch(&url, Decimal::new(100, 0)).await;
+    pipeline.wait_for_points(product_id, 1).await;
+
+    // The only watch is paused: the product has no schedule any more.
+    let mut conn = pipeline.conn().await;
+    diesel::update(schema::watches::table.find(watch_id))
+        .set(schema::watches::active.eq(false))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    products::refresh_schedule(&mut conn, product_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        pipeline.product(product_id).await.check_interval_hours,
+        None
+    );
+
+    // "Check now" still checks it, once.
+    pipeline.set_price(slug, "119.00").await;
+    pipeline.check_now(product_id).await;
+    pipeline.wait_for_points(product_id, 2).await;
+    let product = pipeline.product(product_id).await;
+    assert_eq!(product.last_price, Some(Decimal::new(11900, 2)));
+    assert_eq!(product.check_interval_hours, None, "still unscheduled");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        pipeline.count("price_history", product_id).await,
+        2,
+        "checked once, not again and again"
+    );
+
+    pipeline.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspicious_drop_is_confirmed_by_a_second_fetch_before_any_alert() {
     let pipeline = start().await;
     let slug = "trail-running-shoes";

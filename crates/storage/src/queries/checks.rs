@@ -40,6 +40,9 @@ pub struct DueProduct {
 /// Claims up to `batch` due products (oldest due first; rows another scheduler
 /// holds are skipped) and moves each one's next check one interval ahead, plus a
 /// random share of `jitter_secs` so that checks spread out instead of bunching.
+/// Also claims up to `batch` products a user asked to check now
+/// (`check_requested_at`), including those whose watches are all paused (no
+/// interval: their next check time stays as it is).
 pub async fn claim_due(
     conn: &mut AsyncPgConnection,
     batch: i64,
@@ -47,15 +50,24 @@ pub async fn claim_due(
 ) -> QueryResult<Vec<DueProduct>> {
     let jitter = f64::from(u32::try_from(jitter_secs).unwrap_or(u32::MAX));
     diesel::sql_query(
-        "UPDATE products SET
-             next_check_at = now() + make_interval(hours => check_interval_hours)
-                             + make_interval(secs => random() * $2)
-         WHERE id IN (
+        "WITH due AS (
              SELECT id FROM products
              WHERE check_interval_hours IS NOT NULL AND next_check_at <= now()
              ORDER BY next_check_at
              LIMIT $1
+             FOR UPDATE SKIP LOCKED),
+         asked AS (
+             SELECT id FROM products
+             WHERE check_requested_at IS NOT NULL
+             ORDER BY check_requested_at
+             LIMIT $1
              FOR UPDATE SKIP LOCKED)
+         UPDATE products SET
+             next_check_at = CASE WHEN check_interval_hours IS NULL THEN next_check_at
+                 ELSE now() + make_interval(hours => check_interval_hours)
+                      + make_interval(secs => random() * $2) END,
+             check_requested_at = NULL
+         WHERE id IN (SELECT id FROM due UNION SELECT id FROM asked)
          RETURNING id, url, check_interval_hours",
     )
     .bind::<sql_types::BigInt, _>(batch)
@@ -134,7 +146,13 @@ pub struct CheckContext {
     pub last_modified: Option<String>,
     /// The CSS selector of one of the product's active watches, if any gave one.
     pub css_selector: Option<String>,
+    /// The last recorded prices, newest first (at most `RECENT_PRICES`).
+    pub recent_prices: Vec<Decimal>,
 }
+
+/// How many recorded prices `check_context` loads to tell a price that flips
+/// back and forth.
+pub const RECENT_PRICES: i64 = 4;
 
 /// `None` when the product is gone.
 pub async fn check_context(
@@ -178,6 +196,13 @@ pub async fn check_context(
         .await
         .optional()?
         .flatten();
+    let recent_prices: Vec<Decimal> = price_history::table
+        .filter(price_history::product_id.eq(product_id))
+        .order((price_history::observed_at.desc(), price_history::id.desc()))
+        .limit(RECENT_PRICES)
+        .select(price_history::amount)
+        .load(conn)
+        .await?;
     Ok(Some(CheckContext {
         product_id,
         url,
@@ -187,6 +212,7 @@ pub async fn check_context(
         etag,
         last_modified,
         css_selector,
+        recent_prices,
     }))
 }
 

@@ -63,7 +63,7 @@ pub async fn refresh_schedule(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRe
 pub async fn request_check(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
     diesel::update(products::table.find(id))
         .set((
-            products::next_check_at.eq(diesel::dsl::now),
+            products::check_requested_at.eq(diesel::dsl::now),
             products::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)

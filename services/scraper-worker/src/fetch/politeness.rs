@@ -80,11 +80,25 @@ return {1, 0, 0}
 pub struct Politeness {
     pool: Pool,
     settings: PolitenessSettings,
+    stop: pricewatch_bus::CancellationToken,
 }
 
 impl Politeness {
     pub fn new(pool: Pool, settings: PolitenessSettings) -> Self {
-        Politeness { pool, settings }
+        Politeness {
+            pool,
+            settings,
+            stop: pricewatch_bus::CancellationToken::new(),
+        }
+    }
+
+    /// Once `stop` is cancelled (the service is stopping), a job still waiting
+    /// for its turn gives up at once with `Timeout`: the check is postponed,
+    /// not failed, and the stop does not wait for turns that may be far away.
+    #[must_use]
+    pub fn stop_waiting_on(mut self, stop: pricewatch_bus::CancellationToken) -> Self {
+        self.stop = stop;
+        self
     }
 
     /// Waits for a turn on `domain` (a host name, as in the URL), at most `max_wait`.
@@ -131,13 +145,21 @@ impl Politeness {
                 hint.min(self.settings.poll_interval)
             };
             let pause = pause.max(Duration::from_millis(1)) + jitter;
-            if Instant::now() + pause > deadline {
+            if Instant::now() + pause > deadline || self.stop.is_cancelled() {
                 return Err(PolitenessError::Timeout {
                     domain,
                     waited: started.elapsed(),
                 });
             }
-            tokio::time::sleep(pause).await;
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = self.stop.cancelled() => {
+                    return Err(PolitenessError::Timeout {
+                        domain,
+                        waited: started.elapsed(),
+                    });
+                }
+            }
         }
     }
 
