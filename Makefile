@@ -37,9 +37,8 @@ bench: bench-extract bench-pipeline ## Every benchmark
 bench-extract: ## Extraction throughput vs bare tokenizer and the Python stack
 	scripts/bench-extract.sh
 
-bench-pipeline: ## Scheduler publish rate and end-to-end check rate (release build; PRODUCTS=N)
-	scripts/deps.sh
-	cargo test --release -p pricewatch-scraper-worker --test pipeline -- --ignored --nocapture --test-threads 1
+bench-pipeline: deps ## Scheduler publish rate, end-to-end check rate, worker memory (release build; BENCH_PRODUCTS=N)
+	scripts/bench-pipeline.sh
 
 clean-test-dbs: ## Drop databases left behind by earlier test runs
 	@scripts/test.sh --clean-only

@@ -214,10 +214,23 @@ impl Bus {
     /// Message and consumer counts of every queue in the topology, by passive
     /// declaration (no management plugin needed).
     pub async fn queue_depths(&self) -> Result<Vec<QueueDepth>, BusError> {
+        self.depths_of(self.topology().queue_names()).await
+    }
+
+    /// Messages waiting in one queue (a passive declaration).
+    pub async fn queue_depth(&self, name: &str) -> Result<u32, BusError> {
+        let depths = self.depths_of(std::iter::once(name)).await?;
+        Ok(depths.first().map_or(0, |d| d.messages))
+    }
+
+    async fn depths_of<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<QueueDepth>, BusError> {
         let timeout = self.shared.config.operation_timeout;
         let channel = self.open_channel().await?;
         let mut depths = Vec::new();
-        for name in self.topology().queue_names() {
+        for name in names {
             let options = QueueDeclareOptions {
                 passive: true,
                 ..QueueDeclareOptions::default()

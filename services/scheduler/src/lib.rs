@@ -36,6 +36,11 @@ pub struct Settings {
     /// Checks are spread over this many seconds.
     #[arg(long, env = "SCHEDULER_JITTER_SECONDS", default_value_t = 300)]
     pub jitter_seconds: u64,
+    /// Publish no more while the check queue holds this many jobs (0: no
+    /// limit): after downtime the backlog goes out at the workers' pace, not
+    /// all at once.
+    #[arg(long, env = "SCHEDULER_MAX_QUEUE_DEPTH", default_value_t = 100_000)]
+    pub max_queue_depth: u32,
     #[command(flatten)]
     pub common: ServiceSettings,
 }
@@ -83,6 +88,7 @@ pub async fn run_until(
         bus: bus.clone(),
         batch_size: settings.batch_size,
         jitter_seconds: settings.jitter_seconds,
+        max_queue_depth: settings.max_queue_depth,
     };
     let holder = format!(
         "{}-{}",

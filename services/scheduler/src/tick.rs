@@ -18,6 +18,8 @@ pub struct Scheduler {
     pub bus: Bus,
     pub batch_size: i64,
     pub jitter_seconds: u64,
+    /// No batch is claimed while the check queue holds this many jobs (0: no limit).
+    pub max_queue_depth: u32,
 }
 
 /// The check job for a claimed product.
@@ -54,6 +56,32 @@ impl Scheduler {
         result.map(|()| total)
     }
 
+    /// True when the check queue already holds `max_queue_depth` jobs: the
+    /// rest of the backlog waits for a later tick (it stays due, nothing is lost).
+    async fn queue_is_full(&self) -> bool {
+        if self.max_queue_depth == 0 {
+            return false;
+        }
+        let queue = &self.bus.topology().check_price.name;
+        match self.bus.queue_depth(queue).await {
+            Ok(depth) if depth >= self.max_queue_depth => {
+                tracing::info!(
+                    depth,
+                    max = self.max_queue_depth,
+                    "the check queue is full (SCHEDULER_MAX_QUEUE_DEPTH): the rest waits for a later tick"
+                );
+                metrics::counter!("pricewatch_scheduler_backpressure_total").increment(1);
+                true
+            }
+            Ok(_) => false,
+            Err(error) => {
+                // Publishing would fail the same way; let it say so.
+                tracing::warn!(%error, "cannot read the check queue's depth");
+                false
+            }
+        }
+    }
+
     async fn publish_due(
         &self,
         lease: &mut Lease,
@@ -71,6 +99,9 @@ impl Scheduler {
                 return Ok(());
             }
             first = false;
+            if self.queue_is_full().await {
+                return Ok(());
+            }
             let claimed = {
                 let mut conn = self.conn().await?;
                 checks::claim_due(&mut conn, self.batch_size, self.jitter_seconds).await?

@@ -997,6 +997,93 @@ async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_holds_the_backlog_while_the_check_queue_is_full() {
+    let database_url = create_test_database().await;
+    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let settings = pricewatch_scheduler::Settings::try_parse_from([
+        "pricewatch-scheduler".to_owned(),
+        "--tick-seconds=1".to_owned(),
+        "--jitter-seconds=0".to_owned(),
+        "--batch-size=2".to_owned(),
+        "--max-queue-depth=5".to_owned(),
+        format!("--database-url={database_url}"),
+        "--database-pool-size=2".to_owned(),
+        format!("--redis-url={}", redis_url()),
+        format!("--redis-key-prefix=pwtest-{}", Uuid::new_v4().simple()),
+        format!("--amqp-url={}", amqp_url()),
+        format!("--queue-prefix={queue_prefix}"),
+    ])
+    .unwrap();
+    // 20 due products after a downtime; nobody consumes the check queue.
+    for i in 0..20 {
+        insert_watch(
+            &database_url,
+            &format!("http://127.0.0.1:9/products/backlog-{i}"),
+            Decimal::new(10, 0),
+        )
+        .await;
+    }
+    let claimed = || async {
+        let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+            .await
+            .unwrap();
+        schema::products::table
+            .filter(schema::products::next_check_at.gt(Utc::now() + chrono::Duration::hours(1)))
+            .count()
+            .get_result::<i64>(&mut conn)
+            .await
+            .unwrap()
+    };
+    let stop = CancellationToken::new();
+    let scheduler = {
+        let stop = stop.clone();
+        tokio::spawn(pricewatch_scheduler::run_until(
+            settings,
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            async move { stop.cancelled().await },
+        ))
+    };
+    eventually(Duration::from_secs(15), "a first batch", || async {
+        (claimed().await > 0).then_some(())
+    })
+    .await;
+    // Several ticks later: batches of 2 until the queue held 5 or more, no further.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(claimed().await, 6, "published 2 + 2 + 2, then held back");
+    let topology = Topology::new(&queue_prefix);
+    let bus = Bus::connect(BusConfig::new(amqp_url(), topology.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        bus.queue_depth(&topology.check_price.name).await.unwrap(),
+        6
+    );
+
+    // The workers catch up (the queue empties): the rest goes out.
+    let channel = bus.open_channel().await.unwrap();
+    channel
+        .queue_purge(
+            topology.check_price.name.as_str().into(),
+            lapin::options::QueuePurgeOptions::default(),
+        )
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(15), "the next batches", || async {
+        (claimed().await >= 12).then_some(())
+    })
+    .await;
+
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(20), scheduler)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
+    bus.close().await;
+}
+
 /// `cargo test -p pricewatch-scraper-worker --test pipeline --release -- --ignored --nocapture
 /// scheduler_publish_rate`: jobs per second the scheduler publishes with confirms.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
