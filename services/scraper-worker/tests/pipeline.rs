@@ -191,6 +191,19 @@ impl Pipeline {
             .unwrap();
     }
 
+    /// The product once a reading is held back for a confirming fetch.
+    async fn held_back(&self, product_id: Uuid) -> pricewatch_storage::models::Product {
+        eventually(
+            Duration::from_secs(15),
+            "the unconfirmed reading",
+            || async {
+                let product = self.product(product_id).await;
+                product.unconfirmed_price.is_some().then_some(product)
+            },
+        )
+        .await
+    }
+
     async fn wait_for_points(&self, product_id: Uuid, n: i64) {
         eventually(
             Duration::from_secs(15),
@@ -513,15 +526,7 @@ async fn a_price_flipping_back_is_confirmed_by_a_second_fetch() {
     // Back to 129.95, a price recorded before the last: held back and fetched again.
     pipeline.set_price(slug, "129.95").await;
     pipeline.check_now(product_id).await;
-    let held = eventually(
-        Duration::from_secs(15),
-        "the unconfirmed reading",
-        || async {
-            let product = pipeline.product(product_id).await;
-            product.unconfirmed_price.is_some().then_some(product)
-        },
-    )
-    .await;
+    let held = pipeline.held_back(product_id).await;
     assert_eq!(held.unconfirmed_price, Some(Decimal::new(12995, 2)));
     assert_eq!(held.last_price, Some(Decimal::new(9900, 2)));
     assert_eq!(pipeline.count("price_history", product_id).await, 2);
@@ -587,15 +592,7 @@ async fn a_suspicious_drop_is_confirmed_by_a_second_fetch_before_any_alert() {
     // 129.95 -> 10.00 is a drop of more than half: held back, fetched again.
     pipeline.set_price(slug, "10.00").await;
     pipeline.check_now(product_id).await;
-    let held = eventually(
-        Duration::from_secs(15),
-        "the unconfirmed reading",
-        || async {
-            let product = pipeline.product(product_id).await;
-            product.unconfirmed_price.is_some().then_some(product)
-        },
-    )
-    .await;
+    let held = pipeline.held_back(product_id).await;
     assert_eq!(held.unconfirmed_price, Some(Decimal::new(1000, 2)));
     assert_eq!(held.last_price, Some(Decimal::new(12995, 2)));
     assert_eq!(pipeline.count("notifications", product_id).await, 0);
