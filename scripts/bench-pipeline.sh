@@ -96,6 +96,26 @@ wait_url() { # url seconds
   done
   return 1
 }
+# CPU time (user + system, in clock ticks) of the processes of each part of the
+# stack, to say where a check's CPU goes: ours by pid, the servers by name.
+cpu_ticks() { # pids... -> summed utime + stime
+  local p s=0 stat
+  for p in "$@"; do
+    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    stat=${stat##*) }
+    read -ra f <<<"$stat"
+    s=$((s + f[11] + f[12]))
+  done
+  echo "$s"
+}
+cpu_snapshot() { # -> "name ticks" lines
+  local s
+  for s in shop api scheduler worker notifier; do echo "$s $(cpu_ticks "${pid[$s]:-}")"; done
+  echo "postgres $(cpu_ticks $(pgrep -x postgres))"
+  echo "redis $(cpu_ticks $(pgrep -x redis-server))"
+  echo "rabbitmq $(cpu_ticks $(pgrep -f beam.smp) $(pgrep -x erl_child_setup) $(pgrep -x epmd))"
+  awk '/^cpu / { print "machine_total", $2 + $3 + $4 + $7 + $8; print "machine_system", $4 + $7 + $8 }' /proc/stat
+}
 metric() { # service name -> sum of the metric's samples (0 if absent)
   curl -fsS -m 3 "http://127.0.0.1:${port[$1]}/metrics" 2>/dev/null |
     awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%d\n", s }'
@@ -145,6 +165,7 @@ echo "$n_products due products with one watch each over $n_users users; $(find "
 ) &
 sampler=$!
 t_start=$(now)
+cpu_snapshot >"$work/cpu0"
 start scheduler
 samples="$work/samples"
 deadline=$((SECONDS + timeout_secs))
@@ -157,6 +178,7 @@ while ((SECONDS < deadline)); do
   sleep 0.5
 done
 t_end=$(now)
+cpu_snapshot >"$work/cpu1"
 ((recorded >= n_products)) || fail "only $recorded of $n_products checks recorded in ${timeout_secs}s"
 kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; sampler=""
 read -r peak_kib max_flight <"$work/rss"
@@ -212,5 +234,11 @@ result worker_vmhwm_mib "$(awk -v k="$hwm_kib" 'BEGIN { printf "%.1f", k / 1024 
 result worker_max_jobs_in_flight "$max_flight"
 result checks_not_ok "$failed"
 result bare_extract_pages_per_s_one_core "$extract_rate"
+# CPU per check by part of the stack, in milliseconds (ticks are 1/CLK_TCK s).
+hz=$(getconf CLK_TCK)
+while read -r name ticks; do
+  result "cpu_ms_per_check_$name" "$(awk -v a="$(awk -v n="$name" '$1 == n { print $2 }' "$work/cpu0")" -v b="$ticks" \
+    -v hz="$hz" -v n="$n_products" 'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }')"
+done <"$work/cpu1"
 e2e=$(awk '$1 == "e2e_sustained_checks_per_s" { print $2 }' "$work/rates")
 result e2e_over_bare_extract "$(awk -v a="$e2e" -v b="$extract_rate" 'BEGIN { printf "%.3f", a / b }')"

@@ -5,6 +5,7 @@
 pub mod migrate;
 pub mod models;
 pub mod pool;
+pub mod prepared;
 pub mod queries;
 pub mod schema;
 pub mod test_db;

@@ -22,6 +22,22 @@ pub struct Scheduler {
     pub max_queue_depth: u32,
 }
 
+/// The answer to "claim another batch?".
+enum Claim {
+    Batch(Vec<DueProduct>),
+    /// Not while the batch in flight is unconfirmed: ask again after it.
+    Later,
+    /// The tick is over.
+    Done,
+}
+
+/// Room in the check queue for another batch.
+enum Room {
+    Yes,
+    Full,
+    NotYet,
+}
+
 /// The check job for a claimed product.
 pub fn check_job(product: &DueProduct) -> Message {
     Message::CheckPriceV1(CheckPrice {
@@ -56,11 +72,15 @@ impl Scheduler {
         result.map(|()| total)
     }
 
-    /// True when the check queue already holds `max_queue_depth` jobs: the
-    /// rest of the backlog waits for a later tick (it stays due, nothing is lost).
-    async fn queue_is_full(&self) -> bool {
+    /// Whether the check queue has room for another batch. It is full when it
+    /// already holds `max_queue_depth` jobs: the rest of the backlog waits for
+    /// a later tick (it stays due, nothing is lost). `in_flight` jobs are being
+    /// published right now and may or may not show in the depth yet: if they
+    /// could make the difference, the answer is `NotYet` (ask again once they
+    /// are confirmed), so the limit holds exactly as if batches went one by one.
+    async fn queue_room(&self, in_flight: usize) -> Room {
         if self.max_queue_depth == 0 {
-            return false;
+            return Room::Yes;
         }
         let queue = &self.bus.topology().check_price.name;
         match self.bus.queue_depth(queue).await {
@@ -71,17 +91,65 @@ impl Scheduler {
                     "the check queue is full (SCHEDULER_MAX_QUEUE_DEPTH): the rest waits for a later tick"
                 );
                 metrics::counter!("pricewatch_scheduler_backpressure_total").increment(1);
-                true
+                Room::Full
             }
-            Ok(_) => false,
+            Ok(depth)
+                if u64::from(depth)
+                    .saturating_add(u64::try_from(in_flight).unwrap_or(u64::MAX))
+                    >= u64::from(self.max_queue_depth) =>
+            {
+                Room::NotYet
+            }
+            Ok(_) => Room::Yes,
             Err(error) => {
                 // Publishing would fail the same way; let it say so.
                 tracing::warn!(%error, "cannot read the check queue's depth");
-                false
+                Room::Yes
             }
         }
     }
 
+    /// Claims the next batch while `in_flight` jobs are still being published,
+    /// unless the tick should stop here: shutdown, the lease lost, or the check
+    /// queue full.
+    async fn claim_next(
+        &self,
+        lease: &mut Lease,
+        shutdown: &Shutdown,
+        renew: bool,
+        in_flight: usize,
+    ) -> anyhow::Result<Claim> {
+        if shutdown.is_triggered() {
+            return Ok(Claim::Done);
+        }
+        // A long catch-up renews the lease between batches.
+        if renew && !lease.acquire_or_renew().await {
+            return Ok(Claim::Done);
+        }
+        match self.queue_room(in_flight).await {
+            Room::Yes => {}
+            Room::Full => return Ok(Claim::Done),
+            Room::NotYet => return Ok(Claim::Later),
+        }
+        let mut conn = self.conn().await?;
+        let claimed = checks::claim_due(&mut conn, self.batch_size, self.jitter_seconds).await?;
+        Ok(if claimed.is_empty() {
+            Claim::Done
+        } else {
+            Claim::Batch(claimed)
+        })
+    }
+
+    /// Makes claimed products due again at once (their jobs were not published).
+    async fn release(&self, claimed: &[DueProduct]) -> anyhow::Result<usize> {
+        let ids: Vec<Uuid> = claimed.iter().map(|p| p.id).collect();
+        let mut conn = self.conn().await?;
+        Ok(checks::release_claims(&mut conn, &ids).await?)
+    }
+
+    /// Batch after batch: while one batch's confirms come back from the broker,
+    /// the next batch is claimed, so the database and the broker work at the
+    /// same time.
     async fn publish_due(
         &self,
         lease: &mut Lease,
@@ -89,60 +157,52 @@ impl Scheduler {
         published: &mut Vec<(i32, i64)>,
         total: &mut u64,
     ) -> anyhow::Result<()> {
-        let mut first = true;
-        loop {
-            if shutdown.is_triggered() {
-                return Ok(());
-            }
-            // A long catch-up renews the lease between batches.
-            if !first && !lease.acquire_or_renew().await {
-                return Ok(());
-            }
-            first = false;
-            if self.queue_is_full().await {
-                return Ok(());
-            }
-            let claimed = {
-                let mut conn = self.conn().await?;
-                checks::claim_due(&mut conn, self.batch_size, self.jitter_seconds).await?
-            };
-            if claimed.is_empty() {
-                return Ok(());
-            }
+        let mut next = self.claim_next(lease, shutdown, false, 0).await?;
+        while let Claim::Batch(claimed) = std::mem::replace(&mut next, Claim::Done) {
+            let full = i64::try_from(claimed.len()).unwrap_or(i64::MAX) >= self.batch_size;
             let jobs: Vec<Message> = claimed.iter().map(check_job).collect();
-            match self.bus.publish_many(&jobs).await {
-                Ok(_) => {
-                    for product in &claimed {
-                        let hours = product.check_interval_hours.unwrap_or(24);
-                        match published.iter_mut().find(|(h, _)| *h == hours) {
-                            Some((_, n)) => *n = n.saturating_add(1),
-                            None => published.push((hours, 1)),
-                        }
-                        metrics::counter!(
-                            "pricewatch_scheduler_jobs_published_total",
-                            "schedule" => checks::schedule_name(product.check_interval_hours)
-                        )
-                        .increment(1);
-                    }
-                    let count = u64::try_from(claimed.len()).unwrap_or(u64::MAX);
-                    *total = total.saturating_add(count);
-                    tracing::debug!(jobs = count, "published check jobs");
+            let (sent, claimed_next) = tokio::join!(self.bus.publish_many(&jobs), async {
+                if full {
+                    self.claim_next(lease, shutdown, true, claimed.len()).await
+                } else {
+                    Ok(Claim::Done)
                 }
-                Err(error) => {
-                    // Nothing is lost: the products are due again at once.
-                    let ids: Vec<Uuid> = claimed.iter().map(|p| p.id).collect();
-                    let mut conn = self.conn().await?;
-                    checks::release_claims(&mut conn, &ids).await?;
-                    metrics::counter!("pricewatch_scheduler_publish_failures_total").increment(1);
-                    return Err(anyhow!(
-                        "could not publish {} check jobs (released for the next tick): {error}",
-                        ids.len()
-                    ));
+            });
+            if let Err(error) = sent {
+                // Nothing is lost: the products are due again at once, and so
+                // is the batch claimed meanwhile.
+                let mut released = self.release(&claimed).await?;
+                if let Ok(Claim::Batch(claimed_next)) = &claimed_next {
+                    released += self.release(claimed_next).await?;
                 }
+                metrics::counter!("pricewatch_scheduler_publish_failures_total").increment(1);
+                return Err(anyhow!(
+                    "could not publish {} check jobs (released {released} for the next tick): {error}",
+                    claimed.len()
+                ));
             }
-            if i64::try_from(claimed.len()).unwrap_or(i64::MAX) < self.batch_size {
-                return Ok(());
+            for product in &claimed {
+                let hours = product.check_interval_hours.unwrap_or(24);
+                match published.iter_mut().find(|(h, _)| *h == hours) {
+                    Some((_, n)) => *n = n.saturating_add(1),
+                    None => published.push((hours, 1)),
+                }
+                metrics::counter!(
+                    "pricewatch_scheduler_jobs_published_total",
+                    "schedule" => checks::schedule_name(product.check_interval_hours)
+                )
+                .increment(1);
             }
+            let count = u64::try_from(claimed.len()).unwrap_or(u64::MAX);
+            *total = total.saturating_add(count);
+            tracing::debug!(jobs = count, "published check jobs");
+            next = match claimed_next? {
+                // Asked again now that this batch is confirmed (the lease was
+                // renewed a moment ago).
+                Claim::Later => self.claim_next(lease, shutdown, false, 0).await?,
+                claim => claim,
+            };
         }
+        Ok(())
     }
 }

@@ -11,7 +11,7 @@ use pricewatch_domain::messages::{CheckPrice, Message, SendNotification};
 use pricewatch_domain::money::Currency;
 use pricewatch_storage::DbPool;
 use pricewatch_storage::pool::{DbConn, describe_pool_error};
-use pricewatch_storage::queries::checks::{self, CheckContext, CheckRecord, Recorded};
+use pricewatch_storage::queries::checks::{self, CheckContext, CheckRecord, Context, Recorded};
 use rust_decimal::Decimal;
 use tracing::Instrument;
 use url::Url;
@@ -28,6 +28,10 @@ pub const CONFIRM_DELAY: Duration = Duration::from_secs(5);
 pub const BUSY_DELAY: Duration = Duration::from_secs(30);
 /// The wait before trying again when the politeness store (Redis) failed.
 pub const STORE_RETRY_DELAY: Duration = Duration::from_secs(5);
+
+/// Pages up to this size are extracted on the job's own task (well under a
+/// millisecond); larger ones on the blocking pool.
+const INLINE_EXTRACT_BYTES: usize = 64 * 1024;
 
 /// Everything a job needs; shared by every job of the worker.
 pub struct Checker {
@@ -126,14 +130,15 @@ impl Checker {
     async fn check(&self, job: &CheckPrice) -> anyhow::Result<(CheckResult, Outcome)> {
         let context = {
             let mut conn = self.conn().await?;
-            if checks::job_recorded(&mut conn, job.job_id).await? {
-                return Ok((CheckResult::Duplicate, Outcome::Ack));
-            }
-            checks::check_context(&mut conn, job.product_id).await?
+            checks::check_context(&mut conn, job.product_id, job.job_id).await?
         };
-        let Some(context) = context else {
-            tracing::info!(product_id = %job.product_id, "product gone: check dropped");
-            return Ok((CheckResult::Gone, Outcome::Ack));
+        let context = match context {
+            Context::Ready(context) => context,
+            Context::Recorded => return Ok((CheckResult::Duplicate, Outcome::Ack)),
+            Context::Gone => {
+                tracing::info!(product_id = %job.product_id, "product gone: check dropped");
+                return Ok((CheckResult::Gone, Outcome::Ack));
+            }
         };
         let url = match Url::parse(&context.url) {
             Ok(url) => url,
@@ -219,13 +224,13 @@ impl Checker {
         let url = page.final_url.to_string();
         let charset = page.charset.clone();
         let selector = context.css_selector.clone();
+        let page_size = page.body.len();
         let hint = context
             .currency
             .as_deref()
             .and_then(|c| Currency::parse(c).ok());
         let body = page.body;
-        // Bounded, but CPU work: off the async threads.
-        let outcome = tokio::task::spawn_blocking(move || {
+        let run = move || {
             extract::extract(
                 &body,
                 &ExtractContext {
@@ -235,9 +240,17 @@ impl Checker {
                     currency_hint: hint,
                 },
             )
-        })
-        .await
-        .map_err(|e| anyhow!("extraction task failed: {e}"))?;
+        };
+        // Bounded CPU work. A small page takes tens of microseconds: handing it
+        // to the blocking pool would cost more than it saves; a large one goes
+        // off the async threads.
+        let outcome = if page_size <= INLINE_EXTRACT_BYTES {
+            run()
+        } else {
+            tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| anyhow!("extraction task failed: {e}"))?
+        };
         let found = match outcome {
             ExtractOutcome::Found(found) => found,
             ExtractOutcome::NoPrice { reason, .. } => {

@@ -5,11 +5,12 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::schema::{notifications, price_history, products, watches};
+use crate::prepared::PrepareExt;
+use crate::schema::{notifications, products};
 
 /// The named schedules and the check interval each one covers.
 pub const SCHEDULES: [(i32, &str); 3] = [
@@ -72,6 +73,7 @@ pub async fn claim_due(
     )
     .bind::<sql_types::BigInt, _>(batch)
     .bind::<sql_types::Double, _>(jitter)
+    .prepared()
     .load(conn)
     .await
 }
@@ -97,6 +99,7 @@ pub async fn postpone(
     )
     .bind::<sql_types::Uuid, _>(product_id)
     .bind::<sql_types::Double, _>(delay_secs)
+    .prepared()
     .execute(conn)
     .await
 }
@@ -154,75 +157,82 @@ pub struct CheckContext {
 /// back and forth.
 pub const RECENT_PRICES: i64 = 4;
 
-/// `None` when the product is gone.
+/// What the worker finds before it fetches a page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Context {
+    /// The product was deleted: nothing to check.
+    Gone,
+    /// This job already recorded its price point (a redelivery).
+    Recorded,
+    Ready(CheckContext),
+}
+
+/// A check's context in one statement (one round trip, kept prepared): the
+/// product, the CSS selector of its oldest active watch that has one, its last
+/// `RECENT_PRICES` prices, and whether `job_id` already recorded its price.
 pub async fn check_context(
     conn: &mut AsyncPgConnection,
     product_id: Uuid,
-) -> QueryResult<Option<CheckContext>> {
-    type Row = (
-        Uuid,
-        String,
-        Option<Decimal>,
-        Option<String>,
-        Option<Decimal>,
-        Option<String>,
-        Option<String>,
-    );
-    let row: Option<Row> = products::table
-        .find(product_id)
-        .select((
-            products::id,
-            products::url,
-            products::last_price,
-            products::currency,
-            products::unconfirmed_price,
-            products::etag,
-            products::last_modified,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
-    let Some((product_id, url, last_price, currency, unconfirmed_price, etag, last_modified)) = row
-    else {
-        return Ok(None);
-    };
-    let css_selector: Option<String> = watches::table
-        .filter(watches::product_id.eq(product_id))
-        .filter(watches::active.eq(true))
-        .filter(watches::css_selector.is_not_null())
-        .order(watches::created_at.asc())
-        .select(watches::css_selector)
-        .first::<Option<String>>(conn)
-        .await
-        .optional()?
-        .flatten();
-    let recent_prices: Vec<Decimal> = price_history::table
-        .filter(price_history::product_id.eq(product_id))
-        .order((price_history::observed_at.desc(), price_history::id.desc()))
-        .limit(RECENT_PRICES)
-        .select(price_history::amount)
-        .load(conn)
-        .await?;
-    Ok(Some(CheckContext {
-        product_id,
-        url,
-        last_price,
-        currency: currency.map(|c| c.trim().to_owned()),
-        unconfirmed_price,
-        etag,
-        last_modified,
-        css_selector,
-        recent_prices,
-    }))
-}
-
-/// True when the job already recorded its price point (a redelivery).
-pub async fn job_recorded(conn: &mut AsyncPgConnection, job_id: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        price_history::table.filter(price_history::job_id.eq(job_id)),
-    ))
+    job_id: Uuid,
+) -> QueryResult<Context> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = sql_types::Text)]
+        url: String,
+        #[diesel(sql_type = sql_types::Nullable<sql_types::Numeric>)]
+        last_price: Option<Decimal>,
+        #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+        currency: Option<String>,
+        #[diesel(sql_type = sql_types::Nullable<sql_types::Numeric>)]
+        unconfirmed_price: Option<Decimal>,
+        #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+        etag: Option<String>,
+        #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+        last_modified: Option<String>,
+        #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+        css_selector: Option<String>,
+        #[diesel(sql_type = sql_types::Array<sql_types::Numeric>)]
+        recent_prices: Vec<Decimal>,
+        #[diesel(sql_type = sql_types::Bool)]
+        job_recorded: bool,
+    }
+    let row: Option<Row> = diesel::sql_query(
+        "SELECT p.id, p.url, p.last_price, p.currency::text AS currency, p.unconfirmed_price,
+                p.etag, p.last_modified,
+                (SELECT w.css_selector FROM watches w
+                 WHERE w.product_id = p.id AND w.active AND w.css_selector IS NOT NULL
+                 ORDER BY w.created_at LIMIT 1) AS css_selector,
+                ARRAY(SELECT h.amount FROM price_history h WHERE h.product_id = p.id
+                      ORDER BY h.observed_at DESC, h.id DESC LIMIT $3) AS recent_prices,
+                EXISTS (SELECT 1 FROM price_history h WHERE h.job_id = $2) AS job_recorded
+         FROM products p WHERE p.id = $1",
+    )
+    .bind::<sql_types::Uuid, _>(product_id)
+    .bind::<sql_types::Uuid, _>(job_id)
+    .bind::<sql_types::BigInt, _>(RECENT_PRICES)
+    .prepared()
     .get_result(conn)
     .await
+    .optional()?;
+    let Some(row) = row else {
+        return Ok(Context::Gone);
+    };
+    if row.job_recorded {
+        return Ok(Context::Recorded);
+    }
+    Ok(Context::Ready(CheckContext {
+        product_id: row.id,
+        url: row.url,
+        last_price: row.last_price,
+        currency: row.currency.map(|c| c.trim().to_owned()),
+        unconfirmed_price: row.unconfirmed_price,
+        etag: row.etag,
+        last_modified: row.last_modified,
+        css_selector: row.css_selector,
+        recent_prices: row.recent_prices,
+    }))
 }
 
 /// A successful reading of a product page.
@@ -254,105 +264,83 @@ pub enum Recorded {
 }
 
 /// Records a price point, updates the product and evaluates its watches, in one
-/// transaction. A watch that is armed and whose target the price reaches gets one
-/// notification (pending, in the outbox) and is disarmed; a disarmed watch whose
-/// target is below the price again is re-armed. Idempotent per job id.
+/// statement (atomic by itself, one round trip, kept prepared). A watch that is
+/// armed and whose target the price reaches gets one notification (pending, in
+/// the outbox) and is disarmed; a disarmed watch whose target is below the price
+/// again is re-armed. Idempotent per job id: a job that already recorded its
+/// price point changes nothing. The product's row lock (taken before any watch
+/// is touched) orders concurrent checks of one product, and the notification
+/// carries the price the product had under that lock.
 pub async fn record_check(
     conn: &mut AsyncPgConnection,
     check: &CheckRecord,
 ) -> QueryResult<Recorded> {
-    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-        record_check_in(conn, check).await
-    })
-    .await
-}
-
-async fn record_check_in(
-    conn: &mut AsyncPgConnection,
-    check: &CheckRecord,
-) -> QueryResult<Recorded> {
-    let inserted: Option<i64> = diesel::insert_into(price_history::table)
-        .values((
-            price_history::product_id.eq(check.product_id),
-            price_history::job_id.eq(check.job_id),
-            price_history::amount.eq(check.amount),
-            price_history::currency.eq(&check.currency),
-            price_history::in_stock.eq(check.in_stock),
-        ))
-        .on_conflict(price_history::job_id)
-        .do_nothing()
-        .returning(price_history::id)
-        .get_result(conn)
-        .await
-        .optional()?;
-    let Some(price_history_id) = inserted else {
-        return Ok(Recorded::Duplicate);
-    };
-    // The row lock orders concurrent checks of one product.
-    let old_price: Option<Decimal> = products::table
-        .find(check.product_id)
-        .select(products::last_price)
-        .for_update()
-        .first(conn)
-        .await?;
-    let now: DateTime<Utc> = Utc::now();
-    diesel::update(products::table.find(check.product_id))
-        .set((
-            products::last_price.eq(check.amount),
-            products::currency.eq(&check.currency),
-            products::title.eq(&check.title),
-            products::image_url.eq(&check.image_url),
-            products::in_stock.eq(check.in_stock),
-            products::check_status.eq("ok"),
-            products::check_error.eq(None::<String>),
-            products::extraction_method.eq(&check.method),
-            products::consecutive_failures.eq(0),
-            products::last_checked_at.eq(now),
-            products::etag.eq(&check.etag),
-            products::last_modified.eq(&check.last_modified),
-            products::unconfirmed_price.eq(None::<Decimal>),
-            products::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
     #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = sql_types::Uuid)]
-        id: Uuid,
+    struct Row {
+        #[diesel(sql_type = sql_types::Nullable<sql_types::BigInt>)]
+        price_history_id: Option<i64>,
+        #[diesel(sql_type = sql_types::Array<sql_types::Uuid>)]
+        notifications: Vec<Uuid>,
     }
-    let fired: Vec<Id> = diesel::sql_query(
-        "WITH fired AS (
-             UPDATE watches SET armed = false, updated_at = now()
-             WHERE product_id = $1 AND active AND armed AND target_price >= $2
-             RETURNING id, user_id, target_price)
-         INSERT INTO notifications
-             (id, watch_id, user_id, product_id, price_history_id,
-              old_price, new_price, currency, target_price, status)
-         SELECT gen_random_uuid(), f.id, f.user_id, $1, $3, $4, $2, $5, f.target_price, 'pending'
-         FROM fired f
-         ON CONFLICT (watch_id, price_history_id) DO NOTHING
-         RETURNING id",
+    let row: Row = diesel::sql_query(
+        "WITH ins AS (
+             INSERT INTO price_history (product_id, job_id, amount, currency, in_stock)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (job_id) DO NOTHING
+             RETURNING id),
+         old AS (
+             SELECT p.id, p.last_price FROM products p
+             WHERE p.id = $1 AND EXISTS (SELECT 1 FROM ins)
+             FOR UPDATE),
+         upd AS (
+             UPDATE products p SET
+                 last_price = $3, currency = $4, title = $6, image_url = $7, in_stock = $5,
+                 check_status = 'ok', check_error = NULL, extraction_method = $8,
+                 consecutive_failures = 0, last_checked_at = now(), etag = $9,
+                 last_modified = $10, unconfirmed_price = NULL, updated_at = now()
+             FROM old WHERE p.id = old.id
+             RETURNING old.last_price AS old_price),
+         fired AS (
+             UPDATE watches w SET armed = false, updated_at = now()
+             FROM upd
+             WHERE w.product_id = $1 AND w.active AND w.armed AND w.target_price >= $3
+             RETURNING w.id, w.user_id, w.target_price, upd.old_price),
+         notified AS (
+             INSERT INTO notifications
+                 (id, watch_id, user_id, product_id, price_history_id,
+                  old_price, new_price, currency, target_price, status)
+             SELECT gen_random_uuid(), f.id, f.user_id, $1, ins.id,
+                    f.old_price, $3, $4, f.target_price, 'pending'
+             FROM fired f CROSS JOIN ins
+             ON CONFLICT (watch_id, price_history_id) DO NOTHING
+             RETURNING id),
+         rearmed AS (
+             UPDATE watches w SET armed = true, updated_at = now()
+             FROM upd
+             WHERE w.product_id = $1 AND w.active AND NOT w.armed AND w.target_price < $3
+             RETURNING w.id)
+         SELECT (SELECT id FROM ins) AS price_history_id,
+                ARRAY(SELECT id FROM notified) AS notifications",
     )
     .bind::<sql_types::Uuid, _>(check.product_id)
+    .bind::<sql_types::Uuid, _>(check.job_id)
     .bind::<sql_types::Numeric, _>(check.amount)
-    .bind::<sql_types::BigInt, _>(price_history_id)
-    .bind::<sql_types::Nullable<sql_types::Numeric>, _>(old_price)
     .bind::<sql_types::Text, _>(&check.currency)
-    .load(conn)
+    .bind::<sql_types::Nullable<sql_types::Bool>, _>(check.in_stock)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(&check.title)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(&check.image_url)
+    .bind::<sql_types::Text, _>(&check.method)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(&check.etag)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(&check.last_modified)
+    .prepared()
+    .get_result(conn)
     .await?;
-    diesel::update(
-        watches::table
-            .filter(watches::product_id.eq(check.product_id))
-            .filter(watches::active.eq(true))
-            .filter(watches::armed.eq(false))
-            .filter(watches::target_price.lt(check.amount)),
-    )
-    .set((watches::armed.eq(true), watches::updated_at.eq(now)))
-    .execute(conn)
-    .await?;
-    Ok(Recorded::New {
-        price_history_id,
-        notifications: fired.into_iter().map(|r| r.id).collect(),
+    Ok(match row.price_history_id {
+        Some(price_history_id) => Recorded::New {
+            price_history_id,
+            notifications: row.notifications,
+        },
+        None => Recorded::Duplicate,
     })
 }
 

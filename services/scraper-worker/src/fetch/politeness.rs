@@ -6,6 +6,7 @@
 //! the next allowed start, expiring by itself. Both are decided atomically in one script,
 //! on Redis's clock, so workers with skewed clocks still agree.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use deadpool_redis::Pool;
@@ -75,6 +76,9 @@ end
 return {1, 0, 0}
 ";
 
+/// Run by its SHA (`EVALSHA`), loaded again if Redis lost it.
+static ACQUIRE_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| redis::Script::new(ACQUIRE));
+
 /// Hands out turns on domains. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Politeness {
@@ -116,18 +120,15 @@ impl Politeness {
         let started = Instant::now();
         let deadline = started + max_wait;
         loop {
+            let mut invocation = ACQUIRE_SCRIPT.key(&leases);
+            invocation
+                .key(&next_start)
+                .arg(&lease_id)
+                .arg(self.settings.max_concurrent.max(1))
+                .arg(millis(self.settings.min_interval))
+                .arg(millis(self.settings.lease_ttl));
             let (granted, wait_ms, exact): (i64, i64, i64) = self
-                .run(
-                    redis::cmd("EVAL")
-                        .arg(ACQUIRE)
-                        .arg(2)
-                        .arg(&leases)
-                        .arg(&next_start)
-                        .arg(&lease_id)
-                        .arg(self.settings.max_concurrent.max(1))
-                        .arg(millis(self.settings.min_interval))
-                        .arg(millis(self.settings.lease_ttl)),
-                )
+                .run(async |conn| invocation.invoke_async(conn).await)
                 .await?;
             if granted == 1 {
                 return Ok(DomainPermit {
@@ -163,14 +164,18 @@ impl Politeness {
         }
     }
 
-    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, PolitenessError> {
+    /// One Redis exchange on a pooled connection, bounded by `redis_timeout`.
+    async fn run<T>(
+        &self,
+        exchange: impl AsyncFnOnce(&mut deadpool_redis::Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, PolitenessError> {
         let work = async {
             let mut conn = self
                 .pool
                 .get()
                 .await
                 .map_err(|e| PolitenessError::Redis(e.to_string()))?;
-            cmd.query_async(&mut conn)
+            exchange(&mut conn)
                 .await
                 .map_err(|e: RedisError| PolitenessError::Redis(e.to_string()))
         };
@@ -224,7 +229,13 @@ async fn release(
     lease_id: &str,
 ) -> Result<(), PolitenessError> {
     let _: i64 = politeness
-        .run(redis::cmd("ZREM").arg(leases).arg(lease_id))
+        .run(async |conn| {
+            redis::cmd("ZREM")
+                .arg(leases)
+                .arg(lease_id)
+                .query_async(conn)
+                .await
+        })
         .await?;
     Ok(())
 }
