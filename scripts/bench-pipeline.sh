@@ -70,7 +70,7 @@ psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="${admin_url%/*}/$db" REDIS_URL=redis://127.0.0.1:6379/0 \
   AMQP_URL='amqp://guest:guest@127.0.0.1:5672/%2f' REDIS_KEY_PREFIX="$prefix" QUEUE_PREFIX="$prefix" \
   SECRET_KEY=bench-secret-key-0123456789abcdefghijklmn ALLOW_LOOPBACK_TARGETS=true \
-  SCHEDULER_TICK_SECONDS=1 SCHEDULER_JITTER_SECONDS=0 SCHEDULER_BATCH_SIZE=1000 \
+  SCHEDULER_TICK_SECONDS=1 SCHEDULER_JITTER_SECONDS=0 \
   DOMAIN_MIN_INTERVAL_MS=0 SCRAPER_CONCURRENCY=64 DOMAIN_MAX_CONCURRENCY=64 RESPECT_ROBOTS_TXT=false \
   SMTP_HOST=127.0.0.1 SMTP_PORT=1025 RUST_LOG=warn
 "$bin/pricewatch" migrate >/dev/null
@@ -82,7 +82,7 @@ start() {
     shop) DEMO_SHOP_BIND="127.0.0.1:${port[shop]}" DEMO_SHOP_PRODUCTS="$n_products" "$bin/pricewatch-demo-shop" >"$work/shop.log" 2>&1 & ;;
     api) API_BIND="127.0.0.1:${port[api]}" "$bin/pricewatch-api" >"$work/api.log" 2>&1 & ;;
     scheduler) SCHEDULER_HEALTH_BIND="127.0.0.1:${port[scheduler]}" LOG_FORMAT=json RUST_LOG=warn,pricewatch_scheduler=info \
-      "$bin/pricewatch-scheduler" >"$work/scheduler.log" 2>&1 & ;;
+      "$bin/pricewatch-scheduler" >"$work/${sched_log:-scheduler}.log" 2>&1 & ;;
     worker) SCRAPER_WORKER_HEALTH_BIND="127.0.0.1:${port[worker]}" "$bin/pricewatch-scraper-worker" >"$work/worker.log" 2>&1 & ;;
     notifier) NOTIFIER_HEALTH_BIND="127.0.0.1:${port[notifier]}" "$bin/pricewatch-notifier" >"$work/notifier.log" 2>&1 & ;;
   esac
@@ -186,7 +186,8 @@ hwm_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/${pid[worker]}/status")
 failed=$(sql "SELECT count(*) FROM products WHERE check_status NOT IN ('ok', 'unchanged')")
 # The scheduler's rate from its own log: lease taken (the tick starts) to the
 # tick's "check jobs published" line (every job confirmed by the broker).
-sched_rate=$(python3 - "$work/scheduler.log" <<'PY'
+sched_rate() { # log -> "jobs/s jobs" of the first tick
+  python3 - "$1" <<'PY'
 import json, sys
 from datetime import datetime
 start = end = None
@@ -205,7 +206,21 @@ for line in open(sys.argv[1]):
         jobs, end = int(fields["jobs"]), t
 print(round(jobs / (end - start).total_seconds(), 1) if start and end else "?", jobs)
 PY
-)
+}
+sched_rate=$(sched_rate "$work/scheduler.log")
+
+# --- the scheduler alone: the same products due again, no worker consuming ---------
+kill "${pid[worker]}" "${pid[scheduler]}" 2>/dev/null || true
+wait "${pid[worker]}" "${pid[scheduler]}" 2>/dev/null || true
+unset 'pid[worker]' 'pid[scheduler]'
+sql "UPDATE products SET next_check_at = now() - interval '1 second'" >/dev/null
+sched_log=scheduler-alone start scheduler
+deadline=$((SECONDS + 300))
+until grep -q '"check jobs published"' "$work/scheduler-alone.log" 2>/dev/null; do
+  ((SECONDS < deadline)) || fail "the scheduler alone did not publish the backlog within 300 s"
+  sleep 0.5
+done
+read -r sched_alone_jobs_per_s sched_alone_jobs <<<"$(sched_rate "$work/scheduler-alone.log")"
 
 # --- bare extract on the same pages, one core ---------------------------------------
 extract_json=$("$extract_bin" --engine extract --seconds 10 "$work"/pages/*.html)
@@ -228,6 +243,8 @@ echo "== pipeline bench: $n_products products, release build, $(nproc) cores, lo
 read -r sched_jobs_per_s sched_first_tick_jobs <<<"$sched_rate"
 result scheduler_jobs_per_s "$sched_jobs_per_s"
 result scheduler_first_tick_jobs "$sched_first_tick_jobs"
+result scheduler_alone_jobs_per_s "$sched_alone_jobs_per_s"
+result scheduler_alone_jobs "$sched_alone_jobs"
 while read -r k v; do result "$k" "$v"; done <"$work/rates"
 result worker_peak_rss_mib "$(awk -v k="$peak_kib" 'BEGIN { printf "%.1f", k / 1024 }')"
 result worker_vmhwm_mib "$(awk -v k="$hwm_kib" 'BEGIN { printf "%.1f", k / 1024 }')"

@@ -31,7 +31,7 @@ pub struct Settings {
     #[arg(long, env = "SCHEDULER_TICK_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub tick_seconds: u64,
     /// Products claimed per batch.
-    #[arg(long, env = "SCHEDULER_BATCH_SIZE", default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    #[arg(long, env = "SCHEDULER_BATCH_SIZE", default_value_t = 5000, value_parser = clap::value_parser!(i64).range(1..=100_000))]
     pub batch_size: i64,
     /// Checks are spread over this many seconds.
     #[arg(long, env = "SCHEDULER_JITTER_SECONDS", default_value_t = 300)]
