@@ -21,8 +21,8 @@ use anyhow::Context;
 use chrono::Utc;
 use pricewatch_bus::{Bus, Delivery, Outcome};
 use pricewatch_domain::messages::{Message, SendNotification};
-use pricewatch_storage::DbPool;
 use pricewatch_storage::queries::notifications::{self, Claim};
+use pricewatch_storage::{AsyncPgConnection, DbPool};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -132,12 +132,12 @@ impl Notifier {
                 // shortly after it goes stale, without using up attempts.
                 let delay = until(since + stale).clamp(Duration::from_secs(1), IN_FLIGHT_RECHECK);
                 tracing::info!(notification_id = %id, ?delay, "another sender holds the claim, checking later");
-                return self.defer(job, delay).await;
+                return self.defer(&mut conn, job, delay).await;
             }
             Claim::CapReached { until: free_at } => {
                 let delay = until(free_at).clamp(Duration::from_secs(1), MAX_CAP_DELAY);
                 tracing::info!(notification_id = %id, ?delay, cap = self.emails_per_user_per_hour, "user's hourly email cap reached, deferring");
-                return self.defer(job, delay).await;
+                return self.defer(&mut conn, job, delay).await;
             }
         }
         let Some(details) = notifications::email_details(&mut conn, id)
@@ -243,6 +243,7 @@ impl Notifier {
     /// attempt number, then this delivery is acked.
     async fn defer(
         &self,
+        conn: &mut AsyncPgConnection,
         job: &SendNotification,
         delay: Duration,
     ) -> anyhow::Result<(JobResult, Outcome)> {
@@ -252,7 +253,16 @@ impl Notifier {
             attempt: job.attempt.saturating_sub(1),
         });
         match self.bus.publish_retry(&same, delay).await {
-            Ok(_) => Ok((JobResult::Deferred, Outcome::Ack)),
+            Ok(_) => {
+                // The outbox relay takes an unfinished notification without a
+                // recent publish for one whose message was lost.
+                if let Err(error) =
+                    notifications::mark_republished(conn, &[job.notification_id]).await
+                {
+                    tracing::debug!(%error, "deferred job's publish time not recorded");
+                }
+                Ok((JobResult::Deferred, Outcome::Ack))
+            }
             Err(error) => {
                 tracing::warn!(%error, "cannot schedule the deferred job, retrying it the usual way");
                 Ok((JobResult::Deferred, Outcome::Retry { delay }))

@@ -374,16 +374,7 @@ impl Checker {
     /// Publishes the alerts and marks them published; on failure the outbox relay
     /// publishes them later.
     pub async fn publish_notifications(&self, ids: &[Uuid]) {
-        let messages: Vec<Message> = ids
-            .iter()
-            .map(|id| {
-                Message::SendNotificationV1(SendNotification {
-                    notification_id: *id,
-                    attempt: 0,
-                })
-            })
-            .collect();
-        if let Err(error) = self.bus.publish_many(&messages).await {
+        if let Err(error) = self.bus.publish_many(notification_jobs(ids)).await {
             tracing::warn!(%error, "alerts not published now; the outbox relay will");
             return;
         }
@@ -422,6 +413,16 @@ impl Checker {
         checks::record_failure(&mut conn, context.product_id, result.label(), message).await?;
         Ok((result, Outcome::Ack))
     }
+}
+
+/// The `SendNotification` jobs for these notifications.
+pub fn notification_jobs(ids: &[Uuid]) -> impl Iterator<Item = Message> + '_ {
+    ids.iter().map(|id| {
+        Message::SendNotificationV1(SendNotification {
+            notification_id: *id,
+            attempt: 0,
+        })
+    })
 }
 
 fn in_stock(availability: Availability) -> Option<bool> {

@@ -699,7 +699,7 @@ async fn jobs_the_broker_never_took_are_due_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind() {
+async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind_or_whose_message_was_lost() {
     use pricewatch_scraper_worker::{check::Checker, fetch, outbox};
     use pricewatch_storage::queries::checks::{self, CheckRecord, Recorded};
 
@@ -790,6 +790,74 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind() {
         .find(|d| d.queue == topology.send_notification.name)
         .unwrap();
     assert_eq!(depth.messages, 1);
+
+    // Its message is lost after it was published (dead-lettered, purged): once
+    // no message went out for it in STRANDED_AFTER, the relay publishes again.
+    let notification = notifications[0];
+    let strand = async |conn: &mut pricewatch_storage::AsyncPgConnection, attempts: i32| {
+        diesel::update(schema::notifications::table.find(notification))
+            .set((
+                schema::notifications::published_at.eq(Utc::now()
+                    - chrono::Duration::from_std(outbox::STRANDED_AFTER).unwrap()
+                    - chrono::Duration::seconds(5)),
+                schema::notifications::attempts.eq(attempts),
+            ))
+            .execute(conn)
+            .await
+            .unwrap();
+    };
+    assert_eq!(
+        outbox::sweep_once(&checker).await.unwrap(),
+        outbox::Swept {
+            republished: 0,
+            failed: 0
+        },
+        "a message published a moment ago is not lost"
+    );
+    strand(&mut conn, 1).await;
+    assert_eq!(
+        outbox::sweep_once(&checker).await.unwrap(),
+        outbox::Swept {
+            republished: 1,
+            failed: 0
+        }
+    );
+    let depth = bus
+        .queue_depth(&topology.send_notification.name)
+        .await
+        .unwrap();
+    assert_eq!(depth, 2, "published again");
+    assert_eq!(
+        outbox::sweep_once(&checker).await.unwrap().republished,
+        0,
+        "once per STRANDED_AFTER"
+    );
+    // One whose message keeps killing the notifier is given up, with the reason.
+    strand(&mut conn, outbox::STRANDED_MAX_ATTEMPTS).await;
+    assert_eq!(
+        outbox::sweep_once(&checker).await.unwrap(),
+        outbox::Swept {
+            republished: 0,
+            failed: 1
+        }
+    );
+    let (status, error): (String, Option<String>) = schema::notifications::table
+        .find(notification)
+        .select((
+            schema::notifications::status,
+            schema::notifications::last_error,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert!(
+        error
+            .as_deref()
+            .unwrap_or("")
+            .contains("given up after 20 attempts"),
+        "{error:?}"
+    );
 
     if let Ok(channel) = bus.open_channel().await {
         let _ = pricewatch_bus::topology::delete(&channel, &topology).await;

@@ -256,9 +256,9 @@ pub async fn mark_sent(
     Ok(changed > 0)
 }
 
-/// Sending failed: 'sending' → 'pending' (to be retried) or, when `give_up`,
-/// → 'failed', with the reason in `last_error`. Returns false if the row was
-/// not 'sending'.
+/// Sending failed: 'sending' → 'pending' (to be retried: its retry message is
+/// published next, so `published_at` = now) or, when `give_up`, → 'failed',
+/// with the reason in `last_error`. Returns false if the row was not 'sending'.
 pub async fn release_after_failure(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -276,6 +276,8 @@ pub async fn release_after_failure(
         notifications::sent_at.eq(None::<DateTime<Utc>>),
         notifications::handed_over_at.eq(None::<DateTime<Utc>>),
         notifications::last_error.eq(Some(reason)),
+        // A retry is published next: the outbox relay goes by the last publish.
+        notifications::published_at.eq(diesel::dsl::now),
     ))
     .execute(conn)
     .await?;
@@ -299,4 +301,42 @@ pub async fn mark_failed(conn: &mut AsyncPgConnection, id: Uuid, error: &str) ->
     .execute(conn)
     .await?;
     Ok(changed > 0)
+}
+
+/// Unfinished notifications whose last message went out before `cutoff`:
+/// 'pending', or 'sending' with a claim older than that. Their message is
+/// likely gone (dead-lettered at the queue's delivery limit, purged), since
+/// every retry or deferral publishes a new one and records it in
+/// `published_at`. Oldest first, with their attempts so far.
+pub async fn stranded(
+    conn: &mut AsyncPgConnection,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, i32)>> {
+    notifications::table
+        .filter(notifications::status.eq_any(["pending", "sending"]))
+        .filter(notifications::published_at.lt(cutoff))
+        .filter(
+            notifications::sent_at
+                .is_null()
+                .or(notifications::sent_at.lt(cutoff)),
+        )
+        .order(notifications::published_at.asc())
+        .limit(limit)
+        .select((notifications::id, notifications::attempts))
+        .load(conn)
+        .await
+}
+
+/// A message for these notifications was just published (a retry, a
+/// deferral, a relay): `published_at` = now, for the unfinished ones.
+pub async fn mark_republished(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::status.eq_any(["pending", "sending"])),
+    )
+    .set(notifications::published_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
 }
