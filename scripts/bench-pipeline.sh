@@ -99,12 +99,12 @@ wait_url() { # url seconds
 # CPU time (user + system, in clock ticks) of the processes of each part of the
 # stack, to say where a check's CPU goes: ours by pid, the servers by name.
 cpu_ticks() { # pids... -> summed utime + stime
-  local p s=0 stat
+  local p s=0 stat fields
   for p in "$@"; do
     stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
     stat=${stat##*) }
-    read -ra f <<<"$stat"
-    s=$((s + f[11] + f[12]))
+    read -ra fields <<<"$stat"
+    s=$((s + fields[11] + fields[12]))
   done
   echo "$s"
 }
