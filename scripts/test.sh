@@ -19,7 +19,16 @@ clean_dbs() {
 }
 
 command -v psql >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
-clean_dbs
+# Another run on this machine (another checkout) uses databases of the same
+# names: while the run that cleaned last is still going, leave them alone.
+marker="${TMPDIR:-/tmp}/pricewatch-test.pid"
+other=$(cat "$marker" 2>/dev/null || true)
+if [[ -n $other && $other != "$$" ]] && tr '\0' ' ' 2>/dev/null <"/proc/$other/cmdline" | grep -q 'test\.sh'; then
+  log "another test run (pid $other) is going on this machine: leaving test databases alone"
+else
+  echo "$$" >"$marker"
+  clean_dbs
+fi
 [ "${1:-}" = --clean-only ] && exit 0
 
 scripts/ensure-nginx.sh

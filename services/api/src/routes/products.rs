@@ -18,6 +18,22 @@ pub fn cache_key(state: &AppState, id: Uuid) -> String {
     state.redis_key(&format!("cache:product:{id}"))
 }
 
+/// Drops the cached body of a product a user just changed (a watch added,
+/// changed or removed, a check asked for), so that the user's next read shows
+/// it. Best effort: if Redis is down the entry expires with its TTL.
+pub async fn forget_cached(state: &AppState, id: Uuid) {
+    let key = cache_key(state, id);
+    if let Err(error) =
+        pricewatch_ops::redis::run(
+            &state.redis,
+            |mut c| async move { c.del::<_, ()>(key).await },
+        )
+        .await
+    {
+        tracing::debug!(%error, "product cache entry left to expire");
+    }
+}
+
 #[utoipa::path(
     get, path = "/api/v1/products/{id}", tag = "products",
     params(("id" = Uuid, Path, description = "Product id")),

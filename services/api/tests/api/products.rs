@@ -23,6 +23,27 @@ async fn product_and_empty_history_are_readable_by_its_watcher() {
         .get(&format!("/api/v1/products/{id}"), Some(&token))
         .await;
     assert_eq!(again.headers()["x-cache"], "hit");
+    assert!(product["next_check_at"].is_string());
+    // The user pauses their only watch: their next read shows it at once (no
+    // next check any more), not the cached body of a moment ago.
+    let r = app
+        .client
+        .patch(app.url(&format!(
+            "/api/v1/watches/{}",
+            watch["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"active": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = app
+        .get(&format!("/api/v1/products/{id}"), Some(&token))
+        .await;
+    assert_eq!(r.headers()["x-cache"], "miss");
+    let paused: Value = r.json().await.unwrap();
+    assert!(paused["next_check_at"].is_null(), "{paused}");
 
     let history: Value = app
         .get(&format!("/api/v1/products/{id}/prices"), Some(&token))

@@ -27,6 +27,7 @@ pub async fn check_now(
         .await?
         .ok_or(ApiError::NotFound("watch"))?;
     products::request_check(&mut conn, product.id).await?;
+    crate::routes::products::forget_cached(&state, product.id).await;
     Ok(HttpResponse::Accepted().json(json!({
         "status": "queued",
         "watch_id": watch.id,

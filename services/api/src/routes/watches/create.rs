@@ -81,6 +81,7 @@ pub async fn create(
         .await;
     match result {
         Ok((watch, product)) => {
+            crate::routes::products::forget_cached(&state, product.id).await;
             Ok(HttpResponse::Created().json(WatchResponse::new(watch, product)))
         }
         Err(e) if is_unique_violation(&e) => Err(ApiError::Conflict {

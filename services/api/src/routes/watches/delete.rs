@@ -23,16 +23,17 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let mut conn = state.conn().await?;
-    let deleted = conn
+    let deleted: Option<Uuid> = conn
         .transaction::<_, diesel::result::Error, _>(async move |conn| {
             let product = watches::delete_for_user(conn, id, user.id).await?;
             if let Some(product_id) = product {
                 products::refresh_schedule(conn, product_id).await?;
             }
-            Ok(product.is_some())
+            Ok(product)
         })
         .await?;
-    if deleted {
+    if let Some(product_id) = deleted {
+        crate::routes::products::forget_cached(&state, product_id).await;
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound("watch"))

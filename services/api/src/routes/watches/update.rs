@@ -74,5 +74,6 @@ pub async fn update(
         })
         .await?;
     let (watch, product) = found.ok_or(ApiError::NotFound("watch"))?;
+    crate::routes::products::forget_cached(&state, product.id).await;
     Ok(HttpResponse::Ok().json(WatchResponse::new(watch, product)))
 }
