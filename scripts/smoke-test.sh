@@ -5,6 +5,10 @@
 # CI runs it against the production compose stack; run it after a deploy too.
 #
 # Usage: scripts/smoke-test.sh [BASE_URL]     (default http://127.0.0.1:8080)
+# SMOKE_WATCH_URL: the product page the test watches and asks to check
+# (default https://example.com/products/smoke-test; CI points it at a service
+# inside the compose network, which the worker refuses as a private address,
+# so that the test sends nothing outside).
 # Needs curl and jq. Exit 0 when every step passed.
 set -euo pipefail
 
@@ -58,7 +62,8 @@ token=$(json .access_token)
 call GET /api/v1/me 200
 [[ $(json .email) == "$email" ]] || fail "/me is not the new user"
 
-call POST /api/v1/watches 201 '{"url":"https://example.com/products/smoke-test","target_price":"10.00","frequency":"24h"}'
+watch_url="${SMOKE_WATCH_URL:-https://example.com/products/smoke-test}"
+call POST /api/v1/watches 201 "$(jq -cn --arg url "$watch_url" '{url: $url, target_price: "10.00", frequency: "24h"}')"
 watch_id=$(json .id)
 product_id=$(json '.product.id')
 call GET /api/v1/watches 200
