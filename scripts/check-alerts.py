@@ -53,6 +53,7 @@ METRICS: dict[str, set[str]] = {
     "pricewatch_job_duration_seconds_count": JOB,
     "pricewatch_checks_total": {"service", "result"},
     "pricewatch_emails_total": {"service", "outcome"},
+    "pricewatch_outbox_stranded_total": {"service", "action"},
     "pricewatch_db_pool_connections": {"service", "state"},
     "pricewatch_service_up": {"service"},
 }
@@ -60,7 +61,8 @@ METRICS: dict[str, set[str]] = {
 LABEL_VALUES = {
     ("pricewatch_checks_total", "result"): {
         "ok", "unchanged", "no_price", "blocked", "http_error", "refused", "fetch_error"},
-    ("pricewatch_emails_total", "outcome"): {"sent", "failed"},
+    ("pricewatch_emails_total", "outcome"): {"sent", "unconfirmed", "failed"},
+    ("pricewatch_outbox_stranded_total", "action"): {"republished", "failed"},
     ("pricewatch_db_pool_connections", "state"): {"idle", "in_use", "max"},
 }
 
