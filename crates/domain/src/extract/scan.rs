@@ -13,6 +13,7 @@ use html5ever::{LocalName, TokenizerResult};
 
 use super::selector::{ElementInfo, Selector};
 use super::signals::{self, WallSignal};
+use crate::price::digits;
 use crate::price::words::WordList;
 
 const MAX_DEPTH: usize = 512;
@@ -334,7 +335,7 @@ static CUE_WORDS: WordList = WordList::new(&[
 ]);
 
 fn has_price_cue(text: &str) -> bool {
-    text.bytes().any(|b| b.is_ascii_digit())
+    digits::has_digit(text)
         && (text.chars().any(|c| {
             matches!(
                 c,
@@ -352,6 +353,17 @@ fn has_price_cue(text: &str) -> bool {
                     | '￥'
                     | '₱'
                     | '₦'
+                    | '₨'
+                    | '৳'
+                    | '₸'
+                    | '₼'
+                    | '₾'
+                    | '₮'
+                    | '₡'
+                    | '₲'
+                    | '₵'
+                    | '₭'
+                    | '﷼'
             )
         }) || CUE_WORDS.any_in(text))
 }
@@ -483,9 +495,7 @@ impl<'s> Scanner<'s> {
         let text = capture.buf.trim().to_owned();
         match capture.kind {
             CaptureKind::Price(mut candidate) => {
-                if text.bytes().any(|b| b.is_ascii_digit())
-                    && self.page.candidates.len() < MAX_CANDIDATES
-                {
+                if digits::has_digit(&text) && self.page.candidates.len() < MAX_CANDIDATES {
                     candidate.text = text;
                     self.page.candidates.push(candidate);
                 }

@@ -115,6 +115,12 @@ const OUT_OF_STOCK: &[&str] = &[
     "缺货",
     "tükendi",
     "stokta yok",
+    "ناموجود",
+    "غير متوفر",
+    "স্টকে নেই",
+    "স্টক শেষ",
+    "स्टॉक में नहीं",
+    "उपलब्ध नहीं",
 ];
 const PRE_ORDER: &[&str] = &[
     "pre-order",
@@ -176,6 +182,11 @@ const IN_STOCK: &[&str] = &[
     "在庫あり",
     "有货",
     "stokta",
+    "موجود",
+    "متوفر",
+    "স্টকে আছে",
+    "स्टॉक में है",
+    "उपलब्ध",
 ];
 
 /// The four stock lists one after the other: pre-order, out of stock, back
@@ -509,6 +520,18 @@ mod tests {
             Availability::OutOfStock
         );
         assert_eq!(Availability::from_text("В наличии"), Availability::InStock);
+        for (text, want) in [
+            ("موجود در انبار", Availability::InStock),
+            ("ناموجود", Availability::OutOfStock),
+            ("المنتج غير متوفر حاليا", Availability::OutOfStock),
+            ("متوفر", Availability::InStock),
+            ("স্টকে আছে", Availability::InStock),
+            ("স্টক শেষ", Availability::OutOfStock),
+            ("स्टॉक में नहीं है", Availability::OutOfStock),
+            ("स्टॉक में है", Availability::InStock),
+        ] {
+            assert_eq!(Availability::from_text(text), want, "{text}");
+        }
         assert_eq!(
             Availability::from_text("Jetzt vorbestellen"),
             Availability::PreOrder

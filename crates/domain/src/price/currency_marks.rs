@@ -125,7 +125,7 @@ const SIGNS: &[(&str, Mark, Case)] = &[
     ("₱", Iso("PHP"), Exact), ("₦", Iso("NGN"), Exact), ("₲", Iso("PYG"), Exact), ("₡", Iso("CRC"), Exact),
     ("₸", Iso("KZT"), Exact), ("тг", Iso("KZT"), Any), ("₾", Iso("GEL"), Exact), ("ლ", Iso("GEL"), Exact),
     ("lari", Iso("GEL"), Any), ("ლარი", Iso("GEL"), Exact), ("₼", Iso("AZN"), Exact), ("₭", Iso("LAK"), Exact),
-    ("₮", Iso("MNT"), Exact), ("៛", Iso("KHR"), Exact), ("৳", Iso("BDT"), Exact), ("₵", Iso("GHS"), Exact),
+    ("₮", Iso("MNT"), Exact), ("៛", Iso("KHR"), Exact), ("৳", Iso("BDT"), Exact), ("টাকা", Iso("BDT"), Exact), ("₵", Iso("GHS"), Exact),
     ("GH₵", Iso("GHS"), Exact),
     ("﷼", Iso("IRR"), Exact), ("ریال", Iso("IRR"), Exact), ("تومان", NoCode, Exact),
     ("ر.س", Iso("SAR"), Exact), ("ر.ق", Iso("QAR"), Exact), ("ر.ع", Iso("OMR"), Exact), ("ر.ي", Iso("YER"), Exact),

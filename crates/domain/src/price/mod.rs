@@ -7,6 +7,7 @@
 
 mod cues;
 mod currency_marks;
+pub(crate) mod digits;
 mod hint;
 mod number;
 pub(crate) mod words;
@@ -101,12 +102,11 @@ pub fn parse_price_with(text: &str, hint: &PriceHint<'_>) -> ParsedPrice {
 /// (`was $99`, `2,49 € / kg`, `$49/mo`, `Save $200`).
 pub fn is_decoy_text(text: &str) -> bool {
     let lower = text.to_lowercase();
-    let first_digit = lower
-        .find(|c: char| c.is_ascii_digit())
-        .unwrap_or(lower.len());
+    let first_digit = lower.find(digits::is_digit).unwrap_or(lower.len());
     let last_digit = lower
-        .rfind(|c: char| c.is_ascii_digit())
-        .map_or(lower.len(), |i| i + 1);
+        .char_indices()
+        .rfind(|(_, c)| digits::is_digit(*c))
+        .map_or(lower.len(), |(i, c)| i + c.len_utf8());
     let before = lower.get(..first_digit).unwrap_or("");
     let after: String = lower
         .get(last_digit..)
@@ -156,12 +156,12 @@ fn normalise(text: &str) -> Vec<char> {
         .take(MAX_TEXT_CHARS)
         .map(|c| match c {
             c if c.is_whitespace() => ' ',
-            '０'..='９' => char::from_u32(u32::from(c) - 0xFF10 + 0x30).unwrap_or(c),
-            '٠'..='٩' => char::from_u32(u32::from(c) - 0x0660 + 0x30).unwrap_or(c),
-            '۰'..='۹' => char::from_u32(u32::from(c) - 0x06F0 + 0x30).unwrap_or(c),
             '٫' | '．' => '.',
-            '٬' | '，' => ',',
+            // The Arabic and Adlam commas group thousands where CLDR uses them
+            // (`1،234٫56` in Western Balochi, `1⹁234.56` in Fula written in Adlam).
+            '٬' | '，' | '،' | '⹁' => ',',
             '−' => '-',
+            c if !c.is_ascii() => digits::to_ascii(c).unwrap_or(c),
             c => c,
         })
         .collect()

@@ -49,8 +49,39 @@ fn format(locale: usize, units: u64, cents: Option<u8>) -> (String, &'static str
         9 => (format!("EUR {}{}", u, c(",")), "EUR"),
         10 => (format!("{}{} руб.", group(&u, " ", false), c(",")), "RUB"),
         11 => (format!("¥{}", group(&u, ",", false)), "JPY"),
-        _ => (format!("{}{} грн", group(&u, " ", false), c(",")), "UAH"),
+        12 => (format!("{}{} грн", group(&u, " ", false), c(",")), "UAH"),
+        // Locales that print their own script's digits (CLDR's default numbering).
+        13 => (
+            in_script(format!("{}{} US$", group(&u, "٬", false), c("٫")), 0x0660),
+            "USD",
+        ),
+        14 => (
+            in_script(format!("৳{}{}", group(&u, ",", true), c(".")), 0x09E6),
+            "BDT",
+        ),
+        15 => (
+            in_script(format!("₹{}{}", group(&u, ",", true), c(".")), 0x0966),
+            "INR",
+        ),
+        16 => (
+            in_script(format!("{}{} ﷼", group(&u, "،", false), c("٫")), 0x06F0),
+            "IRR",
+        ),
+        _ => (
+            in_script(format!("฿{}{}", group(&u, ",", false), c(".")), 0x0E50),
+            "THB",
+        ),
     }
+}
+
+/// Writes `text`'s ASCII digits in the script whose zero is `zero`.
+fn in_script(text: String, zero: u32) -> String {
+    text.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32(zero + d).unwrap(),
+            None => c,
+        })
+        .collect()
 }
 
 proptest! {
@@ -71,7 +102,7 @@ proptest! {
 
     #[test]
     fn any_amount_in_any_locale_parses_back(
-        locale in 0usize..13,
+        locale in 0usize..18,
         units in 0u64..1_000_000_000,
         cents in proptest::option::of(0u8..100),
         prefix in prop_oneof![Just(""), Just("Price: "), Just("Now only "), Just("Preis: ")],
