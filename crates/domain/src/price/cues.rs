@@ -74,6 +74,8 @@ const THRESHOLD_BEFORE: &[&str] = &[
     "order over",
     "orders over",
     "over",
+    "above",
+    "dès",
     "spend",
     "ab einem bestellwert",
     "minimum",
@@ -237,6 +239,12 @@ const NOT_FREE_AFTER: &[&str] = &[
     "dostawa",
     "doprava",
     "доставка",
+    "frakt",
+    "fragt",
+    "frete",
+    "verzending",
+    "levering",
+    "leverans",
     "trial",
     "gift",
     "sample",
@@ -305,6 +313,7 @@ static ORDER_WORDS: WordList = WordList::new(&["orders", "order over"]);
 static YEAR_WORDS: WordList = WordList::new(YEAR_CUES);
 static PER_UNIT_WORDS: WordList = WordList::new(PER_UNIT_AFTER);
 static FREE: WordList = WordList::new(FREE_WORDS);
+static SHIPPING_WORDS: WordList = WordList::new(NOT_FREE_AFTER);
 
 fn starts_with_word(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| {
@@ -342,11 +351,27 @@ pub(crate) fn is_unit_after(after: &str) -> bool {
 
 pub(crate) fn is_threshold_before(before_lower: &str) -> bool {
     let before_lower = before_lower.trim_end();
+    // `Offers over £50,000` is an asking price (estate agents, businesses for sale).
+    if ["offers over", "offers in excess of", "offers above"]
+        .iter()
+        .any(|w| before_lower.ends_with(w))
+    {
+        return false;
+    }
     THRESHOLD_BEFORE.iter().any(|w| {
         before_lower
             .strip_suffix(w)
             .is_some_and(|rest| rest.chars().next_back().is_none_or(|c| !word_char(c)))
     }) || ORDER_WORDS.any_word_in(before_lower)
+}
+
+/// Text right after a number that makes it a spending condition: `10 € d'achats`
+/// ("of purchases"), or `$29+` after a free-shipping offer.
+pub(crate) fn is_threshold_after(after_lower: &str, before_lower: &str) -> bool {
+    let after = after_lower.trim_start();
+    after.starts_with("d'achat")
+        || after.starts_with("d’achat")
+        || (after.starts_with('+') && SHIPPING_WORDS.any_word_in(before_lower))
 }
 
 pub(crate) fn is_year_context(before_lower: &str) -> bool {

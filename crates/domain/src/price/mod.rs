@@ -58,7 +58,10 @@ pub fn parse_price_with(text: &str, hint: &PriceHint<'_>) -> ParsedPrice {
     let chars = normalise(text);
     let marks = currency_marks::find_all(&chars);
     let numbers = find_numbers(&chars, &marks);
-    let chosen = choose(&chars, &marks, &numbers, hint);
+    let Choice {
+        pick: chosen,
+        threshold,
+    } = choose(&chars, &marks, &numbers, hint);
 
     let mut parsed = ParsedPrice::default();
     let mark = match &chosen {
@@ -69,7 +72,7 @@ pub fn parse_price_with(text: &str, hint: &PriceHint<'_>) -> ParsedPrice {
         }
         None => {
             let lower: String = chars.iter().flat_map(|c| c.to_lowercase()).collect();
-            if cues::says_free(&lower) {
+            if !threshold && cues::says_free(&lower) {
                 parsed.amount = Some(Decimal::ZERO);
                 parsed.amount_text = Some("0".to_owned());
             }
@@ -177,8 +180,13 @@ fn find_numbers(chars: &[char], marks: &[Found]) -> Vec<RawNumber> {
             i += 1;
             continue;
         }
-        let mut number =
-            number::scan_leading_decimal(chars, i).unwrap_or_else(|| number::scan(chars, i));
+        let in_word = i
+            .checked_sub(1)
+            .and_then(|p| chars.get(p))
+            .is_some_and(|c| c.is_alphabetic())
+            && !marks.iter().any(|m| m.end == i);
+        let mut number = number::scan_leading_decimal(chars, i)
+            .unwrap_or_else(|| number::scan(chars, i, in_word));
         if let Some(sign) = marks
             .iter()
             .find(|m| m.start == number.end && !m.alphabetic)
@@ -270,14 +278,10 @@ fn slice_lower(chars: &[char], from: usize, to: usize) -> String {
 
 /// Picks the number that is the price: one with a currency beside it beats a bare
 /// one, a current price beats an old or per-unit one, then the first wins.
-fn choose(
-    chars: &[char],
-    marks: &[Found],
-    numbers: &[RawNumber],
-    hint: &PriceHint<'_>,
-) -> Option<Pick> {
+fn choose(chars: &[char], marks: &[Found], numbers: &[RawNumber], hint: &PriceHint<'_>) -> Choice {
     let no_marks = marks.is_empty();
     let mut best: Option<(u8, Pick)> = None;
+    let mut threshold = false;
     let adjacent: Vec<Option<&Found>> = numbers
         .iter()
         .map(|n| adjacent_mark(chars, marks, n))
@@ -289,6 +293,10 @@ fn choose(
         }
         let currency = mark.and_then(|m| hint.resolve(m.mark)).or(hint.currency);
         let Some(amount) = number.value(currency_marks::has_three_decimals(currency)) else {
+            continue;
+        };
+        let multiplier = number::multiplier_after(chars, number.end);
+        let Some(amount) = multiplier.map_or(Some(amount), |m| amount.checked_mul(m.into())) else {
             continue;
         };
         let mark_start = mark
@@ -354,7 +362,20 @@ fn choose(
             }
         }
         let glued = prev.is_some_and(char::is_alphabetic) || next.is_some_and(char::is_alphabetic);
-        if cues::is_threshold_before(&before) {
+        // `Kr3w`, `US2day`: digits inside a word, whatever sign the word starts with.
+        let inside_word = multiplier.is_none()
+            && next.is_some_and(char::is_alphabetic)
+            && !marks.iter().any(|m| m.start == number.end)
+            && number
+                .start
+                .checked_sub(1)
+                .and_then(|p| chars.get(p))
+                .is_some_and(|c| c.is_alphabetic());
+        if inside_word {
+            continue;
+        }
+        if cues::is_threshold_before(&before) || cues::is_threshold_after(&after, &before) {
+            threshold = true;
             continue;
         }
         let decoy =
@@ -380,7 +401,17 @@ fn choose(
             ));
         }
     }
-    best.map(|(_, pick)| pick)
+    Choice {
+        pick: best.map(|(_, pick)| pick),
+        threshold,
+    }
+}
+
+/// The price picked, and whether a number was passed over as a spending
+/// condition (`Gratis frakt over NOK 600,-` is no free product).
+struct Choice {
+    pick: Option<Pick>,
+    threshold: bool,
 }
 
 /// `-12,99 €` is a deduction; the dash in `10-12 €` is a range.

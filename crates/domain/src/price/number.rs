@@ -49,7 +49,10 @@ fn collect(chars: &[char], from: usize, len: usize) -> String {
 }
 
 /// Scans the number that starts at `start` (a digit not preceded by a digit).
-pub(crate) fn scan(chars: &[char], start: usize) -> RawNumber {
+/// `in_word`: the digits follow a letter that is no currency sign (`E5 10 132 р.`,
+/// `Cthulhu138 15$`): a model name or a user name, whose digits are no units
+/// with cents printed apart.
+pub(crate) fn scan(chars: &[char], start: usize, in_word: bool) -> RawNumber {
     let len = digits_at(chars, start);
     let mut number = RawNumber {
         start,
@@ -90,7 +93,8 @@ pub(crate) fn scan(chars: &[char], start: usize) -> RawNumber {
                 break;
             }
             // `€5 99`, `€100 500 03`: cents printed apart (a flattened `<sup>`).
-            ' ' if digits_at(chars, j + 1) == 2
+            ' ' if !in_word
+                && digits_at(chars, j + 1) == 2
                 && cents_end(chars, j + 3)
                 && number.rest.iter().all(|(_, d)| d.len() == 3)
                 && !number.rest.iter().any(|(s, _)| *s == Sep::SpacedDecimal) =>
@@ -116,12 +120,13 @@ pub(crate) fn scan(chars: &[char], start: usize) -> RawNumber {
     number
 }
 
-/// Whether cents that end at `at` end the number: the text ends, a space, or
-/// punctuation that does not go on with digits, a percentage or a range.
+/// Whether cents that end at `at` end the number: the text ends, a space not
+/// followed by more digits (`5 10 132 р.` is a 5, then 10 132), or punctuation
+/// that does not go on with digits, a percentage or a range.
 fn cents_end(chars: &[char], at: usize) -> bool {
     match chars.get(at) {
         None => true,
-        Some(c) if c.is_whitespace() => true,
+        Some(c) if c.is_whitespace() => !chars.get(at + 1).is_some_and(|c| is_digit(*c)),
         Some('.' | ',') => !chars.get(at + 1).is_some_and(|c| is_digit(*c)),
         Some('%' | '-' | '–' | '—' | '\'' | '\u{2019}' | '`') => false,
         Some(c) => !c.is_alphanumeric(),
@@ -171,6 +176,39 @@ pub(crate) fn attach_sign_cents(chars: &[char], number: &mut RawNumber, sign_len
     number.rest.push((Sep::SignDecimal, collect(chars, at, 2)));
     number.end = at + 2;
     true
+}
+
+/// `$40K`, `£300k`, `$90 Million`, `R$ 5 mil`, `₹2 crore`: the factor of a
+/// multiplier word right after the number that ends at `at`. A bare `k` or `M`
+/// counts only glued to the digits (`40 k` may be a unit, `12.99 M` a size).
+pub(crate) fn multiplier_after(chars: &[char], at: usize) -> Option<u64> {
+    let glued = chars.get(at).is_some_and(|c| c.is_alphabetic());
+    let start = match chars.get(at) {
+        _ if glued => at,
+        Some(' ') => at + 1,
+        _ => return None,
+    };
+    let word: String = chars
+        .iter()
+        .skip(start)
+        .take_while(|c| c.is_alphabetic())
+        .collect();
+    match word.as_str() {
+        "k" | "K" if glued => return Some(1_000),
+        "M" if glued => return Some(1_000_000),
+        _ => {}
+    }
+    let factor = match word.to_lowercase().as_str() {
+        "thousand" | "mil" | "tys" | "тыс" => 1_000,
+        "lakh" | "lakhs" => 100_000,
+        "million" | "millions" | "mio" | "mln" | "mn" | "millionen" | "millones" | "millón"
+        | "milhões" | "milioni" | "millioner" | "miljoen" | "miljoner" | "млн" => 1_000_000,
+        "crore" | "crores" => 10_000_000,
+        "billion" | "billions" | "bn" | "mrd" | "milliard" | "milliards" | "milliarden"
+        | "miliardi" | "mld" | "млрд" => 1_000_000_000,
+        _ => return None,
+    };
+    Some(factor)
 }
 
 impl RawNumber {
@@ -259,7 +297,7 @@ mod tests {
 
     fn read(text: &str) -> Option<String> {
         let chars: Vec<char> = text.chars().collect();
-        scan(&chars, 0).value(false).map(|d| d.to_string())
+        scan(&chars, 0, false).value(false).map(|d| d.to_string())
     }
 
     #[test]
@@ -284,6 +322,41 @@ mod tests {
         assert_eq!(read("100.500.03").as_deref(), Some("100500.03"));
         assert_eq!(read("5.00.111").as_deref(), Some("500111"));
         assert_eq!(read("1.00.222,1").as_deref(), Some("100222.1"));
+    }
+
+    #[test]
+    fn cents_printed_apart_need_the_number_to_end() {
+        assert_eq!(read("5 10 132").as_deref(), Some("5"));
+        assert_eq!(read("5 10 x").as_deref(), Some("5.10"));
+        let chars: Vec<char> = "138 15$".chars().collect();
+        assert_eq!(scan(&chars, 0, true).value(false), Some(138.into()));
+        assert_eq!(
+            scan(&chars, 0, false)
+                .value(false)
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("138.15")
+        );
+    }
+
+    #[test]
+    fn multiplier_words_follow_the_number() {
+        let factor = |text: &str| {
+            let chars: Vec<char> = text.chars().collect();
+            multiplier_after(&chars, 0)
+        };
+        assert_eq!(factor("K+"), Some(1_000));
+        assert_eq!(factor("k Sweeps"), Some(1_000));
+        assert_eq!(factor(" Million Mistake"), Some(1_000_000));
+        assert_eq!(factor(" billion"), Some(1_000_000_000));
+        assert_eq!(factor(" Mio. €"), Some(1_000_000));
+        assert_eq!(factor(" млн руб."), Some(1_000_000));
+        assert_eq!(factor(" crore"), Some(10_000_000));
+        assert_eq!(factor(" k"), None);
+        assert_eq!(factor(" M"), None);
+        assert_eq!(factor("kg"), None);
+        assert_eq!(factor(" millimetre"), None);
+        assert_eq!(factor(""), None);
     }
 
     #[test]

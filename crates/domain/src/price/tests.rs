@@ -105,6 +105,67 @@ fn things_that_are_not_prices() {
     check("-12,99 €", None, None, Some("EUR"));
     check("Free shipping on orders over $49", None, None, Some("USD"));
     check("free shipping", None, None, None);
+    // Spending conditions in other words and languages (texts from real pages).
+    check("FREE SHIPPING $29+", None, None, Some("USD"));
+    check("Free Standard Shipping above $35", None, None, Some("USD"));
+    check("Gratis frakt over NOK 600,-", None, None, None);
+    check("Dés 10 € d'achats,", None, None, Some("EUR"));
+    // Digits inside a word are no price, whatever sign the word starts with.
+    check("Kr3w", None, None, None);
+}
+
+#[test]
+fn texts_from_real_pages() {
+    // Multiplier words.
+    check(
+        "How to get out of $40K credit card debt",
+        None,
+        Some("40000"),
+        Some("USD"),
+    );
+    check("$10k Sweeps: Enter Now!", None, Some("10000"), Some("USD"));
+    check(
+        "Net sales £500K+. Captive trade",
+        None,
+        Some("500000"),
+        Some("GBP"),
+    );
+    check(
+        "TV Netflix's $90 Million Mistake",
+        None,
+        Some("90000000"),
+        Some("USD"),
+    );
+    check(
+        "Big banks’ fines hit $178 billion",
+        None,
+        Some("178000000000"),
+        Some("USD"),
+    );
+    check("2,5 Mio. €", None, Some("2500000"), Some("EUR"));
+    check("$12.99 M", None, Some("12.99"), Some("USD"));
+    // An estate agent's asking price is no spending condition.
+    check(
+        "Leasehold Offers over £50,000",
+        None,
+        Some("50000"),
+        Some("GBP"),
+    );
+    // A model number before the price is no units with cents printed apart.
+    check(
+        "PreSonus Eris E5 10 132 р.",
+        None,
+        Some("10132"),
+        Some("RUB"),
+    );
+    check("Roland UA-55 15 859 р.", None, Some("15859"), Some("RUB"));
+    check(
+        "Pygmy Drosera Cthulhu138 15$",
+        None,
+        Some("15"),
+        Some("USD"),
+    );
+    check("€5 99", None, Some("5.99"), Some("EUR"));
 }
 
 #[test]
