@@ -7,11 +7,19 @@
 # on the same files: the fixture corpus plus three generated 1-2 MB pages.
 # Also scores price-parser on both price-string corpora (its own test suite, and the
 # held-out one from other libraries' test suites), beside our score.
-# Single-threaded, so the figures are per core. BENCH_SECONDS (default 10) per engine.
+# Single-threaded, so the figures are per core. BENCH_SECONDS (default 10) per engine,
+# in BENCH_ROUNDS (default 5) rounds that take turns between the engines, so that a
+# slower or faster spell of a shared machine falls on all three; each engine's figure
+# is the median of its rounds, and each ratio the median of the ratios taken round by
+# round. extract is compared with the Python stack run alone, as that stack is, and
+# with the tokenizer pass by pass in one process (`--engine paired`; the peak RSS of
+# that line is the paired process's).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${BENCH_SECONDS:-10}"
+rounds="${BENCH_ROUNDS:-5}"
+round_seconds="$(python3 -c "print(max(1.0, $seconds / $rounds))")"
 tools="$root/.tools"
 venv="$tools/bench-extract-venv"
 pages_dir="$tools/bench-extract-pages"
@@ -38,40 +46,64 @@ for line in sys.stdin:
         print(m["executable"])' | tail -n 1)"
 [ -x "$bin" ] || { echo "could not build the Rust bench" >&2; exit 1; }
 
-run() { # label, command… -> one JSON line with peak_rss_mib added
+run() { # label, command… -> its JSON lines with the set and peak_rss_mib added
   local label="$1"; shift
   local out err
   err="$(mktemp)"
   out="$(python3 "$bench_py/peak_rss.py" "$@" 2>"$err")" || { cat "$err" >&2; exit 1; }
   local rss; rss="$(grep -o 'peak_rss_mib=[0-9.]*' "$err" | cut -d= -f2)"
   rm -f "$err"
-  echo "$out" | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['set']='$label'; d['peak_rss_mib']=float('$rss'); print(json.dumps(d))"
+  echo "$out" | python3 -c "
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line); d['set'] = '$label'; d['peak_rss_mib'] = float('$rss'); print(json.dumps(d))"
 }
 
 results="$(mktemp)"
 for set in corpus large; do
   if [ "$set" = corpus ]; then files=("${small[@]}"); else files=("${large[@]}"); fi
-  {
-    run "$set" "$bin" --engine extract --seconds "$seconds" "${files[@]}"
-    run "$set" "$bin" --engine tokenizer --seconds "$seconds" "${files[@]}"
-    run "$set" "$venv/bin/python" "$bench_py/extract_bench.py" "$seconds" "${files[@]}"
-  } >>"$results"
+  for round in $(seq "$rounds"); do
+    # extract alone and the Python stack alone, back to back (the ratio is taken
+    # round by round); then extract and the tokenizer taking turns pass by pass in
+    # one process, so that their ratio is measured under the same load.
+    run "$set/$round" "$bin" --engine extract --seconds "$round_seconds" "${files[@]}"
+    run "$set/$round" "$venv/bin/python" "$bench_py/extract_bench.py" "$round_seconds" "${files[@]}"
+    run "$set/$round/paired" "$bin" --engine paired --seconds "$round_seconds" "${files[@]}"
+  done >>"$results"
 done
 
 echo
 echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/Model name: *//')"
-echo "files: corpus = ${#small[@]} fixture pages, large = ${#large[@]} pages of 1-2 MB; ${seconds}s per engine, one thread"
+echo "files: corpus = ${#small[@]} fixture pages, large = ${#large[@]} pages of 1-2 MB; ${seconds}s per engine in $rounds rounds, one thread"
 python3 - "$results" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-print(f"{'set':7} {'engine':34} {'pages/s':>10} {'MB/s':>8} {'peak MiB':>9}")
-for r in rows:
-    print(f"{r['set']:7} {r['engine']:34} {r['pages_per_s']:>10.1f} {r['mb_per_s']:>8.2f} {r['peak_rss_mib']:>9.1f}")
+from statistics import median
+runs = [json.loads(l) for l in open(sys.argv[1])]
+for r in runs:
+    parts = r["set"].split("/")
+    r["set"], r["round"], r["paired"] = parts[0], parts[1], len(parts) > 2
+print(f"{'set':7} {'engine':42} {'pages/s':>10} {'MB/s':>8} {'(rounds)':>13} {'peak MiB':>9}")
 for s in ("corpus", "large"):
-    by = {r["engine"]: r for r in rows if r["set"] == s}
-    ours, floor, py = by["extract"], by["tokenizer"], by["python-bs4-extruct-price-parser"]
-    print(f"{s}: extract = {ours['mb_per_s'] / py['mb_per_s']:.1f}x the Python stack, "
-          f"{ours['mb_per_s'] / floor['mb_per_s']:.2f}x the bare tokenizer")
+    for engine, paired in (("extract", False), ("python-bs4-extruct-price-parser", False),
+                           ("extract", True), ("tokenizer", True)):
+        mine = [r for r in runs if r["set"] == s and r["engine"] == engine and r["paired"] == paired]
+        mbs = [r["mb_per_s"] for r in mine]
+        name = engine + (" (paired)" if paired else "")
+        print(f"{s:7} {name:42} {median(r['pages_per_s'] for r in mine):>10.1f} {median(mbs):>8.2f} "
+              f"{f'{min(mbs):.2f}-{max(mbs):.2f}':>13} {max(r['peak_rss_mib'] for r in mine):>9.1f}")
+for s in ("corpus", "large"):
+    rounds = sorted({r["round"] for r in runs if r["set"] == s})
+    def ratio(a, b):
+        out = []
+        for n in rounds:
+            get = lambda e, p: next(r["mb_per_s"] for r in runs
+                                    if (r["set"], r["round"], r["engine"], r["paired"]) == (s, n, e, p))
+            out.append(get(*a) / get(*b))
+        return median(out), min(out), max(out)
+    py = ratio(("extract", False), ("python-bs4-extruct-price-parser", False))
+    tok = ratio(("extract", True), ("tokenizer", True))
+    print(f"{s}: extract = {py[0]:.1f}x the Python stack ({py[1]:.1f}-{py[2]:.1f} by round), "
+          f"{tok[0]:.2f}x the bare tokenizer ({tok[1]:.2f}-{tok[2]:.2f} by round)")
 PY
 rm -f "$results"
 
@@ -95,8 +127,12 @@ print(f"  price-parser amount accuracy: {ok}/{total} = {100 * ok / total:.2f}%")
 PY
 echo "  ours: cargo test -p pricewatch-domain --test domain price_corpus -- --nocapture"
 
-echo "price-parser on the held-out price-string corpus (other libraries' test suites):"
-"$venv/bin/python" - "$root/crates/domain/tests/fixtures/price_strings/held_out/held_out_corpus.tsv" <<'PY'
+fixtures="$root/crates/domain/tests/fixtures/price_strings"
+for corpus in "held-out (other libraries' test suites):$fixtures/held_out/held_out_corpus.tsv" \
+  "real-world, first set (texts from 124 sites' pages):$fixtures/real_world/real_world_corpus.tsv" \
+  "real-world, second set (583 texts held out from the changes):$fixtures/real_world/real_world_corpus_2.tsv"; do
+  echo "price-parser on the ${corpus%%:/*} corpus"
+  "$venv/bin/python" - "/${corpus#*:/}" <<'PY'
 import sys
 from decimal import Decimal
 from price_parser import Price
@@ -109,4 +145,5 @@ for group, hint, text, cur, amount in rows:
     ok += got == want
 print(f"  price-parser amount accuracy: {ok}/{len(rows)} = {100 * ok / len(rows):.2f}%")
 PY
-echo "  ours: cargo test -p pricewatch-domain --test domain held_out -- --nocapture"
+done
+echo "  ours: cargo test -p pricewatch-domain --test domain held_out_corpus -- --nocapture"

@@ -1,7 +1,11 @@
 //! Throughput of `extract` against html5ever's tokenizer with a sink that does
 //! nothing (our floor), on the same pages. Run by `scripts/bench-extract.sh`:
 //!
-//! `extract-bench --engine extract|tokenizer --seconds N FILE...`
+//! `extract-bench --engine extract|tokenizer|paired --seconds N FILE...`
+//!
+//! `paired` runs extract and the tokenizer in turns (one pass over the files each)
+//! in one process and prints a line for each: their ratio is then measured side by
+//! side, under the same load, which separate runs on a shared machine are not.
 //!
 //! `--rounds N` runs exactly N passes over the files instead of timing, so that
 //! an instruction counter (`valgrind --tool=callgrind`) sees a repeatable workload.
@@ -44,6 +48,15 @@ fn tokenize_only(bytes: &[u8]) {
     input.push_back(StrTendril::from_slice(&text));
     let _ = tokenizer.feed(&input);
     tokenizer.end();
+}
+
+/// What one engine did: pages, bytes, and the CPU and wall seconds it took.
+#[derive(Clone, Default)]
+struct Totals {
+    pages: u64,
+    bytes: u64,
+    cpu: f64,
+    wall: f64,
 }
 
 /// CPU time of this thread in seconds, from the scheduler's own accounting (ns).
@@ -96,33 +109,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let budget = Duration::from_secs_f64(seconds);
-    let cpu_started = cpu_seconds();
     let started = Instant::now();
-    let (mut count, mut bytes) = (0u64, 0u64);
+    // `paired`: extract and the tokenizer take turns, one pass over the files each,
+    // in one process, so that a slower or faster spell of a shared machine falls on
+    // both alike; each engine's figure sums the CPU time of its own passes.
+    let engines: &[&str] = match engine.as_str() {
+        "paired" => &["extract", "tokenizer"],
+        "tokenizer" => &["tokenizer"],
+        _ => &["extract"],
+    };
+    let mut totals = vec![Totals::default(); engines.len()];
     let mut done = 0u64;
     while rounds.map_or(started.elapsed() < budget, |n| done < n) {
         done += 1;
-        for page in &pages {
-            match engine.as_str() {
-                "tokenizer" => tokenize_only(page),
-                _ => {
+        for (name, total) in engines.iter().zip(totals.iter_mut()) {
+            let cpu_started = cpu_seconds();
+            let pass_started = Instant::now();
+            for page in &pages {
+                if *name == "tokenizer" {
+                    tokenize_only(page);
+                } else {
                     black_box(extract(page, &ctx));
                 }
+                total.pages += 1;
+                total.bytes += u64::try_from(page.len())?;
             }
-            count += 1;
-            bytes += u64::try_from(page.len())?;
+            let wall = pass_started.elapsed().as_secs_f64();
+            total.wall += wall;
+            total.cpu += match (cpu_started, cpu_seconds()) {
+                (Some(a), Some(b)) if b > a => b - a,
+                _ => wall,
+            };
         }
     }
-    let wall = started.elapsed().as_secs_f64();
-    let elapsed = match (cpu_started, cpu_seconds()) {
-        (Some(a), Some(b)) if b > a => b - a,
-        _ => wall,
-    };
-    let (count_f, mb) = (count as f64, bytes as f64 / 1_000_000.0);
-    println!(
-        "{{\"engine\":\"{engine}\",\"pages\":{count},\"bytes\":{bytes},\"seconds\":{elapsed:.3},\"wall_seconds\":{wall:.3},\"pages_per_s\":{:.1},\"mb_per_s\":{:.2}}}",
-        count_f / elapsed,
-        mb / elapsed
-    );
+    for (name, total) in engines.iter().zip(&totals) {
+        let (pages, mb) = (total.pages as f64, total.bytes as f64 / 1_000_000.0);
+        println!(
+            "{{\"engine\":\"{name}\",\"pages\":{},\"bytes\":{},\"seconds\":{:.3},\"wall_seconds\":{:.3},\"pages_per_s\":{:.1},\"mb_per_s\":{:.2}}}",
+            total.pages,
+            total.bytes,
+            total.cpu,
+            total.wall,
+            pages / total.cpu,
+            mb / total.cpu
+        );
+    }
     Ok(())
 }
