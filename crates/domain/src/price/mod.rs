@@ -180,11 +180,7 @@ fn find_numbers(chars: &[char], marks: &[Found]) -> Vec<RawNumber> {
             i += 1;
             continue;
         }
-        let in_word = i
-            .checked_sub(1)
-            .and_then(|p| chars.get(p))
-            .is_some_and(|c| c.is_alphabetic())
-            && !marks.iter().any(|m| m.end == i);
+        let in_word = letter_before(chars, i) && !marks.iter().any(|m| m.end == i);
         let mut number = number::scan_leading_decimal(chars, i)
             .unwrap_or_else(|| number::scan(chars, i, in_word));
         if let Some(sign) = marks
@@ -197,6 +193,13 @@ fn find_numbers(chars: &[char], marks: &[Found]) -> Vec<RawNumber> {
         numbers.push(number);
     }
     numbers
+}
+
+/// Whether the char just before `at` is a letter (`E5`, `Kr3w`).
+fn letter_before(chars: &[char], at: usize) -> bool {
+    at.checked_sub(1)
+        .and_then(|p| chars.get(p))
+        .is_some_and(|c| c.is_alphabetic())
 }
 
 struct Pick {
@@ -366,11 +369,7 @@ fn choose(chars: &[char], marks: &[Found], numbers: &[RawNumber], hint: &PriceHi
         let inside_word = multiplier.is_none()
             && next.is_some_and(char::is_alphabetic)
             && !marks.iter().any(|m| m.start == number.end)
-            && number
-                .start
-                .checked_sub(1)
-                .and_then(|p| chars.get(p))
-                .is_some_and(|c| c.is_alphabetic());
+            && letter_before(chars, number.start);
         if inside_word {
             continue;
         }
