@@ -24,11 +24,11 @@ tools="$root/.tools"
 venv="$tools/bench-extract-venv"
 pages_dir="$tools/bench-extract-pages"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
-bench_py="$root/crates/domain/benches/python"
+bench_py="$root/crates/extract/benches/python"
 
 mkdir -p "$tools" "$pages_dir"
 python3 "$bench_py/make_large_pages.py" "$pages_dir"
-small=("$root"/crates/domain/tests/fixtures/pages/*.html)
+small=("$root"/crates/extract/tests/fixtures/pages/*.html)
 large=("$pages_dir"/large-*.html)
 
 if [ ! -x "$venv/bin/python" ]; then
@@ -38,7 +38,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 echo "building the Rust bench (release)…" >&2
-bin="$(cd "$root" && cargo bench -p pricewatch-domain --bench extract --no-run --message-format=json 2>/dev/null \
+bin="$(cd "$root" && cargo bench -p pricewatch-extract --bench extract --no-run --message-format=json 2>/dev/null \
   | python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
@@ -109,7 +109,7 @@ rm -f "$results"
 
 echo
 echo "price-parser on the independent price-string corpus:"
-"$venv/bin/python" - "$root/crates/domain/tests/fixtures/price_strings/price_parser_corpus.tsv" <<'PY'
+"$venv/bin/python" - "$root/crates/extract/tests/fixtures/price_strings/price_parser_corpus.tsv" <<'PY'
 import sys
 from decimal import Decimal
 from price_parser import Price
@@ -125,9 +125,9 @@ for group, hint, text, cur, amount in rows:
     ok += (got == (Decimal(amount) if amount is not None else None))
 print(f"  price-parser amount accuracy: {ok}/{total} = {100 * ok / total:.2f}%")
 PY
-echo "  ours: cargo test -p pricewatch-domain --test domain price_corpus -- --nocapture"
+echo "  ours: cargo test -p pricewatch-extract --test extract price_corpus -- --nocapture"
 
-fixtures="$root/crates/domain/tests/fixtures/price_strings"
+fixtures="$root/crates/extract/tests/fixtures/price_strings"
 for corpus in "held-out (other libraries' test suites):$fixtures/held_out/held_out_corpus.tsv" \
   "real-world, first set (texts from 124 sites' pages):$fixtures/real_world/real_world_corpus.tsv" \
   "real-world, second set (583 texts held out from the changes):$fixtures/real_world/real_world_corpus_2.tsv"; do
@@ -146,4 +146,4 @@ for group, hint, text, cur, amount in rows:
 print(f"  price-parser amount accuracy: {ok}/{len(rows)} = {100 * ok / len(rows):.2f}%")
 PY
 done
-echo "  ours: cargo test -p pricewatch-domain --test domain held_out_corpus -- --nocapture"
+echo "  ours: cargo test -p pricewatch-extract --test extract held_out_corpus -- --nocapture"

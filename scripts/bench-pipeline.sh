@@ -57,7 +57,7 @@ result() { echo "$1 $2"; [[ -z ${BENCH_OUT:-} ]] || echo "$1 $2" >>"$BENCH_OUT";
 
 echo "building the release binaries (and the extraction bench)"
 cargo build -q --release --bins
-extract_bin="$(cargo bench -q -p pricewatch-domain --bench extract --no-run --message-format=json 2>/dev/null |
+extract_bin="$(cargo bench -q -p pricewatch-extract --bench extract --no-run --message-format=json 2>/dev/null |
   python3 -c '
 import json, sys
 for line in sys.stdin:

@@ -21,6 +21,7 @@
 pub mod connection;
 pub mod consumer;
 pub mod error;
+pub mod inspect;
 pub mod publisher;
 pub mod topology;
 

@@ -16,8 +16,12 @@ pub enum Frequency {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("frequency must be one of 6h, 12h, 24h, got {0:?}")]
-pub struct InvalidFrequency(pub String);
+pub enum InvalidFrequency {
+    #[error("frequency must be one of 6h, 12h, 24h, got {0:?}")]
+    Name(String),
+    #[error("a check interval of {0} hours is not a frequency (6, 12 or 24)")]
+    Hours(i64),
+}
 
 impl Frequency {
     pub const ALL: [Frequency; 3] = [
@@ -27,11 +31,7 @@ impl Frequency {
     ];
 
     pub fn hours(self) -> i64 {
-        match self {
-            Frequency::Every6Hours => 6,
-            Frequency::Every12Hours => 12,
-            Frequency::Every24Hours => 24,
-        }
+        i64::from(self.stored_hours())
     }
 
     pub fn as_str(self) -> &'static str {
@@ -42,14 +42,27 @@ impl Frequency {
         }
     }
 
-    /// The stored form: the interval in hours.
-    pub fn from_hours(hours: i32) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|f| i64::from(hours) == f.hours())
+    /// The stored form: the interval in hours (`frequency_hours`,
+    /// `check_interval_hours`).
+    pub fn stored_hours(self) -> i32 {
+        match self {
+            Frequency::Every6Hours => 6,
+            Frequency::Every12Hours => 12,
+            Frequency::Every24Hours => 24,
+        }
     }
 
-    /// The seed's named schedules: `check-prices-6h`, `check-prices-12h`, `check-prices-24h`.
+    /// Reads the stored form back; any other number is an error, never a default.
+    pub fn from_hours(hours: impl Into<i64>) -> Result<Self, InvalidFrequency> {
+        let hours = hours.into();
+        Self::ALL
+            .into_iter()
+            .find(|f| hours == f.hours())
+            .ok_or(InvalidFrequency::Hours(hours))
+    }
+
+    /// The named schedule that checks products of this frequency:
+    /// `check-prices-6h`, `check-prices-12h`, `check-prices-24h`.
     pub fn schedule_name(self) -> &'static str {
         match self {
             Frequency::Every6Hours => "check-prices-6h",
@@ -69,7 +82,7 @@ impl FromStr for Frequency {
         Self::ALL
             .into_iter()
             .find(|f| f.as_str() == s)
-            .ok_or_else(|| InvalidFrequency(s.to_owned()))
+            .ok_or_else(|| InvalidFrequency::Name(s.to_owned()))
     }
 }
 
@@ -89,9 +102,12 @@ mod tests {
             assert_eq!(f.as_str().parse::<Frequency>().unwrap(), f);
             let json = serde_json::to_string(&f).unwrap();
             assert_eq!(json, format!("\"{}\"", f.as_str()));
-            let hours = i32::try_from(f.hours()).unwrap();
-            assert_eq!(Frequency::from_hours(hours), Some(f));
+            assert_eq!(Frequency::from_hours(f.stored_hours()), Ok(f));
         }
+        assert_eq!(
+            Frequency::from_hours(7).unwrap_err().to_string(),
+            "a check interval of 7 hours is not a frequency (6, 12 or 24)"
+        );
         assert!("1h".parse::<Frequency>().is_err());
         assert!(serde_json::from_str::<Frequency>("\"weekly\"").is_err());
     }

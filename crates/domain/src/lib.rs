@@ -1,15 +1,14 @@
-//! PriceWatch domain: money, URLs, frequencies, message contracts, price parsing and
-//! HTML price extraction. Pure code: no I/O, no async runtime.
+//! PriceWatch domain: the small vocabulary every service shares — money and
+//! currencies, check frequencies and their schedules, product URLs and the
+//! address policy, message contracts. Pure code: no I/O, no async runtime.
 
-pub mod extract;
+pub mod account;
 pub mod frequency;
 pub mod messages;
 pub mod money;
-pub mod price;
 pub mod product_url;
+pub mod reading;
 
-pub use extract::{ExtractContext, ExtractOutcome, Extraction, extract};
 pub use frequency::Frequency;
 pub use money::{Currency, Money};
-pub use price::{ParsedPrice, PriceHint, parse_price};
 pub use product_url::ProductUrl;

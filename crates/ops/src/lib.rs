@@ -1,6 +1,6 @@
 //! Shared plumbing of every PriceWatch binary: settings, telemetry (tracing,
 //! Sentry), Prometheus metrics, the Redis pool, heartbeats, the health-probe
-//! server and graceful shutdown.
+//! server, graceful shutdown and the start-up every service binary shares.
 
 pub mod dependencies;
 pub mod health;
@@ -11,6 +11,7 @@ pub mod sentry_capture;
 pub mod service;
 pub mod settings;
 pub mod shutdown;
+pub mod start;
 pub mod telemetry;
 
 /// The version every service reports (workspace version).

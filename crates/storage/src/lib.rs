@@ -8,7 +8,6 @@ pub mod pool;
 pub mod prepared;
 pub mod queries;
 pub mod schema;
-pub mod test_db;
 
 pub use diesel_async::AsyncPgConnection;
 pub use pool::{DbPool, PoolSettings, connect_pool};

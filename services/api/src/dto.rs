@@ -109,17 +109,22 @@ pub struct WatchResponse {
 }
 
 impl WatchResponse {
-    pub fn new(w: Watch, p: Product) -> Self {
-        WatchResponse {
+    /// Fails only on a stored frequency that is none of ours (the database
+    /// allows 6, 12 and 24 hours): a 500 that names the watch, never a guess.
+    pub fn new(w: Watch, p: Product) -> Result<Self, crate::error::ApiError> {
+        let frequency = Frequency::from_hours(w.frequency_hours).map_err(|e| {
+            crate::error::ApiError::Internal(anyhow::anyhow!("watch {}: {e}", w.id))
+        })?;
+        Ok(WatchResponse {
             id: w.id,
             target_price: money(w.target_price),
-            frequency: Frequency::from_hours(w.frequency_hours).unwrap_or(Frequency::Every24Hours),
+            frequency,
             active: w.active,
             css_selector: w.css_selector,
             created_at: w.created_at,
             updated_at: w.updated_at,
             product: p.into(),
-        }
+        })
     }
 }
 

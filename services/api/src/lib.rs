@@ -1,5 +1,5 @@
-//! The PriceWatch REST api (actix-web). `main.rs` only parses settings and calls
-//! [`Application::build`]; tests start the same application on port 0.
+//! The PriceWatch REST api (actix-web). `main.rs` hands [`run`] to the shared
+//! start-up; tests start the same [`Application`] on port 0.
 
 pub mod auth;
 pub mod dto;
@@ -30,6 +30,15 @@ use crate::state::AppState;
 
 pub const SERVICE: &str = "api";
 
+/// Serves until SIGTERM/SIGINT: what `main` runs.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let bind = settings.bind;
+    let app = Application::build(settings).await?;
+    tracing::info!(%bind, "pricewatch-api listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -51,16 +60,16 @@ impl Application {
         pricewatch_ops::metrics::install(SERVICE);
         if settings.run_migrations {
             let applied = pricewatch_storage::migrate::run_pending(
-                settings.database.database_url.expose_secret(),
+                settings.common.database.database_url.expose_secret(),
             )
             .await
             .context("RUN_MIGRATIONS: migrations failed")?;
             tracing::info!(count = applied.len(), "migrations applied");
         }
         let db = pricewatch_storage::connect_pool(
-            settings.database.database_url.expose_secret(),
+            settings.common.database.database_url.expose_secret(),
             &PoolSettings {
-                max_size: usize::from(settings.database.database_pool_size),
+                max_size: usize::from(settings.common.database.database_pool_size),
                 ..PoolSettings::default()
             },
         )
@@ -71,7 +80,7 @@ impl Application {
                 pricewatch_storage::pool::record_pool_metrics(&db)
             });
         }
-        let redis = pricewatch_ops::redis::connect_pool(&settings.redis.redis_url, 16)
+        let redis = pricewatch_ops::redis::connect_pool(&settings.common.redis.redis_url, 16)
             .context("REDIS_URL: cannot build the pool")?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(2))
@@ -81,7 +90,7 @@ impl Application {
         let (trigger, shutdown) = pricewatch_ops::shutdown::channel();
         tokio::spawn(heartbeat::run(
             redis.clone(),
-            settings.redis.redis_key_prefix.clone(),
+            settings.common.redis.redis_key_prefix.clone(),
             Heartbeat::new(SERVICE),
             shutdown,
         ));

@@ -3,9 +3,7 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use pricewatch_ops::settings::{
-    AmqpSettings, DatabaseSettings, LogSettings, RedisSettings, SentrySettings,
-};
+use pricewatch_ops::settings::ServiceSettings;
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, Clone, Parser)]
@@ -62,15 +60,15 @@ pub struct Settings {
     )]
     pub notifier_health_url: url::Url,
     #[command(flatten)]
-    pub database: DatabaseSettings,
-    #[command(flatten)]
-    pub redis: RedisSettings,
-    #[command(flatten)]
-    pub amqp: AmqpSettings,
-    #[command(flatten)]
-    pub log: LogSettings,
-    #[command(flatten)]
-    pub sentry: SentrySettings,
+    pub common: ServiceSettings,
+}
+
+impl pricewatch_ops::start::ServiceBinary for Settings {
+    const BINARY: &'static str = "pricewatch-api";
+    const SERVICE: &'static str = crate::SERVICE;
+    fn common(&self) -> &ServiceSettings {
+        &self.common
+    }
 }
 
 fn parse_secret_key(raw: &str) -> Result<SecretString, String> {

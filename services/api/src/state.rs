@@ -22,7 +22,7 @@ impl AppState {
     }
 
     pub fn redis_key(&self, parts: &str) -> String {
-        format!("{}:{parts}", self.settings.redis.redis_key_prefix)
+        format!("{}:{parts}", self.settings.common.redis.redis_key_prefix)
     }
 
     pub fn product_cache_ttl(&self) -> Duration {

@@ -37,7 +37,9 @@ async fn server_errors_reach_sentry_tagged_and_without_pii() {
         "--sentry-environment=test-env",
     ])
     .unwrap();
-    let _guard = pricewatch_ops::telemetry::init("api", &settings.log, &settings.sentry).unwrap();
+    let _guard =
+        pricewatch_ops::telemetry::init("api", &settings.common.log, &settings.common.sentry)
+            .unwrap();
 
     let token = pricewatch_api::auth::token::TokenKeys::new(secret.as_bytes(), 600)
         .issue(uuid::Uuid::new_v4())

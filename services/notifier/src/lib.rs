@@ -66,6 +66,14 @@ pub struct Settings {
     pub common: ServiceSettings,
 }
 
+impl pricewatch_ops::start::ServiceBinary for Settings {
+    const BINARY: &'static str = "pricewatch-notifier";
+    const SERVICE: &'static str = SERVICE;
+    fn common(&self) -> &ServiceSettings {
+        &self.common
+    }
+}
+
 /// Runs until SIGTERM/SIGINT.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let probe = TcpListener::bind(settings.health_bind).with_context(|| {
@@ -81,15 +89,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow::Result<()> {
-    run_until_stopped(settings, probe, CancellationToken::new()).await
+    run_until_stopped(settings, probe, std::future::pending()).await
 }
 
-/// Like `run_with_listener`, and also stops (gracefully) when `stop` is
-/// cancelled: tests use it.
+/// Runs until SIGTERM/SIGINT or until `shutdown` resolves (tests), then
+/// stops gracefully.
 pub async fn run_until_stopped(
     settings: Settings,
     probe: TcpListener,
-    stop_requested: CancellationToken,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let mailer = email::Mailer::from_settings(&settings)?;
     let deps = Dependencies::connect(SERVICE, &settings.common, 4)?;
@@ -122,12 +130,12 @@ pub async fn run_until_stopped(
             .await
         })
     };
-    let mut shutdown = base.shutdown.clone();
+    let mut signalled = base.shutdown.clone();
     let result = tokio::select! {
         () = async {
             tokio::select! {
-                () = shutdown.wait() => {}
-                () = stop_requested.cancelled() => {}
+                () = signalled.wait() => {}
+                () = shutdown => {}
             }
         } => {
             tracing::info!("notifier stopping: no new jobs, finishing the ones in flight");

@@ -1,24 +1,4 @@
-use pricewatch_notifier::{Settings, run};
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let settings: Settings = pricewatch_ops::settings::parse_or_exit("pricewatch-notifier");
-    let _telemetry = match pricewatch_ops::telemetry::init(
-        "notifier",
-        &settings.common.log,
-        &settings.common.sentry,
-    ) {
-        Ok(g) => g,
-        Err(e) => {
-            eprintln!("pricewatch-notifier: configuration error: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    match run(settings).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("pricewatch-notifier stopped: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    pricewatch_ops::start::main(pricewatch_notifier::run).await
 }

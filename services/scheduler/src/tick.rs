@@ -4,6 +4,7 @@
 use anyhow::anyhow;
 use chrono::Utc;
 use pricewatch_bus::Bus;
+use pricewatch_domain::Frequency;
 use pricewatch_domain::messages::{CheckPrice, Message};
 use pricewatch_ops::shutdown::Shutdown;
 use pricewatch_storage::DbPool;
@@ -38,6 +39,23 @@ enum Room {
     NotYet,
 }
 
+/// The schedule a claimed product is checked under. The claim takes only
+/// products with an interval, and the database allows only 6, 12 and 24
+/// hours; anything else is logged and published as `unscheduled`.
+fn schedule(product: &DueProduct) -> Option<Frequency> {
+    match product.frequency() {
+        Ok(frequency) => frequency,
+        Err(error) => {
+            tracing::warn!(product_id = %product.id, %error, "claimed product has no valid schedule");
+            None
+        }
+    }
+}
+
+fn schedule_name(frequency: Option<Frequency>) -> &'static str {
+    frequency.map_or("unscheduled", Frequency::schedule_name)
+}
+
 /// The check job for a claimed product.
 pub fn check_job(product: &DueProduct) -> Message {
     Message::CheckPriceV1(CheckPrice {
@@ -45,7 +63,7 @@ pub fn check_job(product: &DueProduct) -> Message {
         product_id: product.id,
         url: product.url.clone(),
         scheduled_for: Utc::now(),
-        reason: checks::schedule_name(product.check_interval_hours).to_owned(),
+        reason: schedule_name(schedule(product)).to_owned(),
         attempt: 0,
     })
 }
@@ -61,7 +79,7 @@ impl Scheduler {
     /// Publishes jobs for every due product, batch after batch, while this instance
     /// holds the lease. Returns the jobs published.
     pub async fn tick(&self, lease: &mut Lease, shutdown: &Shutdown) -> anyhow::Result<u64> {
-        let mut published: Vec<(i32, i64)> = Vec::new();
+        let mut published: Vec<(Frequency, i64)> = Vec::new();
         let mut total: u64 = 0;
         let result = self
             .publish_due(lease, shutdown, &mut published, &mut total)
@@ -154,7 +172,7 @@ impl Scheduler {
         &self,
         lease: &mut Lease,
         shutdown: &Shutdown,
-        published: &mut Vec<(i32, i64)>,
+        published: &mut Vec<(Frequency, i64)>,
         total: &mut u64,
     ) -> anyhow::Result<()> {
         let mut next = self.claim_next(lease, shutdown, false, 0).await?;
@@ -182,14 +200,16 @@ impl Scheduler {
                 ));
             }
             for product in &claimed {
-                let hours = product.check_interval_hours.unwrap_or(24);
-                match published.iter_mut().find(|(h, _)| *h == hours) {
-                    Some((_, n)) => *n = n.saturating_add(1),
-                    None => published.push((hours, 1)),
+                let frequency = schedule(product);
+                if let Some(frequency) = frequency {
+                    match published.iter_mut().find(|(f, _)| *f == frequency) {
+                        Some((_, n)) => *n = n.saturating_add(1),
+                        None => published.push((frequency, 1)),
+                    }
                 }
                 metrics::counter!(
                     "pricewatch_scheduler_jobs_published_total",
-                    "schedule" => checks::schedule_name(product.check_interval_hours)
+                    "schedule" => schedule_name(frequency)
                 )
                 .increment(1);
             }

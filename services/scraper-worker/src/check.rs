@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use pricewatch_bus::{Bus, Delivery, Outcome};
-use pricewatch_domain::extract::{self, Availability, ExtractContext, ExtractOutcome};
 use pricewatch_domain::messages::{CheckPrice, Message, SendNotification};
 use pricewatch_domain::money::Currency;
+use pricewatch_domain::reading::needs_confirmation;
+use pricewatch_extract::{self as extract, ExtractContext, ExtractOutcome};
 use pricewatch_storage::DbPool;
 use pricewatch_storage::pool::{DbConn, describe_pool_error};
 use pricewatch_storage::queries::checks::{self, CheckContext, CheckRecord, Context, Recorded};
@@ -333,8 +334,8 @@ impl Checker {
             currency,
             title: found.title.clone(),
             image_url: found.image.clone(),
-            in_stock: in_stock(found.availability),
-            method: method_name(found.method),
+            in_stock: found.availability.in_stock(),
+            method: found.method.as_str().to_owned(),
             etag: page.etag.clone(),
             last_modified: page.last_modified.clone(),
         };
@@ -354,21 +355,14 @@ impl Checker {
         }
     }
 
-    /// A reading not yet seen by a previous fetch that is either a drop of more
-    /// than the configured share below the last price, or a price flipping
-    /// back: different from the last one but equal to one recorded before it
-    /// (A, B, A — a page that alternates between two prices would otherwise
-    /// alert, re-arm and alert again). Either is fetched a second time first.
     fn is_suspicious(&self, context: &CheckContext, amount: Decimal) -> bool {
-        let Some(last) = context.last_price else {
-            return false;
-        };
-        if context.unconfirmed_price == Some(amount) || amount == last {
-            return false;
-        }
-        let floor = last * (Decimal::ONE - self.suspicious_drop_ratio);
-        let flips_back = context.recent_prices.iter().skip(1).any(|p| *p == amount);
-        amount < floor || flips_back
+        needs_confirmation(
+            amount,
+            context.last_price,
+            context.recent_prices.get(1..).unwrap_or_default(),
+            context.unconfirmed_price,
+            self.suspicious_drop_ratio,
+        )
     }
 
     /// Publishes the alerts and marks them published; on failure the outbox relay
@@ -423,21 +417,4 @@ pub fn notification_jobs(ids: &[Uuid]) -> impl Iterator<Item = Message> + '_ {
             attempt: 0,
         })
     })
-}
-
-fn in_stock(availability: Availability) -> Option<bool> {
-    match availability {
-        Availability::InStock | Availability::LimitedAvailability => Some(true),
-        Availability::OutOfStock | Availability::Discontinued | Availability::InStoreOnly => {
-            Some(false)
-        }
-        Availability::PreOrder | Availability::BackOrder | Availability::Unknown => None,
-    }
-}
-
-fn method_name(method: extract::Method) -> String {
-    serde_json::to_value(method)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -72,6 +72,14 @@ pub struct Settings {
     pub common: ServiceSettings,
 }
 
+impl pricewatch_ops::start::ServiceBinary for Settings {
+    const BINARY: &'static str = "pricewatch-scraper-worker";
+    const SERVICE: &'static str = SERVICE;
+    fn common(&self) -> &ServiceSettings {
+        &self.common
+    }
+}
+
 /// Runs until SIGTERM/SIGINT.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let probe = TcpListener::bind(settings.health_bind).with_context(|| {
@@ -84,11 +92,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 pub async fn run_with_listener(settings: Settings, probe: TcpListener) -> anyhow::Result<()> {
-    run_until(settings, probe, std::future::pending()).await
+    run_until_stopped(settings, probe, std::future::pending()).await
 }
 
-/// Like `run_with_listener`, also stopping (gracefully) when `stop` resolves (tests).
-pub async fn run_until(
+/// Runs until SIGTERM/SIGINT or until `stop` resolves (tests), then stops
+/// gracefully.
+pub async fn run_until_stopped(
     settings: Settings,
     probe: TcpListener,
     stop: impl Future<Output = ()> + Send + 'static,

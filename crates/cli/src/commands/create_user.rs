@@ -1,14 +1,16 @@
 use std::io::BufRead;
 
 use anyhow::Context;
+use pricewatch_domain::account::{self, Email};
 use pricewatch_ops::settings::DatabaseSettings;
 use pricewatch_storage::models::User;
 use pricewatch_storage::queries::{is_unique_violation, users};
 use secrecy::ExposeSecret;
 
 pub async fn run(database: &DatabaseSettings, email: &str, if_missing: bool) -> anyhow::Result<()> {
-    let email = pricewatch_api::routes::auth::normalize_email(email)
-        .map_err(|e| anyhow::anyhow!("invalid email: {e}"))?;
+    let email = Email::parse(email)
+        .map_err(|e| anyhow::anyhow!("invalid email: {e}"))?
+        .into_inner();
     let password = match std::env::var("PRICEWATCH_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -20,11 +22,10 @@ pub async fn run(database: &DatabaseSettings, email: &str, if_missing: bool) -> 
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    pricewatch_api::auth::password::check_strength(&password)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let password_hash = pricewatch_api::auth::password::hash(password)
+    account::check_password(&password)?;
+    let password_hash = tokio::task::spawn_blocking(move || account::hash_password(&password))
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .context("hashing task failed")??;
     let mut conn =
         pricewatch_storage::pool::connect_once(database.database_url.expose_secret()).await?;
     let user = User {

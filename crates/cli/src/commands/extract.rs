@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
-use pricewatch_domain::extract::{ExtractContext, MAX_HTML_BYTES, extract as run};
+use pricewatch_extract::{ExtractContext, MAX_HTML_BYTES, extract as run};
 
 pub fn extract(
     path: &Path,

@@ -4,7 +4,7 @@
 use std::io::{BufRead, Write};
 
 use anyhow::Context;
-use pricewatch_domain::price::parse_price as parse;
+use pricewatch_extract::parse_price as parse;
 use serde_json::json;
 
 /// Longer lines are cut: a price text is short, and memory must stay bounded.

@@ -6,26 +6,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use pricewatch_domain::frequency::{Frequency, InvalidFrequency};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::prepared::PrepareExt;
 use crate::schema::{notifications, products};
-
-/// The named schedules and the check interval each one covers.
-pub const SCHEDULES: [(i32, &str); 3] = [
-    (6, "check-prices-6h"),
-    (12, "check-prices-12h"),
-    (24, "check-prices-24h"),
-];
-
-/// The schedule name for a check interval (`check-prices-24h` for anything unknown).
-pub fn schedule_name(interval_hours: Option<i32>) -> &'static str {
-    SCHEDULES
-        .iter()
-        .find(|(h, _)| Some(*h) == interval_hours)
-        .map_or("check-prices-24h", |(_, name)| name)
-}
 
 /// A product the scheduler claimed: its next check is already moved forward.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -36,6 +22,17 @@ pub struct DueProduct {
     pub url: String,
     #[diesel(sql_type = sql_types::Nullable<sql_types::Integer>)]
     pub check_interval_hours: Option<i32>,
+}
+
+impl DueProduct {
+    /// The frequency its watches ask for; `None` when no active watch asks
+    /// (a "check now" on a paused product), an error for a stored value that
+    /// is no frequency.
+    pub fn frequency(&self) -> Result<Option<Frequency>, InvalidFrequency> {
+        self.check_interval_hours
+            .map(Frequency::from_hours)
+            .transpose()
+    }
 }
 
 /// Claims up to `batch` due products (oldest due first; rows another scheduler
@@ -114,14 +111,14 @@ pub async fn postpone(
 /// `last_run_jobs`; every schedule's `next_run_at` is its next due product.
 pub async fn record_schedule_runs(
     conn: &mut AsyncPgConnection,
-    jobs: &[(i32, i64)],
+    jobs: &[(Frequency, i64)],
 ) -> QueryResult<()> {
-    let hours: Vec<i32> = SCHEDULES.iter().map(|(h, _)| *h).collect();
-    let counts: Vec<i64> = hours
+    let hours: Vec<i32> = Frequency::ALL.map(Frequency::stored_hours).to_vec();
+    let counts: Vec<i64> = Frequency::ALL
         .iter()
-        .map(|h| {
+        .map(|f| {
             jobs.iter()
-                .filter(|(jh, _)| jh == h)
+                .filter(|(jf, _)| jf == f)
                 .map(|(_, n)| *n)
                 .sum::<i64>()
         })

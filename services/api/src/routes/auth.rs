@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
+use pricewatch_domain::account::Email;
 use pricewatch_storage::models::User;
 use pricewatch_storage::queries::{is_unique_violation, users};
 use serde::Deserialize;
@@ -24,24 +25,11 @@ pub struct Credentials {
     pub password: String,
 }
 
-/// Normalises an email (trim, lower-case) and checks its shape.
-pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
-    let email = raw.trim().to_lowercase();
-    let invalid =
-        || ApiError::validation("email", "email must be an address like name@example.com");
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid());
-    }
-    let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-    let domain_ok = domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && !domain.contains('@');
-    if local.is_empty() || local.len() > 64 || !domain_ok {
-        return Err(invalid());
-    }
-    Ok(email)
+/// The account email ([`Email::parse`]), as a 422 naming `email`.
+fn normalize_email(raw: &str) -> Result<String, ApiError> {
+    Email::parse(raw)
+        .map(Email::into_inner)
+        .map_err(|e| ApiError::validation("email", e))
 }
 
 #[utoipa::path(
@@ -126,30 +114,5 @@ pub async fn login(
             expires_in: state.tokens.ttl_seconds,
         })),
         _ => Err(ApiError::InvalidCredentials),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(
-            normalize_email(" Alice@Example.COM ").unwrap(),
-            "alice@example.com"
-        );
-        for bad in [
-            "",
-            "alice",
-            "alice@",
-            "@example.com",
-            "a b@example.com",
-            "a@example",
-            "a@@example.com",
-            "a@.example.com",
-        ] {
-            assert!(normalize_email(bad).is_err(), "{bad}");
-        }
     }
 }

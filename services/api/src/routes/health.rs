@@ -171,45 +171,28 @@ async fn check_redis(state: &AppState) -> Result<Value, String> {
 }
 
 async fn check_rabbitmq(state: &AppState) -> Result<Value, String> {
-    let prefix = &state.settings.amqp.queue_prefix;
-    let queues = [
-        format!("{prefix}.check_price"),
-        format!("{prefix}.send_notification"),
-        format!("{prefix}.check_price.dlq"),
-        format!("{prefix}.send_notification.dlq"),
-    ];
-    let conn = lapin::Connection::connect(
-        state.settings.amqp.amqp_url.expose_secret(),
-        lapin::ConnectionProperties::default(),
+    let topology = pricewatch_bus::Topology::new(&state.settings.common.amqp.queue_prefix);
+    let states = pricewatch_bus::inspect::queue_states(
+        state.settings.common.amqp.amqp_url.expose_secret(),
+        &topology,
+        Duration::from_millis(1500),
     )
     .await
     .map_err(|e| format!("cannot connect: {e}"))?;
     let mut depths = serde_json::Map::new();
     let mut dead_letters = 0u64;
-    for queue in &queues {
-        let channel = conn.create_channel().await.map_err(|e| e.to_string())?;
-        let declared = channel
-            .queue_declare(
-                queue.as_str().into(),
-                lapin::options::QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                lapin::types::FieldTable::default(),
-            )
-            .await;
-        let entry = match declared {
-            Ok(q) => {
-                if queue.ends_with(".dlq") {
-                    dead_letters += u64::from(q.message_count());
+    for queue in states {
+        let entry = match &queue.depth {
+            Some(depth) => {
+                if queue.dead_letter {
+                    dead_letters += u64::from(depth.messages);
                 }
-                json!({"messages": q.message_count(), "consumers": q.consumer_count()})
+                json!({"messages": depth.messages, "consumers": depth.consumers})
             }
-            Err(_) => json!({"messages": null, "consumers": null, "note": "not declared yet"}),
+            None => json!({"messages": null, "consumers": null, "note": "not declared yet"}),
         };
-        depths.insert(queue.clone(), entry);
+        depths.insert(queue.queue, entry);
     }
-    let _ = conn.close(200, "health check done".into()).await;
     Ok(json!({"connection": "open", "queues": depths, "dead_letters": dead_letters}))
 }
 
@@ -246,7 +229,7 @@ fn short_error(e: &reqwest::Error) -> String {
 async fn instances(state: &AppState, service: &str) -> Result<Vec<Value>, String> {
     let beats = heartbeat::live_instances(
         &state.redis,
-        &state.settings.redis.redis_key_prefix,
+        &state.settings.common.redis.redis_key_prefix,
         service,
     )
     .await

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// A fresh database for one test, migrated (cloned from the template).
 pub async fn create_test_database() -> String {
-    pricewatch_storage::test_db::create().await.unwrap()
+    pricewatch_test_support::create().await.unwrap()
 }
 
 #[allow(dead_code)]

@@ -27,11 +27,11 @@ pub const SINK_API: &str = "http://127.0.0.1:8025/api/email";
 // A database per test.
 
 pub fn admin_url() -> String {
-    pricewatch_storage::test_db::admin_url()
+    pricewatch_test_support::admin_url()
 }
 
 pub async fn create_test_database() -> String {
-    pricewatch_storage::test_db::create().await.unwrap()
+    pricewatch_test_support::create().await.unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -74,7 +74,7 @@ pub async fn spawn_notifier(extra: &[&str]) -> TestNotifier {
     let task = tokio::spawn(pricewatch_notifier::run_until_stopped(
         settings,
         probe,
-        stop.clone(),
+        stop.clone().cancelled_owned(),
     ));
     let bus = Bus::connect(
         BusConfig::new(AMQP_URL, Topology::new(&queue_prefix))

@@ -63,7 +63,7 @@ pub async fn create(
                     user_id: user.id,
                     product_id: product.id,
                     target_price,
-                    frequency_hours: i32::try_from(frequency.hours()).unwrap_or(24),
+                    frequency_hours: frequency.stored_hours(),
                     active: true,
                     css_selector,
                     armed: true,
@@ -82,7 +82,7 @@ pub async fn create(
     match result {
         Ok((watch, product)) => {
             crate::routes::products::forget_cached(&state, product.id).await;
-            Ok(HttpResponse::Created().json(WatchResponse::new(watch, product)))
+            Ok(HttpResponse::Created().json(WatchResponse::new(watch, product)?))
         }
         Err(e) if is_unique_violation(&e) => Err(ApiError::Conflict {
             code: "watch_exists",

@@ -28,7 +28,7 @@ pub async fn list(
         items: rows
             .into_iter()
             .map(|(w, p)| WatchResponse::new(w, p))
-            .collect(),
+            .collect::<Result<_, _>>()?,
         total,
         page: page.page,
         per_page: page.per_page,

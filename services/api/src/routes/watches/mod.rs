@@ -56,7 +56,15 @@ pub fn parse_selector(raw: Option<String>) -> Result<Option<String>, ApiError> {
             "css_selector",
             "css_selector must not contain control characters",
         )),
-        Some(s) => Ok(Some(s)),
+        // The extractor's own parser: a selector it cannot use is refused here,
+        // not accepted and then silently ignored at every check.
+        Some(s) => match pricewatch_extract::Selector::parse(&s) {
+            Ok(_) => Ok(Some(s)),
+            Err(e) => Err(ApiError::validation(
+                "css_selector",
+                format!("css_selector is not a selector PriceWatch can use: {e}"),
+            )),
+        },
     }
 }
 
@@ -64,6 +72,21 @@ pub fn parse_selector(raw: Option<String>) -> Result<Option<String>, ApiError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn selectors_the_extractor_cannot_use_are_refused() {
+        assert_eq!(
+            parse_selector(Some(" .price > span ".into())).unwrap(),
+            Some(".price > span".to_owned())
+        );
+        for bad in ["div[", ".price:has(span)", "a >> b"] {
+            let err = parse_selector(Some(bad.into())).unwrap_err();
+            assert!(
+                matches!(&err, ApiError::Validation { field, .. } if field == "css_selector"),
+                "{bad}: {err:?}"
+            );
+        }
+    }
 
     #[test]
     fn prices_from_strings_and_numbers() {

@@ -49,7 +49,7 @@ pub async fn update(
         changes.armed = Some(true);
     }
     if let Some(f) = &body.frequency {
-        changes.frequency_hours = Some(i32::try_from(parse_frequency(f)?.hours()).unwrap_or(24));
+        changes.frequency_hours = Some(parse_frequency(f)?.stored_hours());
     }
     changes.active = body.active;
     if body.css_selector.is_some() {
@@ -75,5 +75,5 @@ pub async fn update(
         .await?;
     let (watch, product) = found.ok_or(ApiError::NotFound("watch"))?;
     crate::routes::products::forget_cached(&state, product.id).await;
-    Ok(HttpResponse::Ok().json(WatchResponse::new(watch, product)))
+    Ok(HttpResponse::Ok().json(WatchResponse::new(watch, product)?))
 }
