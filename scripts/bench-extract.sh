@@ -2,7 +2,7 @@
 # Benchmark of price extraction (make bench-extract): pages/s, MB/s and peak memory of
 #   1. pricewatch_domain::extract,
 #   2. html5ever's tokenizer alone with a sink that does nothing (the floor),
-#   3. the Python stack of the original system: BeautifulSoup4 (lxml) + extruct +
+#   3. the Python stack other trackers use: BeautifulSoup4 (lxml) + extruct +
 #      price-parser, in a venv created under .tools/bench-extract-venv,
 # on the same files: the fixture corpus plus three generated 1-2 MB pages.
 # Also scores price-parser on both price-string corpora (its own test suite, and the

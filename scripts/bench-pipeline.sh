@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pipeline benchmark (issue 4), the real release binaries on this machine:
+# Pipeline benchmark, the real release binaries on this machine:
 # demo shop, api, scheduler, scraper-worker (SCRAPER_CONCURRENCY=64) and
 # notifier on their own database and queue/key prefixes, against the machine's
 # PostgreSQL, Redis and RabbitMQ. BENCH_PRODUCTS (100,000) due products on the

@@ -13,7 +13,7 @@ Fails (exit 1) when
     nor a recording rule defined in the rule file;
   - a selector matches on a label that metric does not have;
   - an alert lacks severity (warning|critical), `for`, summary or description;
-  - an alert of the seed's table is missing or has another threshold.
+  - an alert of the operations table is missing or has another threshold.
 When `promtool` is on PATH it also runs `promtool check rules`, `promtool test
 rules` (alerts.test.yml beside the rule file), `promtool check config`
 (prometheus.yml beside it) and parses every dashboard query (as recording
@@ -80,7 +80,7 @@ STANDARD: dict[str, set[str] | None] = {
     "kube_pod_labels": None,  # kube-state-metrics: label_<pod label>
 }
 
-# The seed's alert table (+ dead letters, service down): name -> severity -> threshold.
+# The operations alert table (+ dead letters, service down): name -> severity -> threshold.
 SEED_TABLE = {
     "PricewatchCpuHigh": {"warning": "0.7", "critical": "0.9"},
     "PricewatchMemoryHigh": {"warning": "0.8", "critical": "0.95"},
@@ -297,7 +297,7 @@ def check_rules(path: str, errors: list[str]) -> set[str]:
         for sev, threshold in levels.items():
             exprs = seen.get(alert, {}).get(sev)
             if not exprs:
-                errors.append(f"{path}: missing alert {alert} ({sev}) from the seed's table")
+                errors.append(f"{path}: missing alert {alert} ({sev}) from the operations table")
                 continue
             for expr in exprs:
                 if threshold is not None and not re.search(rf">\s*{re.escape(threshold)}(?![\d.])", expr):

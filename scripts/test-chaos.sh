@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chaos test of the check pipeline (issue 4): the real binaries (demo shop,
+# Chaos test of the check pipeline: the real binaries (demo shop,
 # api, scheduler, scraper-worker, notifier) on their own database and
 # queue/key prefixes, the SMTP sink. 2,000 due products (demo-shop items), each
 # watched by one of 100 users with a target above the shop's price, so every

@@ -1,7 +1,7 @@
 """Do the deployment files agree with the settings the binaries accept?
 
-The settings each binary accepts come from its own `--help`, where clap prints
-`[env: NAME=]` for every setting. Then, for docker-compose.prod.yml, the Helm
+The settings each binary accepts come from clap's own definitions, written as
+JSON by a Rust test (crates/system-tests/tests/settings.rs). Then, for docker-compose.prod.yml, the Helm
 chart (rendered) and .env.production.example:
 
 - every service gets every setting its binary reads, and none it does not read
@@ -10,7 +10,7 @@ chart (rendered) and .env.production.example:
   probes, Services and the api's probe URLs use;
 - .env.production.example lists every setting, and each value set there
   reaches the services (compose interpolates it);
-- the seed's resource table and concurrency (api 1 CPU / 1 GB and 4 workers,
+- the default resource limits and concurrency (api 1 CPU / 1 GB and 4 workers,
   scraper-worker 0.5 / 512 MB and concurrency 4, scheduler 0.25 / 256 MB,
   nginx 0.25 / 128 MB, notifier like a worker);
 - the compose stack's shape: restart always, a healthcheck everywhere, no
@@ -21,13 +21,14 @@ chart (rendered) and .env.production.example:
   Deployment would give it, with every address pointed at a closed loopback
   port, and must not stop with a configuration error (exit 2).
 
-Usage: python check_settings.py ROOT BIN_DIR
+Usage: python check_settings.py ROOT BIN_DIR SETTINGS_JSON
 Prints one line per problem naming the file, the service and the setting.
 Exit 0 when everything agrees, 1 otherwise.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
@@ -58,7 +59,7 @@ PROBE_URLS = {
     "SCHEDULER_HEALTH_URL": "scheduler",
     "NOTIFIER_HEALTH_URL": "notifier",
 }
-# Seed: "Ressources allouées" (+ notifier sized like a worker). CPU in
+# Default resource limits (the notifier sized like a worker). CPU in
 # millicores, memory in MiB.
 SEED_RESOURCES = {
     "api": (1000, 1024),
@@ -67,11 +68,10 @@ SEED_RESOURCES = {
     "notifier": (500, 512),
     "nginx": (250, 128),
 }
-# Seed: "Workers Uvicorn : 4", "Workers Celery : 4 (concurrency)".
+# Default concurrency: 4 api workers, 4 checks per worker.
 SEED_CONCURRENCY = {"API_WORKERS": ("api", "4"), "SCRAPER_CONCURRENCY": ("scraper-worker", "4")}
 CHART_VALUES_KEY = {"api": "api", "scraper-worker": "scraperWorker", "scheduler": "scheduler", "notifier": "notifier"}
-DATA_STORES = {"db", "redis", "rabbitmq"}  # db: PostgreSQL, named as in the seed
-ENV_RE = re.compile(r"\[env:\s*([A-Z][A-Z0-9_]*)")
+DATA_STORES = {"db", "redis", "rabbitmq"}  # db: PostgreSQL, the name scripts/backup.sh uses
 
 problems: list[str] = []
 checks = 0
@@ -86,25 +86,17 @@ def check(ok: bool, where: str, message: str) -> bool:
 
 
 # ------------------------------------------------------------------ binaries
-def accepted_settings(bin_dir: pathlib.Path) -> dict[str, set[str]]:
+def accepted_settings(settings_json: pathlib.Path) -> dict[str, set[str]]:
+    try:
+        listed = json.loads(settings_json.read_text())
+    except (OSError, ValueError) as err:
+        check(False, "binaries", f"the accepted settings were not read from {settings_json}: {err}")
+        return {}
     accepted: dict[str, set[str]] = {}
-    for service, (binary, args) in SERVICES.items():
-        path = bin_dir / binary
-        if not check(path.is_file() and os.access(path, os.X_OK), "binaries",
-                     f"{binary} ({service}) is not built in {bin_dir}: its package has no binary yet"):
-            continue
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
-        try:
-            run = subprocess.run([str(path), *args, "--help"], capture_output=True, text=True, env=env, timeout=30)
-        except (OSError, subprocess.TimeoutExpired) as err:
-            check(False, "binaries", f"`{binary} {' '.join(args)} --help` did not run: {err}")
-            continue
-        names = set(ENV_RE.findall(run.stdout))
-        if not check(run.returncode == 0 and names, "binaries",
-                     f"`{binary} {' '.join(args)} --help` exited {run.returncode} and listed "
-                     f"{len(names)} [env: …] settings: {(run.stderr or run.stdout).strip()[:300]}"):
-            continue
-        accepted[service] = names | RUNTIME_ENV
+    for service, (binary, _) in SERVICES.items():
+        names = set(listed.get(service) or [])
+        if check(bool(names), "binaries", f"{binary} ({service}): no settings listed in {settings_json}"):
+            accepted[service] = names | RUNTIME_ENV
     return accepted
 
 
@@ -279,15 +271,15 @@ def check_compose(root: pathlib.Path, bin_dir: pathlib.Path, accepted: dict[str,
             if var in env:
                 check(str(env[var]).lower() == "false", where, f"{name}: {var} must be false in production")
 
-    # Seed resource table and concurrency.
+    # Default resource limits and concurrency.
     for name, (cpu, mem) in SEED_RESOURCES.items():
         limits = (((services.get(name) or {}).get("deploy") or {}).get("resources") or {}).get("limits") or {}
         check(limits and cpu_millis(limits.get("cpus", 0)) == cpu and mem_mib(limits.get("memory", ""), True) == mem,
-              where, f"{name}: limits {limits}, the seed says {cpu / 1000:g} CPU / {mem} MB")
+              where, f"{name}: limits {limits}, the default is {cpu / 1000:g} CPU / {mem} MB")
     for var, (name, value) in SEED_CONCURRENCY.items():
         raw = ((services.get(name) or {}).get("environment") or {}).get(var)
         check(interpolation_default(raw) == value or str(raw) == value, where,
-              f"{name}: {var} is {raw!r}, the seed says {value} (e.g. ${{{var}:-{value}}})")
+              f"{name}: {var} is {raw!r}, the default is {value} (e.g. ${{{var}:-{value}}})")
 
     # nginx: the published container port is one nginx listens on; the upstream is the api's port.
     conf = root / "nginx" / "nginx.conf"
@@ -334,7 +326,7 @@ def check_env_example(root: pathlib.Path, known: set[str], complete: bool, inter
     for name in sorted(interpolated - set(active)):
         check(False, where, f"docker-compose.prod.yml reads ${{{name}}}, which is not listed here")
     for var, (_, value) in SEED_CONCURRENCY.items():
-        check(active.get(var) == value, where, f"{var}={active.get(var)!r}, the seed says {value}")
+        check(active.get(var) == value, where, f"{var}={active.get(var)!r}, the default is {value}")
     check(True, where, "")
 
 
@@ -409,7 +401,7 @@ def check_chart(root: pathlib.Path, bin_dir: pathlib.Path, accepted: dict[str, s
             limits = (container.get("resources") or {}).get("limits") or {}
             cpu, mem = SEED_RESOURCES[name]
             check(cpu_millis(limits.get("cpu", 0)) == cpu and mem_mib(limits.get("memory", ""), False) == mem, where,
-                  f"{name}: limits {limits}, the seed says {cpu / 1000:g} CPU / {mem} MiB")
+                  f"{name}: limits {limits}, the default is {cpu / 1000:g} CPU / {mem} MiB")
             # The defaults in values.yaml too, not only the rendered scenario.
             default_limits = ((defaults.get(CHART_VALUES_KEY[name]) or {}).get("resources") or {}).get("limits") or {}
             check(default_limits == limits, where, f"{name}: values.yaml limits {default_limits} differ from the rendered {limits}")
@@ -423,7 +415,7 @@ def check_chart(root: pathlib.Path, bin_dir: pathlib.Path, accepted: dict[str, s
                 check(env_values[var].lower() == "false", where, f"{name}: {var} must be false")
         for var, (svc, value) in SEED_CONCURRENCY.items():
             if svc == name:
-                check(env_values.get(var) == value, where, f"{name}: {var}={env_values.get(var)!r}, the seed says {value}")
+                check(env_values.get(var) == value, where, f"{name}: {var}={env_values.get(var)!r}, the default is {value}")
 
     scheduler = workloads.get("scheduler", {}).get("spec", {})
     check(scheduler.get("replicas") == 1 and (scheduler.get("strategy") or {}).get("type") == "Recreate", where,
@@ -442,7 +434,7 @@ def check_chart(root: pathlib.Path, bin_dir: pathlib.Path, accepted: dict[str, s
 def main() -> int:
     root = pathlib.Path(sys.argv[1]).resolve()
     bin_dir = pathlib.Path(sys.argv[2]).resolve()
-    accepted = accepted_settings(bin_dir)
+    accepted = accepted_settings(pathlib.Path(sys.argv[3]).resolve())
     known = set().union(*accepted.values())
     complete = len(accepted) == len(SERVICES)
     for service, names in accepted.items():

@@ -315,7 +315,6 @@ fn kind(message: &Message) -> &'static str {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use pricewatch_domain::messages::SendNotification;

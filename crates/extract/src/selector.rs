@@ -326,7 +326,6 @@ fn parse_attr(chars: &[char], mut i: usize) -> Result<(AttrTest, usize), Selecto
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -64,7 +64,6 @@ async fn start_shop(worker_extra: &[&str], shop_products: u32) -> Pipeline {
         workers: 2,
         ..pricewatch_demo_shop::Settings::ephemeral()
     })
-    .await
     .unwrap();
     let common = [
         format!("--database-url={database_url}"),

@@ -309,7 +309,6 @@ pub fn drift_cents(base_cents: i64, slug: &str, step: u64) -> i64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -74,7 +74,6 @@ impl GzipBomb {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use std::io::Read;
 

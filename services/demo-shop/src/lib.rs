@@ -133,7 +133,7 @@ impl SpawnedShop {
 }
 
 /// Starts a shop on `settings.bind` (port 0 picks a free port) in the background.
-pub async fn spawn(settings: &Settings) -> anyhow::Result<SpawnedShop> {
+pub fn spawn(settings: &Settings) -> anyhow::Result<SpawnedShop> {
     let listener = TcpListener::bind(settings.bind)
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     let addr = listener.local_addr()?;
@@ -174,7 +174,6 @@ fn server(listener: TcpListener, shop: Shop) -> anyhow::Result<Server> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use clap::Parser;
 

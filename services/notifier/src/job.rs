@@ -158,9 +158,9 @@ impl Notifier {
                         tracing::warn!(notification_id = %id, error = %e, "cannot record that the email was handed over");
                     }
                 };
-                let sent =
-                    send_then_record(self.mailer.send(&message, handed_over), record_hand_over)
-                        .await;
+                // The SMTP exchange's future is large (lettre's TLS state): on the heap.
+                let send = Box::pin(self.mailer.send(&message, handed_over));
+                let sent = send_then_record(send, record_hand_over).await;
                 (sent, conn)
             }
             Err(e) => (Err(e), conn),

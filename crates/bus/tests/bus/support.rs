@@ -214,7 +214,7 @@ impl BrokerProxy {
         }
     }
 
-    pub async fn come_back(&mut self) {
+    pub fn come_back(&mut self) {
         let socket = TcpSocket::new_v4().expect("socket");
         socket.set_reuseaddr(true).expect("reuseaddr");
         socket

@@ -32,7 +32,6 @@ pub fn extract(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -59,7 +59,6 @@ pub fn parse_price(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

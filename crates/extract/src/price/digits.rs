@@ -44,7 +44,6 @@ pub(crate) fn has_digit(text: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

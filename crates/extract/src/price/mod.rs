@@ -450,5 +450,4 @@ fn range_partner<'m>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests;

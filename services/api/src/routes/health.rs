@@ -1,4 +1,4 @@
-//! The seed's four health endpoints. `/health/detailed` checks every component
+//! The api's four health endpoints. `/health/detailed` checks every component
 //! concurrently, each bounded by a timeout, so it answers within 3 s whatever is down.
 
 use std::time::Duration;

@@ -55,7 +55,7 @@ impl OutageProxy {
         }
     }
 
-    async fn come_back(&self) {
+    fn come_back(&self) {
         let socket = TcpSocket::new_v4().unwrap();
         socket.set_reuseaddr(true).unwrap();
         socket
@@ -134,7 +134,7 @@ async fn outages_degrade_detailed_health_and_recover_without_restarts() {
 
     let (body, _) = detailed(&app).await;
     assert_eq!(body["status"], "healthy", "{body}");
-    // The seed's shape, pinned: what monitoring scripts parse.
+    // The documented shape, pinned: what monitoring scripts parse.
     insta::assert_json_snapshot!("health_detailed_healthy", body, {
         ".timestamp" => "[time]",
         ".version" => "[version]",
@@ -175,7 +175,7 @@ async fn outages_degrade_detailed_health_and_recover_without_restarts() {
             "{component} down"
         );
 
-        proxy.come_back().await;
+        proxy.come_back();
         let body = eventually_healthy(&app, component, Duration::from_secs(10)).await;
         assert_eq!(
             body["components"][component]["status"], "healthy",

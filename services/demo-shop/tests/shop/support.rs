@@ -9,7 +9,7 @@ pub async fn spawn_shop() -> SpawnedShop {
 pub async fn spawn_shop_with(configure: impl FnOnce(&mut Settings)) -> SpawnedShop {
     let mut settings = Settings::ephemeral();
     configure(&mut settings);
-    spawn(&settings).await.expect("demo shop starts")
+    spawn(&settings).expect("demo shop starts")
 }
 
 /// A client that neither follows redirects nor inflates gzip, to see the raw answers.

@@ -130,7 +130,6 @@ impl fmt::Display for Size {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -218,7 +218,6 @@ impl Resolve for PinnedResolver {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

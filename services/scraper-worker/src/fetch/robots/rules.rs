@@ -165,7 +165,6 @@ fn matches(pattern: &[u8], path: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,445 +1,19 @@
-//! One streaming pass of html5ever's tokenizer over the page, no DOM: keeps a
-//! bounded stack of open elements and collects what the methods need (metas,
-//! JSON-LD, microdata properties, price-like texts, stock texts, bot-wall cues).
+//! The streaming scanner: what each token does to the element stack, the
+//! open captures, the candidates, JSON-LD, microdata and meta tags.
 
-use std::cell::RefCell;
-
-use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
-use html5ever::{LocalName, TokenizerResult};
-
-use super::selector::{ElementInfo, Selector};
-use super::signals::{self, WallSignal};
-use crate::price::digits;
-use crate::price::words::WordList;
-
-const MAX_DEPTH: usize = 512;
-const MAX_CAPTURE_CHARS: usize = 400;
-const MAX_OPEN_CAPTURES: usize = 48;
-const MAX_CANDIDATES: usize = 400;
-const MAX_JSONLD_BYTES: usize = 4 << 20;
-const MAX_METAS: usize = 512;
-const MAX_MICRO_PROPS: usize = 2048;
-const VISIBLE_HEAD_BYTES: usize = 6000;
-/// End tags close a matching element at most this far down the stack.
-const CLOSE_SEARCH: usize = 48;
-
-const DECOY: u16 = 1;
-const STRUCK: u16 = 1 << 1;
-const HIDDEN: u16 = 1 << 2;
-const ELSEWHERE: u16 = 1 << 3;
-const CURRENT: u16 = 1 << 4;
-const INHERITED: u16 = DECOY | STRUCK | HIDDEN | ELSEWHERE | CURRENT;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MicroKind {
-    Product,
-    Offer,
-    Other,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct MicroProp {
-    pub name: String,
-    pub value: String,
-    pub decoy: bool,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct MicroItem {
-    pub kind: MicroKind,
-    pub parent: Option<usize>,
-    pub props: Vec<MicroProp>,
-}
-
-/// A text inside price-like markup, with what its ancestors say about it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Candidate {
-    pub text: String,
-    pub path: String,
-    pub order: usize,
-    pub price_named: bool,
-    pub decoy: bool,
-    pub struck: bool,
-    pub hidden: bool,
-    pub elsewhere: bool,
-    pub current: bool,
-    pub after_h1: bool,
-    pub from_attribute: bool,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct PageScan {
-    pub title: Option<String>,
-    pub h1: Option<String>,
-    pub lang: Option<String>,
-    pub canonical: Option<String>,
-    pub metas: Vec<(String, String)>,
-    pub jsonld: Vec<String>,
-    pub micro: Vec<MicroItem>,
-    pub candidates: Vec<Candidate>,
-    pub stock_texts: Vec<String>,
-    pub selector_hits: Vec<(String, String)>,
-    /// From scripts, forms, ids, classes and the title; the visible text's
-    /// wording is read by `extract` only when it needs to know.
-    pub wall: WallSignal,
-    pub visible_head: String,
-}
-
-impl PageScan {
-    pub(crate) fn meta(&self, key: &str) -> Option<&str> {
-        self.metas
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-#[derive(Debug)]
-enum CaptureKind {
-    Price(Candidate),
-    ItemProp {
-        item: usize,
-        name: String,
-        decoy: bool,
-    },
-    Stock,
-    Selector(String),
-    H1,
-    /// Cents in their own element after the units' element closed (`<span class=whole>68</span><span class=fraction>50</span>`).
-    Fraction,
-}
-
-#[derive(Debug)]
-struct Capture {
-    /// Stack length when opened: closes with the frame at `depth - 1`.
-    depth: usize,
-    kind: CaptureKind,
-    buf: String,
-    pending_fraction: bool,
-}
-
-struct Frame {
-    name: LocalName,
-    flags: u16,
-    /// The microdata item this element starts, else the nearest ancestor's.
-    item: Option<usize>,
-    info: Option<ElementInfo>,
-}
-
-#[derive(Default, PartialEq, Eq)]
-enum Raw {
-    #[default]
-    No,
-    JsonLd,
-    Title,
-    Ignore,
-}
-
-struct Scanner<'s> {
-    page: PageScan,
-    frames: Vec<Frame>,
-    overflow: usize,
-    captures: Vec<Capture>,
-    raw: Raw,
-    raw_buf: String,
-    jsonld_bytes: usize,
-    seen_h1: bool,
-    order: usize,
-    selector: Option<&'s Selector>,
-    micro_props: usize,
-    lower_buf: String,
-    class_cache: ClassCache,
-}
-
-const CLASS_CACHE_SLOTS: usize = 128;
-const CLASS_CACHE_MAX_LEN: usize = 120;
-
-/// `signals::classify` of `class` attributes, remembered in a small
-/// direct-mapped table: a page repeats a few class values thousands of times
-/// (every card of a product grid, every review), and `classify` is a pure
-/// function of the value, so the answers are the same.
-struct ClassCache {
-    /// (value, answer); an empty value marks a free slot (never asked: "" is 0).
-    slots: Vec<(String, u8)>,
-    /// Values asked so far, up to `CLASS_CACHE_AFTER`: small pages, which have
-    /// few, never pay for the table.
-    asked: usize,
-}
-
-/// The table is set up once a page has asked this many values.
-const CLASS_CACHE_AFTER: usize = 24;
-
-impl ClassCache {
-    fn new() -> Self {
-        ClassCache {
-            slots: Vec::new(),
-            asked: 0,
-        }
-    }
-
-    fn classify(&mut self, value: &str, buf: &mut String) -> u8 {
-        if value.is_empty() {
-            return 0;
-        }
-        if value.len() > CLASS_CACHE_MAX_LEN || self.asked < CLASS_CACHE_AFTER {
-            self.asked += 1;
-            return signals::classify(value, buf);
-        }
-        if self.slots.is_empty() {
-            self.slots.resize(CLASS_CACHE_SLOTS, (String::new(), 0));
-        }
-        // FNV-1a.
-        let hash = value.bytes().fold(0x811c_9dc5_u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        });
-        let index = usize::try_from(hash).unwrap_or(0) % CLASS_CACHE_SLOTS;
-        let Some((key, answer)) = self.slots.get_mut(index) else {
-            return signals::classify(value, buf);
-        };
-        if key != value {
-            *answer = signals::classify(value, buf);
-            key.clear();
-            key.push_str(value);
-        }
-        *answer
-    }
-}
-
-fn is_void(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "br"
-            | "col"
-            | "embed"
-            | "hr"
-            | "img"
-            | "input"
-            | "link"
-            | "meta"
-            | "param"
-            | "source"
-            | "track"
-            | "wbr"
-    )
-}
-
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "div"
-            | "p"
-            | "li"
-            | "br"
-            | "td"
-            | "th"
-            | "tr"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "section"
-            | "article"
-            | "dd"
-            | "dt"
-            | "ul"
-            | "ol"
-            | "table"
-            | "form"
-            | "button"
-    )
-}
-
-/// Where the first whitespace char of `text` starts (`text.len()` if none):
-/// `text.find(char::is_whitespace)`, with ASCII bytes checked without decoding.
-fn whitespace_at(text: &str) -> usize {
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if b.is_ascii() {
-            // ASCII whitespace in Unicode's sense: tab, newline, vertical tab, form feed, return, space.
-            if matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
-                return i;
-            }
-        } else if b >= 0xC0
-            && text
-                .get(i..)
-                .and_then(|t| t.chars().next())
-                .is_some_and(char::is_whitespace)
-        {
-            return i;
-        }
-    }
-    text.len()
-}
-
-/// Appends `text` with its whitespace runs squashed to one space (none at the
-/// start), stopping once `buf` holds `limit` bytes (the char that crosses the
-/// limit is kept whole). Runs without whitespace are copied in one go.
-fn push_bounded(buf: &mut String, text: &str, limit: usize) {
-    let mut rest = text;
-    while !rest.is_empty() {
-        if buf.len() >= limit {
-            return;
-        }
-        let run = whitespace_at(rest);
-        if run == 0 {
-            if !buf.is_empty() && !buf.ends_with(' ') {
-                buf.push(' ');
-            }
-            let width = rest.chars().next().map_or(1, char::len_utf8);
-            rest = rest.get(width..).unwrap_or("");
-            continue;
-        }
-        let room = limit - buf.len();
-        let word = rest.get(..run).unwrap_or("");
-        if run <= room {
-            buf.push_str(word);
-        } else {
-            // Chars starting before the limit are kept, as one by one would.
-            let cut = word
-                .char_indices()
-                .take_while(|(i, _)| *i < room)
-                .last()
-                .map_or(0, |(i, c)| i + c.len_utf8());
-            buf.push_str(word.get(..cut).unwrap_or(""));
-            return;
-        }
-        rest = rest.get(run..).unwrap_or("");
-    }
-}
-
-/// `name#id.class1.class2.class3`: where a price candidate was read.
-fn element_path(name: &str, id: &str, class: &str) -> String {
-    let mut path = String::with_capacity(name.len() + id.len() + class.len() + 4);
-    path.push_str(name);
-    if !id.is_empty() {
-        path.push('#');
-        path.push_str(id);
-    }
-    for c in class.split_ascii_whitespace().take(3) {
-        path.push('.');
-        path.push_str(c);
-    }
-    path
-}
-
-static CUE_WORDS: WordList = WordList::new(&[
-    "EUR", "USD", "GBP", "CHF", "PLN", "CZK", "SEK", "NOK", "DKK", "HUF", "RON", "kr", "zł", "Kč",
-    "руб", "грн", "Ft", "lei", "Rs", "Rp", "RM", "TL", "лв",
-]);
-
-fn has_price_cue(text: &str) -> bool {
-    digits::has_digit(text)
-        && (text.chars().any(|c| {
-            matches!(
-                c,
-                '€' | '$'
-                    | '£'
-                    | '¥'
-                    | '₹'
-                    | '₽'
-                    | '₴'
-                    | '₪'
-                    | '฿'
-                    | '₫'
-                    | '₺'
-                    | '₩'
-                    | '￥'
-                    | '₱'
-                    | '₦'
-                    | '₨'
-                    | '৳'
-                    | '₸'
-                    | '₼'
-                    | '₾'
-                    | '₮'
-                    | '₡'
-                    | '₲'
-                    | '₵'
-                    | '₭'
-                    | '﷼'
-            )
-        }) || CUE_WORDS.any_in(text))
-}
-
-/// The attributes `start` reads, found in one pass over the tag's attributes
-/// (the first of each name, as a search from the front finds).
-#[derive(Default)]
-struct Attrs<'t> {
-    class: Option<&'t str>,
-    id: Option<&'t str>,
-    itemprop: Option<&'t str>,
-    style: Option<&'t str>,
-    lang: Option<&'t str>,
-    property: Option<&'t str>,
-    name: Option<&'t str>,
-    http_equiv: Option<&'t str>,
-    content: Option<&'t str>,
-    rel: Option<&'t str>,
-    href: Option<&'t str>,
-    kind: Option<&'t str>,
-    src: Option<&'t str>,
-    action: Option<&'t str>,
-    data_price_type: Option<&'t str>,
-    hidden: Option<&'t str>,
-    itemscope: Option<&'t str>,
-    itemtype: Option<&'t str>,
-    value: Option<&'t str>,
-    datetime: Option<&'t str>,
-}
-
-impl<'t> Attrs<'t> {
-    fn read(tag: &'t Tag) -> Self {
-        let mut attrs = Attrs::default();
-        for a in &tag.attrs {
-            let slot = match &*a.name.local {
-                "class" => &mut attrs.class,
-                "id" => &mut attrs.id,
-                "itemprop" => &mut attrs.itemprop,
-                "style" => &mut attrs.style,
-                "lang" => &mut attrs.lang,
-                "property" => &mut attrs.property,
-                "name" => &mut attrs.name,
-                "http-equiv" => &mut attrs.http_equiv,
-                "content" => &mut attrs.content,
-                "rel" => &mut attrs.rel,
-                "href" => &mut attrs.href,
-                "type" => &mut attrs.kind,
-                "src" => &mut attrs.src,
-                "action" => &mut attrs.action,
-                "data-price-type" => &mut attrs.data_price_type,
-                "hidden" => &mut attrs.hidden,
-                "itemscope" => &mut attrs.itemscope,
-                "itemtype" => &mut attrs.itemtype,
-                "value" => &mut attrs.value,
-                "datetime" => &mut attrs.datetime,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(&*a.value);
-            }
-        }
-        attrs
-    }
-}
+use super::*;
 
 impl<'s> Scanner<'s> {
-    fn flags(&self) -> u16 {
+    pub(super) fn flags(&self) -> u16 {
         self.frames.last().map_or(0, |f| f.flags & INHERITED)
     }
 
-    fn nearest_item(&self) -> Option<usize> {
+    pub(super) fn nearest_item(&self) -> Option<usize> {
         // Each frame carries its nearest item: no walk down the stack.
         self.frames.last().and_then(|f| f.item)
     }
 
-    fn loose_item(&mut self) -> usize {
+    pub(super) fn loose_item(&mut self) -> usize {
         if let Some(i) = self.page.micro.iter().position(|m| {
             m.kind == MicroKind::Other
                 && m.parent.is_none()
@@ -455,7 +29,7 @@ impl<'s> Scanner<'s> {
         self.page.micro.len() - 1
     }
 
-    fn add_prop(&mut self, item: Option<usize>, name: &str, value: &str, decoy: bool) {
+    pub(super) fn add_prop(&mut self, item: Option<usize>, name: &str, value: &str, decoy: bool) {
         if self.micro_props >= MAX_MICRO_PROPS || value.trim().is_empty() {
             return;
         }
@@ -470,7 +44,7 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    fn open(&mut self, kind: CaptureKind) {
+    pub(super) fn open(&mut self, kind: CaptureKind) {
         if self.captures.len() < MAX_OPEN_CAPTURES {
             self.captures.push(Capture {
                 depth: self.frames.len(),
@@ -481,7 +55,7 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    fn pop_frame(&mut self) {
+    pub(super) fn pop_frame(&mut self) {
         self.frames.pop();
         let depth = self.frames.len();
         while self.captures.last().is_some_and(|c| c.depth > depth) {
@@ -491,7 +65,7 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    fn finish(&mut self, capture: Capture) {
+    pub(super) fn finish(&mut self, capture: Capture) {
         let text = capture.buf.trim().to_owned();
         match capture.kind {
             CaptureKind::Price(mut candidate) => {
@@ -534,7 +108,7 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    fn text(&mut self, text: &str) {
+    pub(super) fn text(&mut self, text: &str) {
         match self.raw {
             Raw::JsonLd => {
                 if self.jsonld_bytes + text.len() <= MAX_JSONLD_BYTES {
@@ -609,7 +183,7 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    fn start(&mut self, tag: &Tag) -> TokenSinkResult<()> {
+    pub(super) fn start(&mut self, tag: &Tag) -> TokenSinkResult<()> {
         let name: &str = &tag.name;
         if self.overflow > 0 || self.frames.len() >= MAX_DEPTH {
             if !is_void(name) && !tag.self_closing {
@@ -783,7 +357,13 @@ impl<'s> Scanner<'s> {
         result
     }
 
-    fn frames_push_pending(&mut self, name: &str, tag: &Tag, flags: u16, item: Option<usize>) {
+    pub(super) fn frames_push_pending(
+        &mut self,
+        name: &str,
+        tag: &Tag,
+        flags: u16,
+        item: Option<usize>,
+    ) {
         let info = self.selector.map(|_| ElementInfo {
             name: name.to_ascii_lowercase(),
             attrs: tag
@@ -802,7 +382,15 @@ impl<'s> Scanner<'s> {
     }
 
     /// Opens the captures that the element just pushed starts.
-    fn after_push(&mut self, name: &str, tag: &Tag, class: &str, id: &str, flags: u16, names: u8) {
+    pub(super) fn after_push(
+        &mut self,
+        name: &str,
+        tag: &Tag,
+        class: &str,
+        id: &str,
+        flags: u16,
+        names: u8,
+    ) {
         if is_block(name) {
             self.captures
                 .iter_mut()
@@ -912,7 +500,7 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    fn end(&mut self, tag: &Tag) {
+    pub(super) fn end(&mut self, tag: &Tag) {
         match std::mem::take(&mut self.raw) {
             Raw::JsonLd => {
                 let body = std::mem::take(&mut self.raw_buf);
@@ -942,7 +530,7 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    fn finish_page(mut self) -> PageScan {
+    pub(super) fn finish_page(mut self) -> PageScan {
         while !self.frames.is_empty() {
             self.pop_frame();
         }
@@ -953,144 +541,5 @@ impl<'s> Scanner<'s> {
             self.page.jsonld.push(std::mem::take(&mut self.raw_buf));
         }
         self.page
-    }
-}
-
-struct Sink<'s>(RefCell<Scanner<'s>>);
-
-impl TokenSink for Sink<'_> {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let mut scanner = self.0.borrow_mut();
-        match token {
-            Token::TagToken(tag) => match tag.kind {
-                TagKind::StartTag => scanner.start(&tag),
-                TagKind::EndTag => {
-                    scanner.end(&tag);
-                    TokenSinkResult::Continue
-                }
-            },
-            Token::CharacterTokens(text) => {
-                scanner.text(&text);
-                TokenSinkResult::Continue
-            }
-            _ => TokenSinkResult::Continue,
-        }
-    }
-}
-
-/// Runs the tokenizer over `html` once.
-pub(crate) fn scan(html: &str, selector: Option<&Selector>) -> PageScan {
-    let scanner = Scanner {
-        page: PageScan {
-            // Grown once, not doubling from nothing on every page.
-            visible_head: String::with_capacity(html.len().min(VISIBLE_HEAD_BYTES) + 8),
-            ..PageScan::default()
-        },
-        frames: Vec::with_capacity(32),
-        overflow: 0,
-        captures: Vec::new(),
-        raw: Raw::No,
-        raw_buf: String::new(),
-        jsonld_bytes: 0,
-        seen_h1: false,
-        order: 0,
-        selector,
-        micro_props: 0,
-        lower_buf: String::new(),
-        class_cache: ClassCache::new(),
-    };
-    let tokenizer = Tokenizer::new(Sink(RefCell::new(scanner)), TokenizerOpts::default());
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
-    // Our sink never pauses the tokenizer, so one feed consumes everything.
-    for _ in 0..4 {
-        if matches!(tokenizer.feed(&input), TokenizerResult::Done) || input.is_empty() {
-            break;
-        }
-    }
-    tokenizer.end();
-    let Sink(cell) = tokenizer.sink;
-    cell.into_inner().finish_page()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// The char-by-char version `push_bounded` replaces.
-    fn push_bounded_reference(buf: &mut String, text: &str, limit: usize) {
-        for c in text.chars() {
-            if buf.len() >= limit {
-                return;
-            }
-            if c.is_whitespace() {
-                if !buf.is_empty() && !buf.ends_with(' ') {
-                    buf.push(' ');
-                }
-            } else {
-                buf.push(c);
-            }
-        }
-    }
-
-    #[test]
-    fn whitespace_is_found_like_find() {
-        for text in [
-            "",
-            "ab",
-            "a b",
-            "a\u{a0}b",
-            "\u{3000}",
-            "€\u{85}x",
-            "x\u{b}y",
-            "x\u{1c}y",
-            "日本 語",
-        ] {
-            assert_eq!(
-                whitespace_at(text),
-                text.find(char::is_whitespace).unwrap_or(text.len()),
-                "{text:?}"
-            );
-        }
-        for c in (0u32..0x3100).filter_map(char::from_u32) {
-            let text = format!("ab{c}d");
-            assert_eq!(
-                whitespace_at(&text),
-                text.find(char::is_whitespace).unwrap_or(text.len()),
-                "{c:?}"
-            );
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn class_cache_answers_like_classify(
-            values in proptest::collection::vec(
-                "(price|old-price|a-price-whole|product-card|cart|stock|cf-x|Preis| |-|x){0,4}",
-                0..200,
-            ),
-        ) {
-            let mut cache = ClassCache::new();
-            let (mut a, mut b) = (String::new(), String::new());
-            for v in &values {
-                prop_assert_eq!(cache.classify(v, &mut a), signals::classify(v, &mut b), "{:?}", v);
-            }
-        }
-
-        #[test]
-        fn push_bounded_squashes_like_char_by_char(
-            start in "[a €\n]{0,6}",
-            text in "([a-z]|€|日本| |\n|\t|\u{a0}){0,24}",
-            limit in 0usize..20,
-        ) {
-            let mut fast = start.clone();
-            let mut slow = start;
-            push_bounded(&mut fast, &text, limit);
-            push_bounded_reference(&mut slow, &text, limit);
-            prop_assert_eq!(fast, slow);
-        }
     }
 }

@@ -1,0 +1,83 @@
+//! `pricewatch`: the admin CLI for operators and scripts. The binary is
+//! `main.rs`; the command line is defined here so that tests can read it.
+
+pub mod commands;
+
+use clap::{Parser, Subcommand};
+use pricewatch_ops::settings::DatabaseSettings;
+
+#[derive(Debug, Parser)]
+#[command(name = "pricewatch", version, about = "PriceWatch admin CLI")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Create a user (the password is read from PRICEWATCH_PASSWORD or stdin).
+    CreateUser {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+        /// Succeed without change when the user already exists.
+        #[arg(long)]
+        if_missing: bool,
+    },
+    /// Parse price texts: one per stdin line, one JSON object per output line.
+    ParsePrice {
+        /// Currency hint for ambiguous signs ($, kr, ¥): an ISO code, a language or a domain.
+        #[arg(long)]
+        hint: Option<String>,
+    },
+    /// Extract price, currency, title and stock state from a saved HTML page.
+    Extract {
+        /// The HTML file.
+        file: std::path::PathBuf,
+        /// The page's URL (picks the main product, hints the currency).
+        #[arg(long)]
+        url: Option<String>,
+        /// A CSS selector of the price element, as a watch may set it.
+        #[arg(long)]
+        selector: Option<String>,
+    },
+}
+
+/// Runs the parsed command; errors print one line and exit with 1.
+pub async fn run(cli: Cli) -> std::process::ExitCode {
+    let result = match cli.command {
+        Command::Migrate { database } => commands::migrate::run(&database).await,
+        Command::CreateUser {
+            database,
+            email,
+            if_missing,
+        } => commands::create_user::run(&database, &email, if_missing).await,
+        Command::ParsePrice { hint } => commands::parse_price::parse_price(
+            std::io::stdin().lock(),
+            std::io::stdout().lock(),
+            hint.as_deref(),
+        ),
+        Command::Extract {
+            file,
+            url,
+            selector,
+        } => commands::extract::extract(&file, url.as_deref(), selector.as_deref()).and_then(|v| {
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pricewatch: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
