@@ -19,8 +19,25 @@ pub fn database_url(name: &str) -> String {
     }
 }
 
-pub const TEMPLATE: &str = "pw_test_template";
 const LOCK_KEY: i64 = 4242;
+
+/// The migrated template databases are cloned from: one per set of
+/// migrations (`pw_test_template_<hash of their names>`), so that checkouts
+/// with other migrations on the same server never share one.
+pub fn template() -> String {
+    use diesel::migration::MigrationSource;
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match MigrationSource::<diesel::pg::Pg>::migrations(&pricewatch_storage::migrate::MIGRATIONS) {
+        Ok(migrations) => {
+            for migration in migrations {
+                migration.name().to_string().hash(&mut hasher);
+            }
+        }
+        Err(e) => e.to_string().hash(&mut hasher),
+    }
+    format!("pw_test_template_{:016x}", hasher.finish())
+}
 
 #[derive(diesel::QueryableByName)]
 struct Found {
@@ -36,21 +53,22 @@ pub async fn create() -> anyhow::Result<String> {
     diesel::sql_query(format!("SELECT pg_advisory_lock({LOCK_KEY})"))
         .execute(&mut admin)
         .await?;
+    let template = template();
     let result = async {
         let found: Vec<Found> = diesel::sql_query(format!(
-            "SELECT 1 AS one FROM pg_database WHERE datname = '{TEMPLATE}'"
+            "SELECT 1 AS one FROM pg_database WHERE datname = '{template}'"
         ))
         .load(&mut admin)
         .await?;
         if found.is_empty() {
-            diesel::sql_query(format!("CREATE DATABASE {TEMPLATE}"))
+            diesel::sql_query(format!("CREATE DATABASE {template}"))
                 .execute(&mut admin)
                 .await?;
         }
         // Idempotent: a changed migration set updates the template.
-        pricewatch_storage::migrate::run_pending(&database_url(TEMPLATE)).await?;
+        pricewatch_storage::migrate::run_pending(&database_url(&template)).await?;
         let name = format!("pw_test_{}", Uuid::new_v4().simple());
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .execute(&mut admin)
             .await?;
         Ok::<_, anyhow::Error>(database_url(&name))
