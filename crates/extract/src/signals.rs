@@ -10,13 +10,14 @@ pub fn availability_from_text(text: &str) -> Availability {
     let lower = text.to_lowercase();
     // All four lists in one pass, then asked in order.
     let found = STOCK_WORDS.mask(&lower);
+    let more = MORE_STOCK_WORDS.mask(&lower);
     if found & PRE_ORDER_BITS != 0 {
         Availability::PreOrder
-    } else if found & OUT_OF_STOCK_BITS != 0 {
+    } else if found & OUT_OF_STOCK_BITS != 0 || more & MORE_OUT_BITS != 0 {
         Availability::OutOfStock
     } else if found & BACK_ORDER_BITS != 0 {
         Availability::BackOrder
-    } else if found & IN_STOCK_BITS != 0 {
+    } else if found & IN_STOCK_BITS != 0 || more & MORE_IN_BITS != 0 {
         Availability::InStock
     } else {
         Availability::Unknown
@@ -147,6 +148,179 @@ const IN_STOCK: &[&str] = &[
     "उपलब्ध",
 ];
 
+/// Phrases of the shop languages beyond the first lists (a word list holds at
+/// most 128 words): sold out first, then in stock.
+const MORE_OUT_OF_STOCK: &[&str] = &[
+    "notify me when",
+    "when back in stock",
+    "temporarily out",
+    "currently out",
+    "no stock",
+    "me prévenir",
+    "m'alerter",
+    "m'avertir",
+    "en rupture",
+    "benachrichtigen",
+    "nicht vorrätig",
+    "zur zeit nicht",
+    "avísame",
+    "fuera de stock",
+    "sin existencias",
+    "agotados",
+    "avvisami",
+    "non è disponibile",
+    "esauriti",
+    "niet beschikbaar",
+    "tijdelijk niet",
+    "houd me op de hoogte",
+    "chwilowo niedostępny",
+    "powiadom mnie",
+    "produkt niedostępny",
+    "brak towaru",
+    "avise-me",
+    "fora de estoque",
+    "sem estoque",
+    "sem stock",
+    "indisponivel",
+];
+const MORE_IN_STOCK: &[&str] = &[
+    "back in stock",
+    "ships in",
+    "ready to ship",
+    "add to shopping cart",
+    "en existencias",
+    "añadir a la cesta",
+    "añadir al carro",
+    "disponibilità immediata",
+    "metti nel carrello",
+    "in winkelmand",
+    "leverbaar",
+    "dodaj do koszyka",
+    "na stanie",
+    "disponível",
+    "em stock",
+    "adicionar ao carrinho",
+    "comprar agora",
+];
+const MORE_STOCK_ALL: [&str; MORE_OUT_OF_STOCK.len() + MORE_IN_STOCK.len()] = {
+    let mut out = [""; MORE_OUT_OF_STOCK.len() + MORE_IN_STOCK.len()];
+    let mut i = 0;
+    while i < MORE_OUT_OF_STOCK.len() {
+        out[i] = MORE_OUT_OF_STOCK[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < MORE_IN_STOCK.len() {
+        out[i + j] = MORE_IN_STOCK[j];
+        j += 1;
+    }
+    out
+};
+static MORE_STOCK_WORDS: WordList = WordList::new(&MORE_STOCK_ALL);
+const MORE_OUT_BITS: u128 = span(0, MORE_OUT_OF_STOCK.len());
+const MORE_IN_BITS: u128 = span(MORE_OUT_OF_STOCK.len(), MORE_IN_STOCK.len());
+
+/// Headings of the rails that show other products than the page's own
+/// ("Customers also bought"), in the shop languages.
+static RAIL_HEADINGS: WordList = WordList::new(&[
+    "also bought",
+    "also viewed",
+    "also purchased",
+    "customers who",
+    "you may also",
+    "you might also",
+    "related products",
+    "related items",
+    "similar products",
+    "similar items",
+    "recommended",
+    "recommendations",
+    "sponsored",
+    "recently viewed",
+    "frequently bought",
+    "vous aimerez",
+    "produits similaires",
+    "articles similaires",
+    "produits associés",
+    "ont aussi acheté",
+    "ont également acheté",
+    "sponsorisé",
+    "récemment consultés",
+    "kunden kauften",
+    "kunden, die",
+    "ähnliche produkte",
+    "ähnliche artikel",
+    "könnte ihnen auch",
+    "passende artikel",
+    "passendes zubehör",
+    "zuletzt angesehen",
+    "gesponsert",
+    "auch interessant",
+    "empfehlungen",
+    "también te puede",
+    "te puede interesar",
+    "productos relacionados",
+    "productos similares",
+    "clientes también",
+    "patrocinado",
+    "vistos recientemente",
+    "potrebbe interessarti",
+    "ti potrebbe",
+    "prodotti correlati",
+    "prodotti simili",
+    "hanno acquistato anche",
+    "sponsorizzat",
+    "visti di recente",
+    "kochten ook",
+    "gerelateerde producten",
+    "vergelijkbare producten",
+    "gesponsord",
+    "recent bekeken",
+    "ook interessant",
+    "kupili również",
+    "kupili także",
+    "podobne produkty",
+    "produkty powiązane",
+    "polecane produkty",
+    "sponsorowane",
+    "ostatnio oglądane",
+    "może ci się spodobać",
+    "também pode gostar",
+    "produtos relacionados",
+    "produtos semelhantes",
+    "também compraram",
+    "quem comprou",
+]);
+
+/// The words of a buy button drawn as an image or an input (`alt="Add to cart"`).
+static BUY_TEXTS: WordList = WordList::new(&[
+    "add to cart",
+    "add to basket",
+    "add to bag",
+    "buy now",
+    "in den warenkorb",
+    "ajouter au panier",
+    "añadir al carrito",
+    "añadir a la cesta",
+    "aggiungi al carrello",
+    "in winkelwagen",
+    "in winkelmand",
+    "do koszyka",
+    "adicionar ao carrinho",
+    "do košíka",
+    "do košíku",
+    "в корзину",
+]);
+
+pub(crate) fn is_buy_text(text: &str) -> bool {
+    text.len() <= 80 && BUY_TEXTS.any_in(&text.to_lowercase())
+}
+
+/// A heading that opens a rail of other products.
+pub(crate) fn is_rail_heading(text: &str) -> bool {
+    text.len() <= 200 && RAIL_HEADINGS.any_in(&text.to_lowercase())
+}
+
 /// The four stock lists one after the other: pre-order, out of stock, back
 /// order, in stock.
 const STOCK_ALL: [&str; STOCK_LEN] = {
@@ -185,13 +359,17 @@ const IN_STOCK_BITS: u128 = span(
     IN_STOCK.len(),
 );
 
-pub(crate) const PRICE: u8 = 1;
-pub(crate) const DECOY: u8 = 1 << 1;
-pub(crate) const ELSEWHERE: u8 = 1 << 2;
-pub(crate) const CURRENT: u8 = 1 << 3;
-pub(crate) const FRACTION: u8 = 1 << 4;
-pub(crate) const STOCK: u8 = 1 << 5;
-pub(crate) const WALL: u8 = 1 << 6;
+pub(crate) const PRICE: u16 = 1;
+pub(crate) const DECOY: u16 = 1 << 1;
+pub(crate) const ELSEWHERE: u16 = 1 << 2;
+pub(crate) const CURRENT: u16 = 1 << 3;
+pub(crate) const FRACTION: u16 = 1 << 4;
+pub(crate) const STOCK: u16 = 1 << 5;
+pub(crate) const WALL: u16 = 1 << 6;
+/// Screen-reader-only text (`sr-only`, `visually-hidden`, `a-offscreen`).
+pub(crate) const SR_ONLY: u16 = 1 << 7;
+/// An add-to-cart or buy button.
+pub(crate) const BUY: u16 = 1 << 8;
 
 /// Parts of class names and ids, looked for in one pass: "price" (bit 0), the
 /// decoy price names (bits 1-9, each containing "price"), "fraction" (bit 10),
@@ -225,6 +403,25 @@ static CLASS_PARTS: WordList = WordList::new(&[
     "ddos",
     "kasada",
     "perimeterx",
+    "sr-only",
+    "sr_only",
+    "visually-hidden",
+    "visuallyhidden",
+    "screen-reader",
+    "screenreader",
+    "offscreen",
+    "addtocart",
+    "add-to-cart",
+    "add_to_cart",
+    "add2cart",
+    "addtobasket",
+    "add-to-basket",
+    "add2basket",
+    "addtobag",
+    "add-to-bag",
+    "btn-cart",
+    "buynow",
+    "buy-now",
 ]);
 
 const fn bits(from: u32, to: u32) -> u128 {
@@ -235,10 +432,12 @@ const DECOY_PRICE_BITS: u128 = bits(1, 9);
 const FRACTION_BITS: u128 = bits(10, 10);
 const STOCK_BITS: u128 = bits(11, 16);
 const WALL_BITS: u128 = bits(17, 27);
+const SR_ONLY_BITS: u128 = bits(28, 34);
+const BUY_BITS: u128 = bits(35, 46);
 
 /// Everything a class, id or itemprop value says, in one pass (this runs for
 /// every element of every page). `buf` is reused to avoid allocations.
-pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
+pub(crate) fn classify(value: &str, buf: &mut String) -> u16 {
     if value.is_empty() {
         return 0;
     }
@@ -263,6 +462,16 @@ pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
     if parts & WALL_BITS != 0 {
         flags |= WALL;
     }
+    if parts & SR_ONLY_BITS != 0 {
+        flags |= SR_ONLY;
+    }
+    if parts & BUY_BITS != 0 {
+        flags |= BUY;
+    }
+    // `list-price`, but not Bootstrap's `list-unstyled` or `list-inline`.
+    if flags & PRICE != 0 && (v.contains("list-price") || v.contains("list_price")) {
+        flags |= DECOY;
+    }
     for token in v
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
@@ -271,17 +480,17 @@ pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
             "amount" | "cost" | "preis" | "prix" | "precio" | "prezzo" | "cena" | "pris"
             | "prijs" | "preco" | "fiyat" | "cijena" => PRICE,
             "old" | "was" | "strike" | "strikethrough" | "striked" | "crossed" | "regular"
-            | "list" | "compare" | "before" | "original" | "rrp" | "uvp" | "msrp" | "retail"
-            | "saving" | "savings" | "save" | "shipping" | "delivery" | "unit" | "per" | "base"
+            | "compare" | "before" | "original" | "rrp" | "uvp" | "msrp" | "retail" | "saving"
+            | "savings" | "save" | "shipping" | "delivery" | "unit" | "per" | "base"
             | "baseprice" | "grundpreis" | "installment" | "installments" | "monthly"
             | "finance" | "financing" | "klarna" | "afterpay" | "deposit" | "streichpreis"
-            | "alt" | "statt" | "barre" | "crossout" | "oldprice" | "wasprice" | "tax" | "vat" => {
-                DECOY
-            }
+            | "alt" | "statt" | "barre" | "crossout" | "oldprice" | "wasprice" | "tax" | "vat"
+            | "aslowas" | "aslowasprice" | "lowestprice" | "msrpprice" => DECOY,
             "cart" | "basket" | "minicart" | "header" | "footer" | "nav" | "navbar" | "menu"
             | "related" | "recommend" | "recommendations" | "recommended" | "upsell"
             | "crosssell" | "carousel" | "slider" | "recently" | "viewed" | "similar"
-            | "accessories" | "bundle" | "sidebar" | "breadcrumb" | "reviews" => ELSEWHERE,
+            | "accessories" | "bundle" | "sidebar" | "breadcrumb" | "reviews" | "sponsored"
+            | "sponsor" | "upsells" | "crosssells" | "recs" | "rail" | "suggestions" => ELSEWHERE,
             "sale" | "special" | "current" | "final" | "now" | "our" | "actual" | "new"
             | "offer" | "promo" | "deal" | "main" | "finalprice" | "saleprice" => CURRENT,
             "cents" | "cent" | "decimals" | "penny" | "pennies" | "kopeks" => FRACTION,
@@ -291,7 +500,7 @@ pub(crate) fn classify(value: &str, buf: &mut String) -> u8 {
     flags
 }
 
-fn has(value: &str, flag: u8) -> bool {
+fn has(value: &str, flag: u16) -> bool {
     classify(value, &mut String::new()) & flag != 0
 }
 
@@ -503,11 +712,11 @@ mod tests {
             let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
             if has(PRE_ORDER) {
                 Availability::PreOrder
-            } else if has(OUT_OF_STOCK) {
+            } else if has(OUT_OF_STOCK) || has(MORE_OUT_OF_STOCK) {
                 Availability::OutOfStock
             } else if has(BACK_ORDER) {
                 Availability::BackOrder
-            } else if has(IN_STOCK) {
+            } else if has(IN_STOCK) || has(MORE_IN_STOCK) {
                 Availability::InStock
             } else {
                 Availability::Unknown
@@ -515,6 +724,7 @@ mod tests {
         };
         let mut texts: Vec<String> = STOCK_ALL.iter().map(|w| w.to_uppercase()).collect();
         texts.extend(STOCK_ALL.iter().map(|w| format!("x {w} y")));
+        texts.extend(MORE_STOCK_ALL.iter().map(|w| format!("x {w} y")));
         texts.extend(
             [
                 "",
@@ -539,8 +749,14 @@ mod tests {
         assert_eq!(DECOY_PRICE_BITS, 0b11_1111_1110);
         assert_eq!(WALL_BITS >> 17, 0b111_1111_1111);
         assert_eq!(
-            PRICE_BITS | DECOY_PRICE_BITS | FRACTION_BITS | STOCK_BITS | WALL_BITS,
-            (1u128 << 28) - 1
+            PRICE_BITS
+                | DECOY_PRICE_BITS
+                | FRACTION_BITS
+                | STOCK_BITS
+                | WALL_BITS
+                | SR_ONLY_BITS
+                | BUY_BITS,
+            (1u128 << 47) - 1
         );
         assert_eq!(classify("cf-challenge", &mut String::new()), WALL);
         assert_eq!(

@@ -18,6 +18,8 @@ pub(crate) struct Facts {
     pub image: Option<String>,
     pub availability: Option<Availability>,
     pub range: Option<PriceRange>,
+    /// Every JSON-LD offer read when there are several, with its stock.
+    pub offers: Vec<(Observation, Option<Availability>)>,
     /// Why a price that was found was not plausible.
     pub rejected: Vec<String>,
 }
@@ -288,6 +290,12 @@ pub(crate) fn from_json_ld(
         .chain(high)
         .max()
         .unwrap_or(first.amount);
+    if readings.len() > 1 {
+        facts.offers = readings
+            .iter()
+            .map(|(o, offer)| (o.clone(), stock(offer)))
+            .collect();
+    }
     let chosen = if low < high {
         facts.range = Some(PriceRange { low, high });
         readings

@@ -325,6 +325,95 @@ fn starts_with_word(text: &str, words: &[&str]) -> bool {
     })
 }
 
+/// Words before an amount on a page that make it money other than the
+/// product's price: rewards, financing, add-on plans, coupons, gift cards.
+/// Only page texts are read with these (`parse_price` keeps its own list).
+static NOT_A_PRICE_BEFORE: WordList = WordList::new(&[
+    "earn",
+    "reward",
+    "rewards",
+    "cashback",
+    "cash back",
+    "points",
+    "financing",
+    "as low as",
+    "per month",
+    "protection",
+    "protection plan",
+    "warranty",
+    "garantie",
+    "garantía",
+    "garanzia",
+    "gwarancja",
+    "coupon",
+    "promo code",
+    "with code",
+    "gift card",
+    "giftcard",
+    "voucher",
+    "gutschein",
+    "bon d'achat",
+    "carte cadeau",
+    "cupón",
+    "buono",
+    "kupon",
+    "cupom",
+    "tarjeta regalo",
+    "cadeaubon",
+    "mensualité",
+    "mensualités",
+    "ratenzahlung",
+    "finanzierung",
+    "rate",
+    "raty",
+    "parcelas",
+    "cuotas",
+]);
+
+/// Words right after an amount that make it money other than the price
+/// (`$25 back in rewards`, `$41/mo`, `$10 off`).
+static NOT_A_PRICE_AFTER: WordList = WordList::new(&[
+    "back",
+    "in rewards",
+    "cash back",
+    "cashback",
+    "/mo",
+    "/month",
+    "per month",
+    "a month",
+    "mo.",
+    "monthly",
+    "off",
+    "par mois",
+    "/mois",
+    "pro monat",
+    "/monat",
+    "monatlich",
+    "im monat",
+    "al mes",
+    "/mes",
+    "al mese",
+    "/mese",
+    "per maand",
+    "/maand",
+    "miesięcznie",
+    "/mies",
+    "por mês",
+    "/mês",
+    "de réduction",
+    "rabatt",
+    "de descuento",
+    "di sconto",
+    "korting",
+    "zniżki",
+    "de desconto",
+]);
+
+/// Rewards, financing, add-on plans, coupons: not the product's price.
+pub(crate) fn is_other_money(before_lower: &str, after_lower: &str) -> bool {
+    NOT_A_PRICE_BEFORE.any_word_in(before_lower) || NOT_A_PRICE_AFTER.any_word_in(after_lower)
+}
+
 pub(crate) fn is_decoy_before(before_lower: &str) -> bool {
     DECOY_WORDS.any_word_in(before_lower)
 }
