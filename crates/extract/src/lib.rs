@@ -12,6 +12,7 @@
 //! at all ([`Extraction::decision`]). Bot walls (captcha, access denied,
 //! JavaScript challenges) are their own outcome, never a price.
 
+mod decide;
 mod decode;
 mod heuristic;
 mod jsonld;
@@ -171,7 +172,7 @@ pub fn explain(html: &[u8], ctx: &ExtractContext<'_>) -> Explanation {
 fn run(
     html: &[u8],
     ctx: &ExtractContext<'_>,
-    mut considered: Option<&mut Vec<Considered>>,
+    considered: Option<&mut Vec<Considered>>,
 ) -> ExtractOutcome {
     let bytes = html.get(..html.len().min(MAX_HTML_BYTES)).unwrap_or(html);
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -231,7 +232,7 @@ fn run(
     observations.extend(structured::from_meta(&page, &hint, &mut facts));
     let structured_found = !observations.is_empty();
     let ranked = heuristic::rank(&page.candidates, &hint, page.h1.is_some());
-    if let Some(list) = considered.as_deref_mut() {
+    if let Some(list) = considered {
         list.extend(observations.iter().map(|o| Considered {
             method: o.provenance.method,
             amount: o.amount,
@@ -266,7 +267,7 @@ fn run(
         }));
     }
     let visible = heuristic::best(&ranked);
-    let decided = decide(&observations, &facts, &ranked, visible);
+    let decided = decide::decide(&observations, &facts, &ranked, visible);
     if let Some(offer_stock) = decided.offer_stock {
         facts.availability = Some(offer_stock);
     }
@@ -386,129 +387,6 @@ fn run(
         encoding: encoding.to_owned(),
         notes,
     })
-}
-
-/// What the weighing of structured and visible readings settled.
-struct Decision {
-    /// The visible reading, when it won over the structured ones.
-    visible_observation: Option<Observation>,
-    /// The stock of the offer the page shows, when one of several was picked.
-    offer_stock: Option<Availability>,
-    agree: bool,
-    why: String,
-}
-
-/// Puts the winning structured reading first in `observations` (or returns
-/// the visible reading that wins over them), and says why.
-fn decide(
-    observations: &[Observation],
-    facts: &structured::Facts,
-    ranked: &[heuristic::Ranked],
-    visible: Option<&heuristic::Ranked>,
-) -> Decision {
-    let mut decision = Decision {
-        visible_observation: None,
-        offer_stock: None,
-        agree: false,
-        why: String::new(),
-    };
-    let Some(first) = observations.first() else {
-        decision.why = match visible {
-            Some(v) => format!(
-                "no structured data; the most price-like visible text (score {})",
-                v.score
-            ),
-            None => String::new(),
-        };
-        return decision;
-    };
-    let method = first.provenance.method;
-    let name = method_name(method);
-    if method == Method::Selector {
-        decision.agree = heuristic::shown_current(ranked, first.amount);
-        decision.why = "the watch's own selector".to_owned();
-        return decision;
-    }
-    // The strongest visible price of the buy box, if any, and not itself shown
-    // as another kind of amount (a member tier, a was-price) elsewhere.
-    let main = visible.filter(|v| {
-        v.main_area
-            && v.set_aside.is_none()
-            && heuristic::shown_set_aside(ranked, v.observation.amount).is_none()
-    });
-    // Several offers: the one whose price the buy box shows.
-    if let Some(m) = main
-        && let Some((offer, stock)) = facts
-            .offers
-            .iter()
-            .find(|(o, _)| o.amount == m.observation.amount)
-    {
-        decision.agree = true;
-        decision.offer_stock = *stock;
-        if offer.amount != first.amount {
-            decision.visible_observation = Some(offer.clone());
-        }
-        decision.why = format!(
-            "{name}: the offer of {} {} shown in the buy box, of {} offers",
-            offer.amount,
-            currency_code(offer.currency),
-            facts.offers.len()
-        );
-        return decision;
-    }
-    if heuristic::shown_current(ranked, first.amount) {
-        decision.agree = true;
-        decision.why = format!("{name}, confirmed by the visible page");
-        return decision;
-    }
-    if let Some(m) = main.filter(|m| m.observation.amount != first.amount) {
-        let against = |why: &str| {
-            format!(
-                "visible price {} in the main product area, over {name} {}, {why}",
-                m.observation.amount, first.amount
-            )
-        };
-        if let Some(why) = heuristic::shown_set_aside(ranked, first.amount) {
-            decision.why = against(&format!(
-                "which the page shows only {}",
-                set_aside_words(why)
-            ));
-            decision.visible_observation = Some(m.observation.clone());
-            return decision;
-        }
-        if m.score >= 7 {
-            decision.why = against("which appears nowhere on the visible page");
-            decision.visible_observation = Some(m.observation.clone());
-            return decision;
-        }
-    }
-    decision.why = if ranked.iter().any(|r| r.set_aside.is_none()) {
-        format!("{name}; the visible page does not confirm it, and shows no stronger price")
-    } else {
-        format!("{name}; the visible page shows no price to compare with")
-    };
-    decision
-}
-
-fn set_aside_words(why: &str) -> &str {
-    match why {
-        "struck through" => "struck through",
-        _ => "as another kind of amount (was, per unit, rewards…)",
-    }
-}
-
-fn method_name(method: Method) -> &'static str {
-    match method {
-        Method::Selector => "selector",
-        Method::JsonLd => "JSON-LD",
-        Method::Microdata => "microdata",
-        Method::Meta => "meta tag",
-        Method::Heuristic => "visible text",
-    }
-}
-
-fn currency_code(currency: Option<Currency>) -> String {
-    currency.map_or_else(String::new, |c| c.as_str().to_owned())
 }
 
 /// Control bytes other than whitespace in the first kilobyte: an image, an archive, garbage.

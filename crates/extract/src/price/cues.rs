@@ -372,8 +372,21 @@ static NOT_A_PRICE_BEFORE: WordList = WordList::new(&[
 
 /// Words right after an amount that make it money other than the price
 /// (`$25 back in rewards`, `$41/mo`, `$10 off`).
-static NOT_A_PRICE_AFTER: WordList = WordList::new(&[
+const NOT_A_PRICE_AFTER: &[&str] = &[
     "back",
+    "gift card",
+    "giftcard",
+    "voucher",
+    "coupon",
+    "reward",
+    "rewards",
+    "gutschein",
+    "bon d'achat",
+    "carte cadeau",
+    "tarjeta regalo",
+    "buono",
+    "cadeaubon",
+    "vale-presente",
     "in rewards",
     "cash back",
     "cashback",
@@ -407,11 +420,40 @@ static NOT_A_PRICE_AFTER: WordList = WordList::new(&[
     "korting",
     "zniżki",
     "de desconto",
-]);
+];
 
-/// Rewards, financing, add-on plans, coupons: not the product's price.
-pub(crate) fn is_other_money(before_lower: &str, after_lower: &str) -> bool {
-    NOT_A_PRICE_BEFORE.any_word_in(before_lower) || NOT_A_PRICE_AFTER.any_word_in(after_lower)
+const MONEY_SIGNS: &[char] = &[
+    '$', '€', '£', '¥', '₹', '₽', '₴', '₪', '฿', '₫', '₺', '₩', '₱',
+];
+
+/// Rewards, financing, add-on plans, coupons: not the product's price. The
+/// words before count up to the first money sign (`Add a 2-year protection
+/// plan for $49.99`), the words after right after the first amount
+/// (`$41/mo`, `41 €/Monat`, `$25 back`; not `$199 or $17/mo`).
+pub(crate) fn is_other_money(lower: &str) -> bool {
+    let first_digit = lower.find(|c: char| c.is_ascii_digit());
+    let mark = lower.find(MONEY_SIGNS).or(first_digit);
+    let before = lower.get(..mark.unwrap_or(lower.len())).unwrap_or("");
+    if NOT_A_PRICE_BEFORE.any_word_in(before) {
+        return true;
+    }
+    let Some(from) = first_digit else {
+        return false;
+    };
+    let after = lower
+        .get(from..)
+        .unwrap_or("")
+        .trim_start_matches(|c: char| {
+            c.is_ascii_digit() || matches!(c, '.' | ',' | '\'' | ' ' | '\u{a0}')
+        })
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '%' || MONEY_SIGNS.contains(&c));
+    NOT_A_PRICE_AFTER.iter().any(|w| {
+        after.strip_prefix(w).is_some_and(|rest| {
+            rest.chars()
+                .next()
+                .is_none_or(|c| !word_char(c) || !w.ends_with(word_char))
+        })
+    })
 }
 
 pub(crate) fn is_decoy_before(before_lower: &str) -> bool {
