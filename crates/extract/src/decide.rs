@@ -76,9 +76,18 @@ pub(crate) fn decide(
         );
         return decision;
     }
+    // Several offers and the buy box shows none of them: say which was taken.
+    let of_offers = if facts.offers.len() > 1 {
+        format!(
+            " (the lowest of {} offers; the page shows none as selected)",
+            facts.offers.len()
+        )
+    } else {
+        String::new()
+    };
     if heuristic::shown_current(ranked, first.amount) {
         decision.agree = true;
-        decision.why = format!("{name}, confirmed by the visible page");
+        decision.why = format!("{name}, confirmed by the visible page{of_offers}");
         return decision;
     }
     if let Some(m) = main.filter(|m| m.observation.amount != first.amount) {
@@ -103,9 +112,11 @@ pub(crate) fn decide(
         }
     }
     decision.why = if ranked.iter().any(|r| r.set_aside.is_none()) {
-        format!("{name}; the visible page does not confirm it, and shows no stronger price")
+        format!(
+            "{name}{of_offers}; the visible page does not confirm it, and shows no stronger price"
+        )
     } else {
-        format!("{name}; the visible page shows no price to compare with")
+        format!("{name}{of_offers}; the visible page shows no price to compare with")
     };
     decision
 }

@@ -9,7 +9,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use pricewatch_extract::{
-    ExtractContext, ExtractOutcome, MAX_HTML_BYTES, Observation, explain as weigh, extract as run,
+    Availability, ExtractContext, ExtractOutcome, MAX_HTML_BYTES, Method, Observation,
+    explain as weigh, extract as run,
 };
 
 pub fn extract(
@@ -42,10 +43,7 @@ pub fn explain(path: &Path, url: Option<&str>, selector: Option<&str>) -> anyhow
             "{} {} ({}, {})",
             o.amount,
             o.currency.as_ref().map_or("?", |c| c.as_str()),
-            serde_json::to_value(o.provenance.method)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            method_word(o.provenance.method),
             o.provenance.path
         )
     };
@@ -73,7 +71,7 @@ pub fn explain(path: &Path, url: Option<&str>, selector: Option<&str>) -> anyhow
                 "runner-up:  {}",
                 found.runner_up.as_ref().map_or("none".to_owned(), reading)
             )?;
-            writeln!(out, "stock:      {:?}", found.availability)?;
+            writeln!(out, "stock:      {}", stock_word(found.availability))?;
             writeln!(out, "title:      {}", found.title.as_deref().unwrap_or("-"))?;
         }
         ExtractOutcome::NoPrice {
@@ -82,7 +80,7 @@ pub fn explain(path: &Path, url: Option<&str>, selector: Option<&str>) -> anyhow
             ..
         } => {
             writeln!(out, "no price:   {reason}")?;
-            writeln!(out, "stock:      {availability:?}")?;
+            writeln!(out, "stock:      {}", stock_word(*availability))?;
         }
         ExtractOutcome::Blocked { reason } => writeln!(out, "blocked:    {reason}")?,
     }
@@ -97,10 +95,7 @@ pub fn explain(path: &Path, url: Option<&str>, selector: Option<&str>) -> anyhow
         "method", "amount", "cur", "score", "what"
     )?;
     for c in &explanation.candidates {
-        let method = serde_json::to_value(c.method)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let method = method_word(c.method);
         let raw: String = c.raw.chars().take(60).collect();
         writeln!(
             out,
@@ -115,6 +110,22 @@ pub fn explain(path: &Path, url: Option<&str>, selector: Option<&str>) -> anyhow
         )?;
     }
     Ok(out)
+}
+
+/// How a method is spelt in the JSON result (`json_ld`).
+fn method_word(method: Method) -> String {
+    as_word(serde_json::to_value(method))
+}
+
+/// How a stock state is spelt in the JSON result (`in_stock`).
+fn stock_word(stock: Availability) -> String {
+    as_word(serde_json::to_value(stock))
+}
+
+fn as_word(json: serde_json::Result<serde_json::Value>) -> String {
+    json.ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn read_page(path: &Path) -> anyhow::Result<Vec<u8>> {
