@@ -27,8 +27,15 @@ pub(crate) struct Ranked {
     pub hidden: bool,
 }
 
-/// Every price-like text of the page that reads as an amount, in page order.
-pub(crate) fn rank(candidates: &[Candidate], hint: &PriceHint<'_>, has_h1: bool) -> Vec<Ranked> {
+/// Every price-like text of the page that reads as an amount, in page order;
+/// with `confirm`, only up to the first current, visible text of that amount
+/// (all a confirmed structured price needs: parsing is most of the cost).
+pub(crate) fn rank(
+    candidates: &[Candidate],
+    hint: &PriceHint<'_>,
+    has_h1: bool,
+    confirm: Option<Decimal>,
+) -> Vec<Ranked> {
     let mut out = Vec::new();
     for c in candidates.iter().take(MAX_RANKED) {
         let set_aside = if c.struck {
@@ -76,6 +83,9 @@ pub(crate) fn rank(candidates: &[Candidate], hint: &PriceHint<'_>, has_h1: bool)
             main_area: c.after_h1 && !c.elsewhere && !c.hidden,
             hidden: c.hidden,
         });
+        if confirm.is_some_and(|a| a == amount) && set_aside.is_none() && !c.hidden {
+            break;
+        }
     }
     out
 }

@@ -231,7 +231,13 @@ fn run(
     observations.extend(structured::from_microdata(&page, &hint, &mut facts));
     observations.extend(structured::from_meta(&page, &hint, &mut facts));
     let structured_found = !observations.is_empty();
-    let ranked = heuristic::rank(&page.candidates, &hint, page.h1.is_some());
+    // One structured amount (not a choice among offers) needs the visible
+    // texts only up to the first that confirms it; --explain lists them all.
+    let confirm = observations
+        .first()
+        .filter(|_| facts.offers.len() <= 1 && considered.is_none())
+        .map(|o| o.amount);
+    let ranked = heuristic::rank(&page.candidates, &hint, page.h1.is_some(), confirm);
     if let Some(list) = considered {
         list.extend(observations.iter().map(|o| Considered {
             method: o.provenance.method,
@@ -291,7 +297,12 @@ fn run(
                 .find(|a| *a != Availability::Unknown)
         })
         .or_else(|| near_title_availability(&page))
-        .or(page.text_stock)
+        .or_else(|| {
+            page.after_title_text
+                .lines()
+                .map(signals::availability_from_text)
+                .find(|a| *a != Availability::Unknown)
+        })
         .or_else(|| page.buy_button.then_some(Availability::InStock))
         .unwrap_or_default();
 

@@ -14,7 +14,7 @@ use html5ever::{LocalName, TokenizerResult};
 use crate::price::digits;
 use crate::price::words::WordList;
 use crate::selector::{ElementInfo, Selector};
-use crate::signals::{self, Availability, WallSignal};
+use crate::signals::{self, WallSignal};
 
 mod markup;
 mod scanner;
@@ -31,8 +31,8 @@ const MAX_MICRO_PROPS: usize = 2048;
 const VISIBLE_HEAD_BYTES: usize = 6000;
 /// Longer texts between two tags are prose, not a price.
 const MAX_TEXT_RUN: usize = 160;
-/// How many texts after the title are read for a stock statement.
-const MAX_STOCK_RUNS: usize = 300;
+/// How much text after the title is kept for a stock statement.
+const AFTER_TITLE_BYTES: usize = 6000;
 /// End tags close a matching element at most this far down the stack.
 const CLOSE_SEARCH: usize = 48;
 
@@ -100,9 +100,10 @@ pub(crate) struct PageScan {
     pub visible_head: String,
     /// An add-to-cart or buy button outside hidden parts and other products' rails.
     pub buy_button: bool,
-    /// The first stock statement in the visible text after the title
-    /// (`Availability: In Stock`, `Skladem`), outside rails and hidden parts.
-    pub text_stock: Option<Availability>,
+    /// The visible texts after the title, outside rails and hidden parts, one
+    /// per line (bounded): read for a stock statement only when nothing else
+    /// states one (`Availability: In Stock`, `Skladem`).
+    pub after_title_text: String,
 }
 
 impl PageScan {
@@ -179,8 +180,6 @@ struct Scanner<'s> {
     /// over in pieces (`&euro;` and `&nbsp;` apart from the digits).
     text_run: String,
     text_run_long: bool,
-    /// Texts after the title read for a stock statement so far.
-    stock_runs: usize,
 }
 
 struct Sink<'s>(RefCell<Scanner<'s>>);
@@ -230,7 +229,6 @@ pub(crate) fn scan(html: &str, selector: Option<&Selector>) -> PageScan {
         class_cache: ClassCache::new(),
         text_run: String::new(),
         text_run_long: false,
-        stock_runs: 0,
     };
     let tokenizer = Tokenizer::new(Sink(RefCell::new(scanner)), TokenizerOpts::default());
     let input = BufferQueue::default();

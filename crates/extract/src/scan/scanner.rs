@@ -198,15 +198,13 @@ impl<'s> Scanner<'s> {
         let text = run.as_str();
         if !long
             && self.opened_h1
-            && self.page.text_stock.is_none()
-            && self.stock_runs < MAX_STOCK_RUNS
+            && self.page.after_title_text.len() + text.len() < AFTER_TITLE_BYTES
             && self.flags() & (HIDDEN | ELSEWHERE) == 0
-            && text.bytes().any(|b| !b.is_ascii_whitespace())
         {
-            self.stock_runs += 1;
-            let stock = signals::availability_from_text(text);
-            if stock != Availability::Unknown {
-                self.page.text_stock = Some(stock);
+            let trimmed = text.trim();
+            if !trimmed.is_empty() {
+                self.page.after_title_text.push_str(trimmed);
+                self.page.after_title_text.push('\n');
             }
         }
         if !long && self.page.candidates.len() < MAX_CANDIDATES && has_price_cue(text) {
