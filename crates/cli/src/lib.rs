@@ -47,6 +47,10 @@ pub enum Command {
         /// A CSS selector of the price element, as a watch may set it.
         #[arg(long)]
         selector: Option<String>,
+        /// Print every candidate price (structured data and visible text), where
+        /// it came from, and why one won, instead of the JSON result.
+        #[arg(long)]
+        explain: bool,
     },
 }
 
@@ -68,6 +72,15 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             file,
             url,
             selector,
+            explain: true,
+        } => commands::extract::explain(&file, url.as_deref(), selector.as_deref()).map(|report| {
+            print!("{report}");
+        }),
+        Command::Extract {
+            file,
+            url,
+            selector,
+            explain: false,
         } => commands::extract::extract(&file, url.as_deref(), selector.as_deref()).and_then(|v| {
             println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(())

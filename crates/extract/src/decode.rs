@@ -15,7 +15,7 @@ pub(crate) fn decode<'a>(
     let declared = Encoding::for_bom(bytes)
         .map(|(enc, _)| enc)
         .or_else(|| header_charset.and_then(|l| Encoding::for_label(l.trim().as_bytes())))
-        .or_else(|| meta_charset(bytes));
+        .or_else(|| meta_charset(bytes).filter(|enc| !is_utf8_despite_meta(bytes, enc)));
     let encoding = match declared {
         Some(enc) => enc,
         None => match std::str::from_utf8(bytes) {
@@ -27,6 +27,14 @@ pub(crate) fn decode<'a>(
     };
     let (text, used, _had_errors) = encoding.decode(bytes);
     (text, used.name())
+}
+
+/// A `<meta>` naming a single-byte charset over bytes that are valid UTF-8 with
+/// multi-byte characters: the page was re-saved as UTF-8 (by a CMS, a proxy, an
+/// archive) and kept its old tag. Legacy text is valid UTF-8 only by accident
+/// (`Ã©`), so the bytes win over the tag.
+fn is_utf8_despite_meta(bytes: &[u8], declared: &&'static Encoding) -> bool {
+    declared.is_single_byte() && !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok()
 }
 
 /// `find_ci(hay, b"<meta", from)`: `<` has no case, so only places holding one are compared.

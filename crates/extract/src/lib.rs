@@ -3,11 +3,16 @@
 //! text ([`parse_price`]).
 //!
 //! One streaming pass of html5ever's tokenizer (no DOM, bounded memory) feeds
-//! five methods, tried in this order: the watch's own CSS selector, schema.org
-//! JSON-LD, microdata, meta tags, then a heuristic over price-like markup that
-//! skips struck, old, per-unit and shipping prices. Bot walls (captcha,
-//! access denied, JavaScript challenges) are their own outcome, never a price.
+//! every method at once: the watch's own CSS selector, schema.org JSON-LD,
+//! microdata, meta tags, and the visible page's price-like texts (struck, old,
+//! per-unit, shipping, reward and financing amounts set aside). Each gives its
+//! candidates; then one decision: structured data and the visible page confirm
+//! each other, and when they disagree the visible current price in the main
+//! product area wins over a structured value shown only struck through or not
+//! at all ([`Extraction::decision`]). Bot walls (captcha, access denied,
+//! JavaScript challenges) are their own outcome, never a price.
 
+mod decide;
 mod decode;
 mod heuristic;
 mod jsonld;
@@ -75,7 +80,7 @@ pub struct Extraction {
     pub amount: Decimal,
     pub currency: Option<Currency>,
     /// Set when the page offers several prices for this product (variants,
-    /// `AggregateOffer`); `amount` is then the lowest.
+    /// `AggregateOffer`); `amount` is then the one the page shows, else the lowest.
     pub price_range: Option<PriceRange>,
     pub title: Option<String>,
     pub availability: Availability,
@@ -88,6 +93,12 @@ pub struct Extraction {
     pub agreeing: Vec<Method>,
     /// Other methods that read a different amount.
     pub conflicts: Vec<Observation>,
+    /// Why this reading won over the others, in a sentence.
+    pub decision: String,
+    /// Whether structured data and the visible page show the same amount.
+    pub sources_agree: bool,
+    /// The best reading that lost, if any.
+    pub runner_up: Option<Observation>,
     /// The encoding the page was decoded with.
     pub encoding: String,
     pub notes: Vec<String>,
@@ -120,9 +131,49 @@ pub enum ExtractOutcome {
     },
 }
 
+/// One reading considered by [`explain`]: where it came from and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Considered {
+    pub method: Method,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub currency: Option<Currency>,
+    pub path: String,
+    pub raw: String,
+    /// The visible text's score (structured readings have none).
+    pub score: Option<i32>,
+    /// In the main product area, set aside (and why), hidden…
+    pub note: String,
+}
+
+/// [`extract`]'s outcome with every reading it weighed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub outcome: ExtractOutcome,
+    pub candidates: Vec<Considered>,
+}
+
 /// Extracts the price (and title, availability, image) of the product page
 /// `html`. Never panics; work and memory are bounded by [`MAX_HTML_BYTES`].
 pub fn extract(html: &[u8], ctx: &ExtractContext<'_>) -> ExtractOutcome {
+    run(html, ctx, None)
+}
+
+/// Like [`extract`], and lists every candidate reading with why it won or lost.
+pub fn explain(html: &[u8], ctx: &ExtractContext<'_>) -> Explanation {
+    let mut candidates = Vec::new();
+    let outcome = run(html, ctx, Some(&mut candidates));
+    Explanation {
+        outcome,
+        candidates,
+    }
+}
+
+fn run(
+    html: &[u8],
+    ctx: &ExtractContext<'_>,
+    considered: Option<&mut Vec<Considered>>,
+) -> ExtractOutcome {
     let bytes = html.get(..html.len().min(MAX_HTML_BYTES)).unwrap_or(html);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return ExtractOutcome::NoPrice {
@@ -180,16 +231,57 @@ pub fn extract(html: &[u8], ctx: &ExtractContext<'_>) -> ExtractOutcome {
     observations.extend(structured::from_microdata(&page, &hint, &mut facts));
     observations.extend(structured::from_meta(&page, &hint, &mut facts));
     let structured_found = !observations.is_empty();
-    // The heuristic is only needed when no structured method answered.
-    let heuristic = if structured_found {
-        None
-    } else {
-        heuristic::best(&page.candidates, &hint)
-    };
-    if let Some((obs, _)) = &heuristic {
-        observations.push(obs.clone());
+    // One structured amount (not a choice among offers) needs the visible
+    // texts only up to the first that confirms it; --explain lists them all.
+    let confirm = observations
+        .first()
+        .filter(|_| facts.offers.len() <= 1 && considered.is_none())
+        .map(|o| o.amount);
+    let ranked = heuristic::rank(&page.candidates, &hint, page.h1.is_some(), confirm);
+    if let Some(list) = considered {
+        list.extend(observations.iter().map(|o| Considered {
+            method: o.provenance.method,
+            amount: o.amount,
+            currency: o.currency,
+            path: o.provenance.path.clone(),
+            raw: o.provenance.raw.clone(),
+            score: None,
+            note: "structured".to_owned(),
+        }));
+        list.extend(facts.offers.iter().map(|(o, _)| Considered {
+            method: o.provenance.method,
+            amount: o.amount,
+            currency: o.currency,
+            path: o.provenance.path.clone(),
+            raw: o.provenance.raw.clone(),
+            score: None,
+            note: "one of several offers".to_owned(),
+        }));
+        list.extend(ranked.iter().map(|r| Considered {
+            method: Method::Heuristic,
+            amount: r.observation.amount,
+            currency: r.observation.currency,
+            path: r.observation.provenance.path.clone(),
+            raw: r.observation.provenance.raw.clone(),
+            score: Some(r.score),
+            note: match (r.set_aside, r.main_area, r.hidden) {
+                (Some(why), ..) => format!("set aside: {why}"),
+                (None, _, true) => "hidden text".to_owned(),
+                (None, true, false) => "visible, main product area".to_owned(),
+                (None, false, false) => "visible, outside the main product area".to_owned(),
+            },
+        }));
     }
-
+    let visible = heuristic::best(&ranked);
+    let decided = decide::decide(&observations, &facts, &ranked, visible);
+    if let Some(offer_stock) = decided.offer_stock {
+        facts.availability = Some(offer_stock);
+    }
+    if let Some(obs) = &decided.visible_observation {
+        observations.insert(0, obs.clone());
+    } else if !structured_found && let Some(v) = visible {
+        observations.push(v.observation.clone());
+    }
     let title = facts
         .title
         .clone()
@@ -205,9 +297,16 @@ pub fn extract(html: &[u8], ctx: &ExtractContext<'_>) -> ExtractOutcome {
                 .find(|a| *a != Availability::Unknown)
         })
         .or_else(|| near_title_availability(&page))
+        .or_else(|| {
+            page.after_title_text
+                .lines()
+                .map(signals::availability_from_text)
+                .find(|a| *a != Availability::Unknown)
+        })
+        .or_else(|| page.buy_button.then_some(Availability::InStock))
         .unwrap_or_default();
 
-    if !structured_found && blocked(&page, heuristic.is_some()) {
+    if !structured_found && blocked(&page, visible.is_some()) {
         return ExtractOutcome::Blocked {
             reason: format!(
                 "bot wall or challenge page (title {:?})",
@@ -231,13 +330,14 @@ pub fn extract(html: &[u8], ctx: &ExtractContext<'_>) -> ExtractOutcome {
         Method::Selector | Method::JsonLd => 0.95,
         Method::Microdata => 0.9,
         Method::Meta => 0.85,
-        Method::Heuristic => heuristic.as_ref().map_or(0.4, |(_, c)| *c),
+        Method::Heuristic if structured_found => 0.75,
+        Method::Heuristic => visible.map_or(0.4, |v| heuristic::confidence(v.score)),
     };
-    if facts.range.is_some() && primary.provenance.method == Method::JsonLd {
+    if facts.range.is_some() && primary.provenance.method == Method::JsonLd && !decided.agree {
         confidence = 0.7;
     }
     let mut agreeing = Vec::new();
-    let mut conflicts = Vec::new();
+    let mut conflicts: Vec<Observation> = Vec::new();
     for other in observations.iter().skip(1) {
         if other.amount == primary.amount {
             if !agreeing.contains(&other.provenance.method) {
@@ -253,13 +353,36 @@ pub fn extract(html: &[u8], ctx: &ExtractContext<'_>) -> ExtractOutcome {
             conflicts.push(other.clone());
         }
     }
-    let currency = primary.currency.or(declared);
+    if decided.agree {
+        confidence = (confidence + 0.03).min(0.99);
+        if !agreeing.contains(&Method::Heuristic) && primary.provenance.method != Method::Heuristic
+        {
+            agreeing.push(Method::Heuristic);
+        }
+    }
+    let runner_up = conflicts.first().cloned().or_else(|| {
+        ranked
+            .iter()
+            .filter(|r| r.set_aside.is_none() && r.observation.amount != primary.amount)
+            .max_by_key(|r| (r.score, std::cmp::Reverse(r.order)))
+            .map(|r| r.observation.clone())
+    });
+    // A structured amount without a currency takes the one the page prints beside it.
+    let currency = primary.currency.or(declared).or_else(|| {
+        ranked
+            .iter()
+            .filter(|r| r.observation.amount == primary.amount)
+            .find_map(|r| r.observation.currency)
+    });
     ExtractOutcome::Found(Extraction {
         amount: primary.amount,
         currency,
         price_range: facts
             .range
             .filter(|_| primary.provenance.method == Method::JsonLd),
+        decision: decided.why,
+        sources_agree: decided.agree,
+        runner_up,
         title,
         availability,
         image: facts

@@ -18,6 +18,8 @@ pub(crate) struct Facts {
     pub image: Option<String>,
     pub availability: Option<Availability>,
     pub range: Option<PriceRange>,
+    /// Every JSON-LD offer read when there are several, with its stock.
+    pub offers: Vec<(Observation, Option<Availability>)>,
     /// Why a price that was found was not plausible.
     pub rejected: Vec<String>,
 }
@@ -82,6 +84,8 @@ pub(crate) struct PageUrls {
     pub normalized: Vec<String>,
     /// Query values of the page URL (`?variant=123` gives `123`), to match a SKU.
     pub query_values: Vec<String>,
+    /// The page URL's path, lower case, to find a SKU in it (`/p/kettle-kt-200-blu`).
+    pub path: String,
 }
 
 pub(crate) fn page_urls(url: Option<&str>, page: &PageScan) -> PageUrls {
@@ -101,15 +105,47 @@ pub(crate) fn page_urls(url: Option<&str>, page: &PageScan) -> PageUrls {
         .and_then(|u| url::Url::parse(u).ok())
         .map(|u| u.query_pairs().map(|(_, v)| v.into_owned()).collect())
         .unwrap_or_default();
+    let path = url
+        .map(norm_url)
+        .map(|u| u.split('?').next().unwrap_or("").to_owned())
+        .map(|u| {
+            u.split_once('/')
+                .map_or(String::new(), |(_, p)| p.to_owned())
+        })
+        .unwrap_or_default();
     PageUrls {
         normalized,
         query_values,
+        path,
     }
 }
 
 impl PageUrls {
     fn matches(&self, url: Option<&str>) -> bool {
         url.is_some_and(|u| !u.is_empty() && self.normalized.contains(&norm_url(u)))
+    }
+
+    /// A SKU given in the query (`?sku=KT-200`) or as a whole part of the path
+    /// (`/p/kettle-kt-200-blu`, `/kt-200-blu.html`).
+    fn names_sku(&self, sku: Option<&str>) -> bool {
+        let Some(sku) = sku.map(str::trim).filter(|s| !s.is_empty()) else {
+            return false;
+        };
+        if self.query_values.iter().any(|v| v == sku) {
+            return true;
+        }
+        // Short SKUs (`12`, `S`) are found in any path.
+        if sku.len() < 4 || self.path.is_empty() {
+            return false;
+        }
+        let sku = sku.to_ascii_lowercase();
+        let path = self.path.as_str();
+        path.match_indices(sku.as_str()).any(|(at, _)| {
+            let before = path.get(..at).and_then(|p| p.chars().next_back());
+            let after = path.get(at + sku.len()..).and_then(|p| p.chars().next());
+            before.is_none_or(|c| !c.is_ascii_alphanumeric())
+                && after.is_none_or(|c| !c.is_ascii_alphanumeric())
+        })
     }
 }
 
@@ -226,9 +262,7 @@ pub(crate) fn from_json_ld(
     let variant = product.variants.iter().find(|v| {
         urls.matches(v.url.as_deref())
             || v.offers.iter().any(|o| urls.matches(o.url.as_deref()))
-            || v.sku
-                .as_ref()
-                .is_some_and(|s| urls.query_values.contains(s))
+            || urls.names_sku(v.sku.as_deref())
     });
     let offers: Vec<&LdOffer> = match variant {
         Some(v) => {
@@ -250,12 +284,9 @@ pub(crate) fn from_json_ld(
             .map(Availability::from_schema)
             .filter(|a| *a != Availability::Unknown)
     };
-    let preferred = offers.iter().position(|o| {
-        urls.matches(o.url.as_deref())
-            || o.sku
-                .as_ref()
-                .is_some_and(|s| urls.query_values.contains(s))
-    });
+    let preferred = offers
+        .iter()
+        .position(|o| urls.matches(o.url.as_deref()) || urls.names_sku(o.sku.as_deref()));
     let mut readings: Vec<(Observation, &LdOffer)> = offers
         .iter()
         .filter_map(|o| Some((offer_observation(o, hint, facts)?, *o)))
@@ -288,6 +319,12 @@ pub(crate) fn from_json_ld(
         .chain(high)
         .max()
         .unwrap_or(first.amount);
+    if readings.len() > 1 {
+        facts.offers = readings
+            .iter()
+            .map(|(o, offer)| (o.clone(), stock(offer)))
+            .collect();
+    }
     let chosen = if low < high {
         facts.range = Some(PriceRange { low, high });
         readings

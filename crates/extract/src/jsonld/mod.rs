@@ -255,6 +255,15 @@ impl<'v> Walker<'v> {
                     });
                 } else if let Some(low) = text_of(get_ci(obj, "lowPrice")) {
                     let high = text_of(get_ci(obj, "highPrice"));
+                    let mut base = base;
+                    // An `AggregateOffer` often states its stock only in its own offers.
+                    if base.availability.is_none()
+                        && let Some(nested) = get_ci(obj, "offers")
+                    {
+                        let mut inner = Vec::new();
+                        self.offers(nested, path, depth + 1, &mut inner);
+                        base.availability = nested_availability(&inner);
+                    }
                     out.push(LdOffer {
                         price: low,
                         high,
@@ -347,6 +356,17 @@ pub(crate) fn products(scripts: &[String]) -> Vec<LdProduct> {
         }
     }
     walker.products
+}
+
+/// The stock of a set of offers: in stock if any is, else the first stated.
+fn nested_availability(offers: &[LdOffer]) -> Option<String> {
+    let stated = || offers.iter().filter_map(|o| o.availability.as_deref());
+    stated()
+        .find(|a| {
+            crate::signals::Availability::from_schema(a) == crate::signals::Availability::InStock
+        })
+        .or_else(|| stated().next())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

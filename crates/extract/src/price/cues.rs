@@ -325,6 +325,137 @@ fn starts_with_word(text: &str, words: &[&str]) -> bool {
     })
 }
 
+/// Words before an amount on a page that make it money other than the
+/// product's price: rewards, financing, add-on plans, coupons, gift cards.
+/// Only page texts are read with these (`parse_price` keeps its own list).
+static NOT_A_PRICE_BEFORE: WordList = WordList::new(&[
+    "earn",
+    "reward",
+    "rewards",
+    "cashback",
+    "cash back",
+    "points",
+    "financing",
+    "as low as",
+    "per month",
+    "protection",
+    "protection plan",
+    "warranty",
+    "garantie",
+    "garantía",
+    "garanzia",
+    "gwarancja",
+    "coupon",
+    "promo code",
+    "with code",
+    "gift card",
+    "giftcard",
+    "voucher",
+    "gutschein",
+    "bon d'achat",
+    "carte cadeau",
+    "cupón",
+    "buono",
+    "kupon",
+    "cupom",
+    "tarjeta regalo",
+    "cadeaubon",
+    "mensualité",
+    "mensualités",
+    "ratenzahlung",
+    "finanzierung",
+    "rate",
+    "raty",
+    "parcelas",
+    "cuotas",
+]);
+
+/// Words right after an amount that make it money other than the price
+/// (`$25 back in rewards`, `$41/mo`, `$10 off`).
+const NOT_A_PRICE_AFTER: &[&str] = &[
+    "back",
+    "gift card",
+    "giftcard",
+    "voucher",
+    "coupon",
+    "reward",
+    "rewards",
+    "gutschein",
+    "bon d'achat",
+    "carte cadeau",
+    "tarjeta regalo",
+    "buono",
+    "cadeaubon",
+    "vale-presente",
+    "in rewards",
+    "cash back",
+    "cashback",
+    "/mo",
+    "/month",
+    "per month",
+    "a month",
+    "mo.",
+    "monthly",
+    "off",
+    "par mois",
+    "/mois",
+    "pro monat",
+    "/monat",
+    "monatlich",
+    "im monat",
+    "al mes",
+    "/mes",
+    "al mese",
+    "/mese",
+    "per maand",
+    "/maand",
+    "miesięcznie",
+    "/mies",
+    "por mês",
+    "/mês",
+    "de réduction",
+    "rabatt",
+    "de descuento",
+    "di sconto",
+    "korting",
+    "zniżki",
+    "de desconto",
+];
+
+const MONEY_SIGNS: &[char] = &[
+    '$', '€', '£', '¥', '₹', '₽', '₴', '₪', '฿', '₫', '₺', '₩', '₱',
+];
+
+/// Rewards, financing, add-on plans, coupons: not the product's price. The
+/// words before count up to the first money sign (`Add a 2-year protection
+/// plan for $49.99`), the words after right after the first amount
+/// (`$41/mo`, `41 €/Monat`, `$25 back`; not `$199 or $17/mo`).
+pub(crate) fn is_other_money(lower: &str) -> bool {
+    let first_digit = lower.find(|c: char| c.is_ascii_digit());
+    let mark = lower.find(MONEY_SIGNS).or(first_digit);
+    let before = lower.get(..mark.unwrap_or(lower.len())).unwrap_or("");
+    if NOT_A_PRICE_BEFORE.any_word_in(before) {
+        return true;
+    }
+    let Some(from) = first_digit else {
+        return false;
+    };
+    let after = lower
+        .get(from..)
+        .unwrap_or("")
+        .trim_start_matches(|c: char| {
+            c.is_ascii_digit() || matches!(c, '.' | ',' | '\'' | ' ' | '\u{a0}')
+        })
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '%' || MONEY_SIGNS.contains(&c));
+    NOT_A_PRICE_AFTER.iter().any(|w| {
+        after.strip_prefix(w).is_some_and(|rest| {
+            rest.chars()
+                .next()
+                .is_none_or(|c| !word_char(c) || !w.ends_with(word_char))
+        })
+    })
+}
+
 pub(crate) fn is_decoy_before(before_lower: &str) -> bool {
     DECOY_WORDS.any_word_in(before_lower)
 }

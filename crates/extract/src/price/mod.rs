@@ -120,6 +120,7 @@ pub fn is_decoy_text(text: &str) -> bool {
     cues::is_decoy_before(before)
         || cues::is_threshold_before(before)
         || cues::mentions_per_unit(&after)
+        || cues::is_other_money(&lower)
 }
 
 /// `1&nbsp;490,00 руб.`: a text escaped twice still holds its no-break and thin

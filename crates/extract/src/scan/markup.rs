@@ -13,7 +13,7 @@ pub(super) const CLASS_CACHE_MAX_LEN: usize = 120;
 /// function of the value, so the answers are the same.
 pub(super) struct ClassCache {
     /// (value, answer); an empty value marks a free slot (never asked: "" is 0).
-    pub(super) slots: Vec<(String, u8)>,
+    pub(super) slots: Vec<(String, u16)>,
     /// Values asked so far, up to `CLASS_CACHE_AFTER`: small pages, which have
     /// few, never pay for the table.
     pub(super) asked: usize,
@@ -30,7 +30,7 @@ impl ClassCache {
         }
     }
 
-    pub(super) fn classify(&mut self, value: &str, buf: &mut String) -> u8 {
+    pub(super) fn classify(&mut self, value: &str, buf: &mut String) -> u16 {
         if value.is_empty() {
             return 0;
         }
@@ -241,6 +241,7 @@ pub(super) struct Attrs<'t> {
     pub(super) itemtype: Option<&'t str>,
     pub(super) value: Option<&'t str>,
     pub(super) datetime: Option<&'t str>,
+    pub(super) alt: Option<&'t str>,
 }
 
 impl<'t> Attrs<'t> {
@@ -268,6 +269,7 @@ impl<'t> Attrs<'t> {
                 "itemtype" => &mut attrs.itemtype,
                 "value" => &mut attrs.value,
                 "datetime" => &mut attrs.datetime,
+                "alt" => &mut attrs.alt,
                 _ => continue,
             };
             if slot.is_none() {

@@ -29,6 +29,10 @@ const MAX_JSONLD_BYTES: usize = 4 << 20;
 const MAX_METAS: usize = 512;
 const MAX_MICRO_PROPS: usize = 2048;
 const VISIBLE_HEAD_BYTES: usize = 6000;
+/// Longer texts between two tags are prose, not a price.
+const MAX_TEXT_RUN: usize = 160;
+/// How much text after the title is kept for a stock statement.
+const AFTER_TITLE_BYTES: usize = 6000;
 /// End tags close a matching element at most this far down the stack.
 const CLOSE_SEARCH: usize = 48;
 
@@ -73,6 +77,8 @@ pub(crate) struct Candidate {
     pub elsewhere: bool,
     pub current: bool,
     pub after_h1: bool,
+    /// Read before the page's `<h1>` opened (the header, menus, a side bar).
+    pub before_h1: bool,
     pub from_attribute: bool,
 }
 
@@ -92,6 +98,12 @@ pub(crate) struct PageScan {
     /// wording is read by `extract` only when it needs to know.
     pub wall: WallSignal,
     pub visible_head: String,
+    /// An add-to-cart or buy button outside hidden parts and other products' rails.
+    pub buy_button: bool,
+    /// The visible texts after the title, outside rails and hidden parts, one
+    /// per line (bounded): read for a stock statement only when nothing else
+    /// states one (`Availability: In Stock`, `Skladem`).
+    pub after_title_text: String,
 }
 
 impl PageScan {
@@ -114,6 +126,8 @@ enum CaptureKind {
     Stock,
     Selector(String),
     H1,
+    /// A heading below `h1`: a rail's title ("Customers also bought") marks its container.
+    Heading,
     /// Cents in their own element after the units' element closed (`<span class=whole>68</span><span class=fraction>50</span>`).
     Fraction,
 }
@@ -124,6 +138,9 @@ struct Capture {
     depth: usize,
     kind: CaptureKind,
     buf: String,
+    /// Text of hidden descendants of a visible price (`sr-only` copies): used
+    /// only when the visible part holds no digit, never joined with it.
+    hidden_buf: String,
     pending_fraction: bool,
 }
 
@@ -153,11 +170,16 @@ struct Scanner<'s> {
     raw_buf: String,
     jsonld_bytes: usize,
     seen_h1: bool,
+    opened_h1: bool,
     order: usize,
     selector: Option<&'s Selector>,
     micro_props: usize,
     lower_buf: String,
     class_cache: ClassCache,
+    /// The text between two tags, outside price markup: the tokenizer hands it
+    /// over in pieces (`&euro;` and `&nbsp;` apart from the digits).
+    text_run: String,
+    text_run_long: bool,
 }
 
 struct Sink<'s>(RefCell<Scanner<'s>>);
@@ -199,11 +221,14 @@ pub(crate) fn scan(html: &str, selector: Option<&Selector>) -> PageScan {
         raw_buf: String::new(),
         jsonld_bytes: 0,
         seen_h1: false,
+        opened_h1: false,
         order: 0,
         selector,
         micro_props: 0,
         lower_buf: String::new(),
         class_cache: ClassCache::new(),
+        text_run: String::new(),
+        text_run_long: false,
     };
     let tokenizer = Tokenizer::new(Sink(RefCell::new(scanner)), TokenizerOpts::default());
     let input = BufferQueue::default();

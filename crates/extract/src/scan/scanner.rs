@@ -50,6 +50,7 @@ impl<'s> Scanner<'s> {
                 depth: self.frames.len(),
                 kind,
                 buf: String::new(),
+                hidden_buf: String::new(),
                 pending_fraction: false,
             });
         }
@@ -66,7 +67,11 @@ impl<'s> Scanner<'s> {
     }
 
     pub(super) fn finish(&mut self, capture: Capture) {
-        let text = capture.buf.trim().to_owned();
+        let text = if digits::has_digit(&capture.buf) || capture.hidden_buf.is_empty() {
+            capture.buf.trim().to_owned()
+        } else {
+            capture.hidden_buf.trim().to_owned()
+        };
         match capture.kind {
             CaptureKind::Price(mut candidate) => {
                 if digits::has_digit(&text) && self.page.candidates.len() < MAX_CANDIDATES {
@@ -97,6 +102,17 @@ impl<'s> Scanner<'s> {
                 {
                     last.text.push('.');
                     last.text.push_str(&digits);
+                }
+            }
+            CaptureKind::Heading => {
+                // The heading's frame is gone: its parent is at `depth - 2`.
+                if signals::is_rail_heading(&text)
+                    && let Some(at) = capture.depth.checked_sub(2)
+                    && at >= 2
+                    && let Some(frame) = self.frames.get_mut(at)
+                    && !matches!(&*frame.name, "body" | "main" | "html" | "form")
+                {
+                    frame.flags |= ELSEWHERE;
                 }
             }
             CaptureKind::H1 => {
@@ -142,6 +158,12 @@ impl<'s> Scanner<'s> {
                 if here & (DECOY | STRUCK) != 0 && !c.decoy && !c.struck {
                     continue;
                 }
+                // `<span class=sr-only>$15</span><span aria-hidden=true>$15</span>`:
+                // the hidden copy is kept apart, never joined into `15.15`.
+                if here & HIDDEN != 0 && !c.hidden {
+                    push_bounded(&mut capture.hidden_buf, text, MAX_CAPTURE_CHARS);
+                    continue;
+                }
             }
             if capture.pending_fraction {
                 capture.pending_fraction = false;
@@ -156,11 +178,36 @@ impl<'s> Scanner<'s> {
             }
             push_bounded(&mut capture.buf, text, MAX_CAPTURE_CHARS);
         }
-        if !in_price
-            && text.len() <= 160
-            && self.page.candidates.len() < MAX_CANDIDATES
-            && has_price_cue(text)
+        if !in_price && !self.text_run_long {
+            if self.text_run.len() + text.len() <= MAX_TEXT_RUN {
+                self.text_run.push_str(text);
+            } else {
+                self.text_run_long = true;
+            }
+        }
+    }
+
+    /// A price-like text between two tags becomes a candidate; called before
+    /// every tag, so the flags are those the text was read under.
+    pub(super) fn flush_text_run(&mut self) {
+        let long = std::mem::take(&mut self.text_run_long);
+        if self.text_run.is_empty() {
+            return;
+        }
+        let run = std::mem::take(&mut self.text_run);
+        let text = run.as_str();
+        if !long
+            && self.opened_h1
+            && self.page.after_title_text.len() + text.len() < AFTER_TITLE_BYTES
+            && self.flags() & (HIDDEN | ELSEWHERE) == 0
         {
+            let trimmed = text.trim();
+            if !trimmed.is_empty() {
+                self.page.after_title_text.push_str(trimmed);
+                self.page.after_title_text.push('\n');
+            }
+        }
+        if !long && self.page.candidates.len() < MAX_CANDIDATES && has_price_cue(text) {
             let flags = self.flags();
             self.order += 1;
             let label = self
@@ -178,12 +225,17 @@ impl<'s> Scanner<'s> {
                 elsewhere: flags & ELSEWHERE != 0,
                 current: flags & CURRENT != 0,
                 after_h1: self.seen_h1,
+                before_h1: !self.opened_h1,
                 ..Candidate::default()
             });
         }
+        // The buffer is kept for the next run.
+        self.text_run = run;
+        self.text_run.clear();
     }
 
     pub(super) fn start(&mut self, tag: &Tag) -> TokenSinkResult<()> {
+        self.flush_text_run();
         let name: &str = &tag.name;
         if self.overflow > 0 || self.frames.len() >= MAX_DEPTH {
             if !is_void(name) && !tag.self_closing {
@@ -269,13 +321,18 @@ impl<'s> Scanner<'s> {
         if matches!(name, "s" | "del" | "strike") || signals::is_struck_style(style) {
             own |= STRUCK;
         }
-        if attrs.hidden.is_some() || (!style.is_empty() && signals::is_hidden_style(style)) {
+        if attrs.hidden.is_some()
+            || names & signals::SR_ONLY != 0
+            || (!style.is_empty() && signals::is_hidden_style(style))
+        {
             own |= HIDDEN;
         }
         if names & signals::DECOY != 0 || decoy_attr {
             own |= DECOY;
         }
-        if matches!(name, "header" | "nav" | "footer" | "aside") || names & signals::ELSEWHERE != 0
+        // `add-to-cart` says "cart" but is the product's own buy box.
+        if matches!(name, "header" | "nav" | "footer" | "aside")
+            || (names & signals::ELSEWHERE != 0 && names & signals::BUY == 0)
         {
             own |= ELSEWHERE;
         }
@@ -283,6 +340,13 @@ impl<'s> Scanner<'s> {
             own |= CURRENT;
         }
         let flags = self.flags() | own;
+        if flags & (HIDDEN | ELSEWHERE) == 0
+            && (names & signals::BUY != 0
+                || (matches!(name, "img" | "input")
+                    && attrs.alt.or(attrs.value).is_some_and(signals::is_buy_text)))
+        {
+            self.page.buy_button = true;
+        }
 
         // Microdata.
         let mut item = None;
@@ -345,6 +409,7 @@ impl<'s> Scanner<'s> {
                     .for_each(|c| push_bounded(&mut c.buf, " ", MAX_CAPTURE_CHARS));
             }
             if name == "input"
+                && flags & (HIDDEN | ELSEWHERE) == 0
                 && attrs.kind.is_some_and(|t| t.eq_ignore_ascii_case("submit"))
                 && let Some(v) = attrs.value
             {
@@ -389,7 +454,7 @@ impl<'s> Scanner<'s> {
         class: &str,
         id: &str,
         flags: u16,
-        names: u8,
+        names: u16,
     ) {
         if is_block(name) {
             self.captures
@@ -430,10 +495,15 @@ impl<'s> Scanner<'s> {
             }
         }
         if name == "h1" && !self.seen_h1 {
+            self.opened_h1 = true;
             self.open(CaptureKind::H1);
         }
-        if names & signals::STOCK != 0 || name == "button" {
+        // Hidden templates and other products' badges say nothing of this one's stock.
+        if (names & signals::STOCK != 0 || name == "button") && flags & (HIDDEN | ELSEWHERE) == 0 {
             self.open(CaptureKind::Stock);
+        }
+        if matches!(name, "h2" | "h3" | "h4" | "h5" | "h6") {
+            self.open(CaptureKind::Heading);
         }
         let fraction = names & signals::FRACTION != 0 || name == "sup";
         if fraction {
@@ -477,6 +547,7 @@ impl<'s> Scanner<'s> {
             elsewhere: flags & ELSEWHERE != 0,
             current: flags & CURRENT != 0,
             after_h1: self.seen_h1,
+            before_h1: !self.opened_h1,
             ..Candidate::default()
         };
         if let Some(a) = data_price
@@ -501,6 +572,7 @@ impl<'s> Scanner<'s> {
     }
 
     pub(super) fn end(&mut self, tag: &Tag) {
+        self.flush_text_run();
         match std::mem::take(&mut self.raw) {
             Raw::JsonLd => {
                 let body = std::mem::take(&mut self.raw_buf);
@@ -531,6 +603,7 @@ impl<'s> Scanner<'s> {
     }
 
     pub(super) fn finish_page(mut self) -> PageScan {
+        self.flush_text_run();
         while !self.frames.is_empty() {
             self.pop_frame();
         }

@@ -23,6 +23,11 @@ fn check(case: &Value) -> Result<(), String> {
     };
     let outcome = extract(&html, &ctx);
     let json = serde_json::to_value(&outcome).map_err(|e| e.to_string())?;
+    // `EXTRACT_FIXTURES_DUMP=1 cargo test … -- --nocapture`: every whole outcome,
+    // to diff before and after a change.
+    if std::env::var_os("EXTRACT_FIXTURES_DUMP").is_some() {
+        println!("DUMP {file} {json}");
+    }
     let fail = |what: &str, got: &Value, want: &str| {
         Err(format!("{file}: {what} is {got}, want {want}\n  {json}"))
     };

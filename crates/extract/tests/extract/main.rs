@@ -5,3 +5,4 @@ mod extract_fixtures;
 mod held_out_corpus;
 mod price_corpus;
 mod properties;
+mod real_pages;
