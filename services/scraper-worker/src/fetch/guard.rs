@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use pricewatch_domain::product_url::{check_address, forbidden_reason};
+use pricewatch_domain::address::{check_address, forbidden_host_name};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
@@ -82,6 +82,10 @@ impl Guard {
             Some(Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip), port),
             Some(Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip), port),
             Some(Host::Domain(host)) => {
+                // A name for this machine is refused before any resolver is asked.
+                if forbidden_host_name(host).is_some() && !self.allow_loopback {
+                    return Err(FetchError::Unchecked(host.to_owned()));
+                }
                 let addrs = self.resolve(host).await?;
                 for &ip in &addrs {
                     self.check_ip(ip, port)?;
@@ -113,10 +117,8 @@ impl Guard {
         if self.allowed_addrs.contains(&SocketAddr::new(ip, port)) {
             return Ok(());
         }
-        check_address(ip, self.allow_loopback).map_err(|_| FetchError::ForbiddenAddress {
-            addr: ip,
-            reason: forbidden_reason(ip).unwrap_or("forbidden"),
-        })
+        check_address(ip, self.allow_loopback)
+            .map_err(|reason| FetchError::ForbiddenAddress { addr: ip, reason })
     }
 
     async fn resolve(&self, host: &str) -> Result<Vec<IpAddr>, FetchError> {
