@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use pricewatch_domain::address::{check_address, forbidden_host_name};
+use pricewatch_domain::address::check_address;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
@@ -82,10 +82,6 @@ impl Guard {
             Some(Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip), port),
             Some(Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip), port),
             Some(Host::Domain(host)) => {
-                // A name for this machine is refused before any resolver is asked.
-                if forbidden_host_name(host).is_some() && !self.allow_loopback {
-                    return Err(FetchError::Unchecked(host.to_owned()));
-                }
                 let addrs = self.resolve(host).await?;
                 for &ip in &addrs {
                     self.check_ip(ip, port)?;
