@@ -28,6 +28,8 @@ cleanup() {
   log "stopped"
 }
 trap cleanup INT TERM EXIT
+# Any step that fails says which one, instead of a bare exit status.
+trap 'echo "dev: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 scripts/deps.sh
 scripts/ensure-nginx.sh >/dev/null
@@ -59,33 +61,38 @@ scripts/render-nginx.sh 8080 "${API_BIND}" "$root/.dev/nginx" >/dev/null
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 "$nginx_bin" -p "$root/.dev/nginx" -e "$root/.dev/nginx/logs/error.log" -c "$root/.dev/nginx/nginx.conf"
 
+gateway_up=false
 for _ in $(seq 1 100); do
-  curl -fsS http://127.0.0.1:8080/health/live >/dev/null 2>&1 && break
+  if curl -fsS http://127.0.0.1:8080/health/live >/dev/null 2>&1; then gateway_up=true; break; fi
   sleep 0.2
 done
+if [ "$gateway_up" != true ]; then
+  echo "dev: the api did not answer through nginx on :8080 within 20 s; see the [api] lines above and .dev/nginx/logs/error.log" >&2
+  exit 1
+fi
 
 demo_email=demo@pricewatch.local
 demo_password="demo-password-1"
-PRICEWATCH_PASSWORD="$demo_password" target/debug/pricewatch create-user --email "$demo_email" --if-missing
-token=$(curl -fsS http://127.0.0.1:8080/api/v1/auth/login -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$demo_email\",\"password\":\"$demo_password\"}" | jq -r .access_token)
+# The demo data goes straight to the database through the admin CLI: seeding
+# never uses the public login (and its rate limit), however often make dev runs.
+seed() {
+  if ! "$@"; then
+    echo "dev: seeding the demo data failed: $*" >&2
+    exit 1
+  fi
+}
+seed env PRICEWATCH_PASSWORD="$demo_password" target/debug/pricewatch create-user --email "$demo_email" --if-missing
 shop="http://${DEMO_SHOP_BIND}"
 # The laptop is on sale below the demo watch's target: its first check (within
 # seconds) sends a real alert email to the SMTP sink.
-curl -fsS -o /dev/null -X POST "$shop/products/gaming-laptop/price" -H 'Content-Type: application/json' -d '{"amount":"1149.00"}' || true
-for watch in "espresso-machine 235.00 6h" "gaming-laptop 1200.00 24h" "electric-kettle 35.00 12h"; do
-  read -r slug target freq <<<"$watch"
-  curl -sS -o /dev/null http://127.0.0.1:8080/api/v1/watches -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' \
-    -d "{\"url\":\"$shop/products/$slug\",\"target_price\":\"$target\",\"frequency\":\"$freq\"}" || true
+curl -fsS -o /dev/null -X POST "$shop/products/gaming-laptop/price" -H 'Content-Type: application/json' -d '{"amount":"1149.00"}' \
+  || echo "dev: the demo shop did not take the sale price; the laptop alert may not fire" >&2
+for watch in "espresso-machine 235.00 6h" "gaming-laptop 1200.00 24h --check-now" "electric-kettle 35.00 12h"; do
+  read -r slug target freq now <<<"$watch"
+  # shellcheck disable=SC2086 # $now is one optional flag
+  seed target/debug/pricewatch add-watch --email "$demo_email" --url "$shop/products/$slug" \
+    --target-price "$target" --frequency "$freq" --allow-loopback $now >/dev/null
 done
-
-# On a re-run the watches exist already: ask for a check of the laptop now.
-laptop_watch=$(curl -fsS "http://127.0.0.1:8080/api/v1/watches?per_page=100" -H "Authorization: Bearer $token" \
-  | jq -r --arg u "$shop/products/gaming-laptop" '.items[] | select(.product.url == $u) | .id' | head -n 1)
-if [ -n "$laptop_watch" ]; then
-  curl -fsS -o /dev/null -X POST "http://127.0.0.1:8080/api/v1/watches/$laptop_watch/check" -H "Authorization: Bearer $token" || true
-fi
 
 cat <<MSG
 

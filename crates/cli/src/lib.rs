@@ -31,6 +31,29 @@ pub enum Command {
         #[arg(long)]
         if_missing: bool,
     },
+    /// Add a watch for an existing user, straight to the database (for seeding).
+    AddWatch {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+        /// The product page.
+        #[arg(long)]
+        url: String,
+        /// Alert at or below this price, e.g. 249.00.
+        #[arg(long)]
+        target_price: String,
+        /// 6h, 12h or 24h.
+        #[arg(long, default_value = "24h")]
+        frequency: String,
+        /// Accept a URL on loopback (the local demo shop).
+        #[arg(long)]
+        allow_loopback: bool,
+        /// Ask the scheduler to check the product now.
+        #[arg(long)]
+        check_now: bool,
+    },
     /// Parse price texts: one per stdin line, one JSON object per output line.
     ParsePrice {
         /// Currency hint for ambiguous signs ($, kr, ¥): an ISO code, a language or a domain.
@@ -63,6 +86,28 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             email,
             if_missing,
         } => commands::create_user::run(&database, &email, if_missing).await,
+        Command::AddWatch {
+            database,
+            email,
+            url,
+            target_price,
+            frequency,
+            allow_loopback,
+            check_now,
+        } => {
+            commands::add_watch::run(
+                &database,
+                &commands::add_watch::NewWatch {
+                    email: &email,
+                    url: &url,
+                    target_price: &target_price,
+                    frequency: &frequency,
+                    allow_loopback,
+                    check_now,
+                },
+            )
+            .await
+        }
         Command::ParsePrice { hint } => commands::parse_price::parse_price(
             std::io::stdin().lock(),
             std::io::stdout().lock(),

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -12,27 +14,55 @@ use argon2::password_hash::{
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
-/// An email address, trimmed and lower-cased, of a plausible shape.
+/// An email address as we store and compare it: NFKC-normalised, without
+/// default-ignorable code points (zero-width spaces, joiners, bidi marks),
+/// lower-cased, and valid by the HTML standard's grammar for an email address
+/// (ASCII local part; the domain is IDNA-mapped, so `bücher.example` is kept as
+/// `xn--bcher-kva.example`). Look-alikes that survive the mapping (Cyrillic
+/// letters, a dotted capital I) are not ASCII and are refused, never stored as
+/// a second account beside the real one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("email must be an address like name@example.com")]
+#[error(
+    "email must be an address like name@example.com (letters, digits and . _ + - before the @)"
+)]
 pub struct InvalidEmail;
+
+/// The longest address SMTP carries.
+const MAX_EMAIL_LEN: usize = 254;
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, InvalidEmail> {
-        let email = raw.trim().to_lowercase();
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let mapped: String = raw
+            .nfkc()
+            .filter(|&c| !is_default_ignorable(c))
+            .collect::<String>()
+            .trim()
+            .to_lowercase();
+        let (local, domain) = mapped.rsplit_once('@').ok_or(InvalidEmail)?;
+        if local.is_empty() || local.len() > 64 || !local.bytes().all(is_local_byte) {
             return Err(InvalidEmail);
         }
-        let (local, domain) = email.split_once('@').ok_or(InvalidEmail)?;
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-            && !domain.contains('@');
-        if local.is_empty() || local.len() > 64 || !domain_ok {
+        let Ok(url::Host::Domain(domain)) = url::Host::parse(domain) else {
+            return Err(InvalidEmail);
+        };
+        let labels_ok = domain.split('.').count() >= 2
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+        if !labels_ok {
+            return Err(InvalidEmail);
+        }
+        let email = format!("{local}@{domain}");
+        if email.len() > MAX_EMAIL_LEN {
             return Err(InvalidEmail);
         }
         Ok(Email(email))
@@ -45,6 +75,35 @@ impl Email {
     pub fn into_inner(self) -> String {
         self.0
     }
+}
+
+/// The HTML standard's `atext` and `.`: what may stand before the `@`.
+fn is_local_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b)
+}
+
+/// Unicode's Default_Ignorable_Code_Point: characters that render as nothing.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x034F
+            | 0x061C
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFF8
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    )
 }
 
 impl fmt::Display for Email {
@@ -128,6 +187,22 @@ mod tests {
             Email::parse(" Alice@Example.COM ").unwrap().as_str(),
             "alice@example.com"
         );
+        for same in [
+            "alice\u{200b}@example.com",
+            "\u{ff41}lice@example.com",
+            "\u{2060}ALICE@EXAMPLE.COM\u{feff}",
+            "alice@\u{ff45}xample.com",
+        ] {
+            assert_eq!(
+                Email::parse(same).unwrap().as_str(),
+                "alice@example.com",
+                "{same:?}"
+            );
+        }
+        assert_eq!(
+            Email::parse("a@b\u{fc}cher.example").unwrap().as_str(),
+            "a@xn--bcher-kva.example"
+        );
         for bad in [
             "",
             "alice",
@@ -137,6 +212,13 @@ mod tests {
             "a@example",
             "a@@example.com",
             "a@.example.com",
+            "<script>@example.com",
+            "\u{430}lice@example.com",
+            "AL\u{130}CE@example.com",
+            "a@127.0.0.1",
+            "a@[::1]",
+            "a@-x.example.com",
+            "a\u{0}b@example.com",
         ] {
             assert_eq!(Email::parse(bad), Err(InvalidEmail), "{bad}");
         }

@@ -3,6 +3,7 @@
 //! address policy, message contracts. Pure code: no I/O, no async runtime.
 
 pub mod account;
+pub mod address;
 pub mod frequency;
 pub mod messages;
 pub mod money;

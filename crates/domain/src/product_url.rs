@@ -2,10 +2,13 @@
 //! watching the same page share one product row.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 use url::{Host, Url};
+
+use crate::address::forbidden_host_name;
+pub use crate::address::{check_address, forbidden_reason};
 
 pub const MAX_URL_LEN: usize = 2048;
 
@@ -25,6 +28,10 @@ pub enum InvalidUrl {
     Credentials,
     #[error("the address {0} is not allowed: {1}")]
     ForbiddenAddress(IpAddr, &'static str),
+    #[error("the host {0} is not allowed: {1}")]
+    ForbiddenHost(String, &'static str),
+    #[error("the URL must not contain control characters")]
+    ControlCharacter,
 }
 
 /// A validated, normalised http(s) URL: lower-case host, no fragment, no default
@@ -37,6 +44,11 @@ impl ProductUrl {
     /// Parses and normalises; refuses literal IP hosts that are never a shop
     /// (loopback, private…) unless `allow_loopback` and the address is loopback.
     pub fn parse_with(raw: &str, allow_loopback: bool) -> Result<Self, InvalidUrl> {
+        // A control character is refused, never dropped or percent-encoded: what
+        // is stored must be what the user sees.
+        if raw.chars().any(char::is_control) {
+            return Err(InvalidUrl::ControlCharacter);
+        }
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(InvalidUrl::Empty);
@@ -55,12 +67,20 @@ impl ProductUrl {
         let ip = match url.host() {
             None => return Err(InvalidUrl::NoHost),
             Some(Host::Domain("")) => return Err(InvalidUrl::NoHost),
-            Some(Host::Domain(_)) => None,
+            Some(Host::Domain(name)) => {
+                if let Some(reason) = forbidden_host_name(name)
+                    && !(allow_loopback && reason == crate::address::LOOPBACK)
+                {
+                    return Err(InvalidUrl::ForbiddenHost(name.to_owned(), reason));
+                }
+                None
+            }
             Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
             Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
         };
         if let Some(ip) = ip {
-            check_address(ip, allow_loopback)?;
+            check_address(ip, allow_loopback)
+                .map_err(|reason| InvalidUrl::ForbiddenAddress(ip, reason))?;
         }
         url.set_fragment(None);
         let kept: Vec<(String, String)> = url
@@ -72,6 +92,10 @@ impl ProductUrl {
             url.set_query(None);
         } else if url.query_pairs().count() != kept.len() {
             url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+        // The limit holds for what is stored: percent-encoding can triple a length.
+        if url.as_str().len() > MAX_URL_LEN {
+            return Err(InvalidUrl::TooLong);
         }
         Ok(ProductUrl(url))
     }
@@ -115,81 +139,6 @@ impl From<ProductUrl> for String {
 impl fmt::Display for ProductUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// Why an address must never be fetched, or `None` when it is a public unicast address.
-pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => forbidden_v4(v4),
-        IpAddr::V6(v6) => forbidden_v6(v6),
-    }
-}
-
-/// `Ok` when the address may be fetched; loopback is allowed only when asked.
-pub fn check_address(ip: IpAddr, allow_loopback: bool) -> Result<(), InvalidUrl> {
-    match forbidden_reason(ip) {
-        Some("loopback") if allow_loopback => Ok(()),
-        Some(reason) => Err(InvalidUrl::ForbiddenAddress(ip, reason)),
-        None => Ok(()),
-    }
-}
-
-fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    let [a, b, c, _] = ip.octets();
-    if ip.is_loopback() {
-        Some("loopback")
-    } else if ip.is_unspecified() || a == 0 {
-        Some("unspecified")
-    } else if ip.is_private() {
-        Some("private network")
-    } else if ip == Ipv4Addr::new(169, 254, 169, 254) || ip == Ipv4Addr::new(100, 100, 100, 200) {
-        Some("cloud metadata")
-    } else if ip.is_link_local() {
-        Some("link-local")
-    } else if a == 100 && (64..128).contains(&b) {
-        Some("carrier-grade NAT")
-    } else if ip.is_multicast() || a >= 240 || ip.is_broadcast() {
-        Some("multicast or reserved")
-    } else if (a == 192 && b == 0 && c == 0) || (a == 198 && (b == 18 || b == 19)) {
-        Some("reserved")
-    } else if ip.is_documentation() {
-        Some("documentation range")
-    } else {
-        None
-    }
-}
-
-fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return forbidden_v4(v4);
-    }
-    let first = ip.segments()[0];
-    if ip.is_loopback() {
-        Some("loopback")
-    } else if ip.is_unspecified() {
-        Some("unspecified")
-    } else if ip.is_multicast() {
-        Some("multicast or reserved")
-    } else if (first & 0xfe00) == 0xfc00 {
-        Some("unique local")
-    } else if (first & 0xffc0) == 0xfe80 {
-        Some("link-local")
-    } else if ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
-        Some("cloud metadata")
-    } else if first == 0x2001 && ip.segments()[1] == 0x0db8 {
-        Some("documentation range")
-    } else if first == 0x0064 && ip.segments()[1] == 0xff9b {
-        // NAT64 can smuggle a private IPv4 address.
-        let s = ip.segments();
-        let [a, b] = s[6].to_be_bytes();
-        let [c, d] = s[7].to_be_bytes();
-        let embedded = Ipv4Addr::new(a, b, c, d);
-        forbidden_v4(embedded)
-    } else if ip.segments()[..6] == [0, 0, 0, 0, 0, 0] {
-        Some("IPv4-compatible (deprecated)")
-    } else {
-        None
     }
 }
 
@@ -256,6 +205,50 @@ mod tests {
             );
         }
         assert!(ProductUrl::parse("http://8.8.8.8/").is_ok());
+    }
+
+    #[test]
+    fn refuses_names_and_embeddings_of_this_machine() {
+        for raw in [
+            "http://localhost/",
+            "http://LOCALHOST./",
+            "http://localhost.localdomain/",
+            "http://foo.localhost/",
+            "http://\u{ff4c}\u{ff4f}\u{ff43}\u{ff41}\u{ff4c}\u{ff48}\u{ff4f}\u{ff53}\u{ff54}/",
+            "http://[2002:7f00:1::]/",
+            "http://[::ffff:0:127.0.0.1]/",
+            "http://[fec0::1]/",
+        ] {
+            assert!(
+                matches!(
+                    ProductUrl::parse(raw),
+                    Err(InvalidUrl::ForbiddenAddress(..) | InvalidUrl::ForbiddenHost(..))
+                ),
+                "{raw} must be refused: {:?}",
+                ProductUrl::parse(raw)
+            );
+        }
+        assert!(ProductUrl::parse_with("http://localhost:8090/p", true).is_ok());
+    }
+
+    #[test]
+    fn refuses_control_characters_and_long_encodings() {
+        for raw in [
+            "http://x.com/p\u{0}x",
+            "http://x.com/p\r\nx",
+            "http://x.com/\u{85}",
+            "http://x.com/a\n",
+        ] {
+            assert_eq!(
+                ProductUrl::parse(raw),
+                Err(InvalidUrl::ControlCharacter),
+                "{raw:?}"
+            );
+        }
+        // 1,000 characters typed, 3,000 once percent-encoded.
+        let typed = format!("https://x.com/{}", "\u{e9}".repeat(1000));
+        assert!(typed.chars().count() < MAX_URL_LEN);
+        assert_eq!(ProductUrl::parse(&typed), Err(InvalidUrl::TooLong));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! every request by route and status, and the `/metrics` text.
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -40,6 +40,7 @@ pub fn install(service: &'static str) -> Option<PrometheusHandle> {
             match builder.install_recorder() {
                 Ok(handle) => {
                     describe();
+                    spawn_upkeep(handle.clone());
                     Some(handle)
                 }
                 Err(e) => {
@@ -49,6 +50,25 @@ pub fn install(service: &'static str) -> Option<PrometheusHandle> {
             }
         })
         .clone()
+}
+
+/// How often recorded samples are folded into the histograms. Without it
+/// every sample stays in memory until the next scrape: an api nobody scrapes
+/// grows by about 16 bytes a request.
+pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("metrics upkeep not started: {e}");
+    }
 }
 
 fn describe() {

@@ -6,6 +6,7 @@ diesel::table! {
         email -> Text,
         password_hash -> Text,
         created_at -> Timestamptz,
+        token_version -> Int4,
     }
 }
 

@@ -95,7 +95,7 @@ impl Application {
             shutdown,
         ));
         let port = listener.local_addr()?.port();
-        let workers = usize::from(settings.workers);
+        let workers = settings.worker_count();
         let state = web::Data::new(AppState {
             db,
             redis,
@@ -103,6 +103,7 @@ impl Application {
                 settings.secret_bytes(),
                 settings.access_token_ttl_seconds,
             ),
+            accounts: auth::accounts::AccountVersions::default(),
             settings,
             http,
         });
@@ -123,6 +124,7 @@ impl Application {
                     .route("/docs", web::get().to(docs_redirect))
                     .default_service(web::to(not_found))
                     .wrap(cors(&state.settings.cors_allowed_origins))
+                    .wrap(actix_web::middleware::from_fn(cors_refusal_as_json))
                     .wrap(actix_web::middleware::from_fn(
                         pricewatch_ops::metrics::track_http,
                     ))
@@ -168,6 +170,32 @@ fn cors(origins: &[String]) -> Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
+}
+
+/// actix-cors answers a refused preflight in plain text; clients get our JSON shape.
+async fn cors_refusal_as_json(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let refusal = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<actix_cors::CorsError>())
+        .map(ToString::to_string);
+    match refusal {
+        Some(message) => {
+            let status = res.status();
+            Ok(
+                res.into_response(HttpResponse::build(status).json(ErrorBody {
+                    error: "cors_refused".to_owned(),
+                    message,
+                    field: None,
+                })),
+            )
+        }
+        None => Ok(res.map_into_boxed_body()),
+    }
 }
 
 async fn docs_redirect() -> HttpResponse {

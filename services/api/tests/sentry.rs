@@ -42,7 +42,7 @@ async fn server_errors_reach_sentry_tagged_and_without_pii() {
             .unwrap();
 
     let token = pricewatch_api::auth::token::TokenKeys::new(secret.as_bytes(), 600)
-        .issue(uuid::Uuid::new_v4())
+        .issue(uuid::Uuid::new_v4(), 0)
         .unwrap();
     let r = app
         .client

@@ -1,3 +1,4 @@
+pub mod add_watch;
 pub mod create_user;
 pub mod extract;
 pub mod migrate;

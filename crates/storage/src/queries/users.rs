@@ -30,3 +30,44 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .await
         .optional()
 }
+
+/// The version a user's access tokens must carry, or `None` for no such user.
+pub async fn token_version(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<i32>> {
+    users::table
+        .find(id)
+        .select(users::token_version)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Sets a new password hash and ends every token issued before it; returns the
+/// new token version, or `None` for no such user.
+pub async fn set_password(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    password_hash: &str,
+) -> QueryResult<Option<i32>> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::token_version.eq(users::token_version + 1),
+        ))
+        .returning(users::token_version)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Locks the user's row for the rest of the transaction (writes on their
+/// behalf queue behind each other); `false` when the account is gone.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    users::table
+        .find(id)
+        .select(users::id)
+        .for_update()
+        .first::<Uuid>(conn)
+        .await
+        .optional()
+        .map(|found| found.is_some())
+}

@@ -101,3 +101,12 @@ pub async fn user_watches_product(
     .get_result(conn)
     .await
 }
+
+/// How many watches the user has.
+pub async fn count_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<i64> {
+    watches::table
+        .filter(watches::user_id.eq(user_id))
+        .count()
+        .get_result(conn)
+        .await
+}

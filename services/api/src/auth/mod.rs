@@ -1,11 +1,12 @@
 //! Passwords (argon2id), access tokens (HS256 JWT) and the authenticated-user extractor.
 
+pub mod accounts;
 pub mod password;
 pub mod token;
 
-use std::future::{Ready, ready};
-
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
+use pricewatch_storage::queries::users;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -19,14 +20,17 @@ pub struct AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+/// A signed, unexpired token whose account still exists and whose password
+/// has not changed since it was issued.
+async fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
@@ -41,6 +45,23 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .ok_or_else(|| {
             ApiError::Unauthorized("expected 'Authorization: Bearer <token>'".to_owned())
         })?;
-    let id = state.tokens.verify(token.trim())?;
-    Ok(AuthUser { id })
+    let subject = state.tokens.verify(token.trim())?;
+    let current = match state.accounts.get(subject.user) {
+        Some(version) => version,
+        None => {
+            let mut conn = state.conn().await?;
+            let version = users::token_version(&mut conn, subject.user).await?;
+            state.accounts.put(subject.user, version);
+            version
+        }
+    };
+    match current {
+        None => Err(ApiError::Unauthorized(
+            "this account no longer exists".to_owned(),
+        )),
+        Some(v) if v != subject.version => Err(ApiError::Unauthorized(
+            "the password has changed since this token was issued; log in again".to_owned(),
+        )),
+        Some(_) => Ok(AuthUser { id: subject.user }),
+    }
 }

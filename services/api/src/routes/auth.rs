@@ -49,7 +49,8 @@ pub async fn register(
     let limit = state.settings.auth_rate_limit_per_minute;
     rate_limit::check(
         &state,
-        &format!("register:ip:{}", rate_limit::client_ip(&req)),
+        "register:ip",
+        &rate_limit::client_key(&req, &state),
         limit,
     )
     .await?;
@@ -90,7 +91,8 @@ pub async fn login(
     let limit = state.settings.auth_rate_limit_per_minute;
     rate_limit::check(
         &state,
-        &format!("login:ip:{}", rate_limit::client_ip(&req)),
+        "login:ip",
+        &rate_limit::client_key(&req, &state),
         limit,
     )
     .await?;
@@ -98,7 +100,11 @@ pub async fn login(
     let Ok(email) = normalize_email(&body.email) else {
         return Err(ApiError::InvalidCredentials);
     };
-    rate_limit::check(&state, &format!("login:account:{email}"), limit).await?;
+    // Failures on an account slow its logins down; they never lock it.
+    let delay = rate_limit::login_delay(&state, &email, limit).await;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let mut conn = state.conn().await?;
     let user = users::find_by_email(&mut conn, &email).await?;
     drop(conn);
@@ -108,11 +114,20 @@ pub async fn login(
     )
     .await?;
     match user {
-        Some(user) if ok => Ok(HttpResponse::Ok().json(TokenResponse {
-            access_token: state.tokens.issue(user.id)?,
-            token_type: "bearer",
-            expires_in: state.tokens.ttl_seconds,
-        })),
-        _ => Err(ApiError::InvalidCredentials),
+        Some(user) if ok => {
+            let mut conn = state.conn().await?;
+            let version = users::token_version(&mut conn, user.id)
+                .await?
+                .ok_or(ApiError::InvalidCredentials)?;
+            Ok(HttpResponse::Ok().json(TokenResponse {
+                access_token: state.tokens.issue(user.id, version)?,
+                token_type: "bearer",
+                expires_in: state.tokens.ttl_seconds,
+            }))
+        }
+        _ => {
+            rate_limit::record_login_failure(&state, &email).await;
+            Err(ApiError::InvalidCredentials)
+        }
     }
 }

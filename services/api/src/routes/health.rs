@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use std::net::IpAddr;
+
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
@@ -13,6 +15,7 @@ use pricewatch_ops::heartbeat;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 pub const SERVICE: &str = "pricewatch-api";
@@ -63,19 +66,63 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(get, path = "/health/detailed", tag = "health", responses(
     (status = 200, description = "Every component's state; `status` is healthy or degraded"),
 ))]
-pub async fn detailed(state: web::Data<AppState>) -> HttpResponse {
+pub async fn detailed(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    if !may_see_details(&req, &state) {
+        return Err(ApiError::Forbidden(
+            "the detailed health is for operators: ask from an internal address or with the health token"
+                .to_owned(),
+        ));
+    }
+    Ok(Box::pin(detailed_report(&state)).await)
+}
+
+/// Clients on loopback or a private network, or anyone with `HEALTH_DETAILED_TOKEN`.
+fn may_see_details(req: &HttpRequest, state: &AppState) -> bool {
+    if let Some(expected) = &state.settings.health_detailed_token
+        && !expected.expose_secret().is_empty()
+    {
+        let given = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) {
+            return true;
+        }
+    }
+    crate::rate_limit::client_ip(req, state).is_some_and(is_internal)
+}
+
+fn is_internal(ip: IpAddr) -> bool {
+    let ip = ip.to_canonical();
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn detailed_report(state: &AppState) -> HttpResponse {
     let s = &state.settings;
     let (db, redis, amqp, worker, scheduler, notifier) = tokio::join!(
-        bounded(check_database(&state)),
-        bounded(check_redis(&state)),
-        bounded(check_rabbitmq(&state)),
+        bounded(check_database(state)),
+        bounded(check_redis(state)),
+        bounded(check_rabbitmq(state)),
         bounded(check_service(
-            &state,
+            state,
             "scraper-worker",
             &s.scraper_worker_health_url
         )),
-        bounded(check_scheduler(&state)),
-        bounded(check_service(&state, "notifier", &s.notifier_health_url)),
+        bounded(check_scheduler(state)),
+        bounded(check_service(state, "notifier", &s.notifier_health_url)),
     );
     let mut ok = true;
     let mut components = serde_json::Map::new();

@@ -7,7 +7,11 @@ pub mod notifications;
 pub mod products;
 pub mod watches;
 
-use actix_web::web;
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::ErrorBody;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,7 +19,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "PriceWatch API", description = "Track product prices and get an email when they drop to your target."),
     paths(
-        auth::register, auth::login, me::me,
+        auth::register, auth::login, me::me, me::change_password,
         watches::create::create, watches::list::list, watches::get::get,
         watches::update::update, watches::delete::delete, watches::check::check_now,
         products::get, products::prices,
@@ -50,32 +54,63 @@ impl Modify for BearerAuth {
     }
 }
 
+/// A path and the methods it serves; any other method is a 405 naming them in `Allow`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move |req: HttpRequest| async move {
+        method_not_allowed(&req, allow)
+    }))
+}
+
+fn method_not_allowed(req: &HttpRequest, allow: &'static str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, allow))
+        .json(ErrorBody {
+            error: "method_not_allowed".to_owned(),
+            message: format!("{} {} is not served; use {allow}", req.method(), req.path()),
+            field: None,
+        })
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .route("/auth/register", web::post().to(auth::register))
-            .route("/auth/login", web::post().to(auth::login))
-            .route("/me", web::get().to(me::me))
-            .route("/watches", web::post().to(watches::create::create))
-            .route("/watches", web::get().to(watches::list::list))
-            .route("/watches/{id}", web::get().to(watches::get::get))
-            .route("/watches/{id}", web::patch().to(watches::update::update))
-            .route("/watches/{id}", web::delete().to(watches::delete::delete))
-            .route(
-                "/watches/{id}/check",
-                web::post().to(watches::check::check_now),
+            // Every answer is one user's data, some carry tokens: never cached.
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+            .service(resource("/auth/register", "POST").route(web::post().to(auth::register)))
+            .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
+            .service(resource("/me", "GET").route(web::get().to(me::me)))
+            .service(resource("/me/password", "POST").route(web::post().to(me::change_password)))
+            .service(
+                resource("/watches", "GET, POST")
+                    .route(web::post().to(watches::create::create))
+                    .route(web::get().to(watches::list::list)),
             )
-            .route("/products/{id}", web::get().to(products::get))
-            .route("/products/{id}/prices", web::get().to(products::prices))
-            .route("/notifications", web::get().to(notifications::list)),
+            .service(
+                resource("/watches/{id}", "GET, PATCH, DELETE")
+                    .route(web::get().to(watches::get::get))
+                    .route(web::patch().to(watches::update::update))
+                    .route(web::delete().to(watches::delete::delete)),
+            )
+            .service(
+                resource("/watches/{id}/check", "POST")
+                    .route(web::post().to(watches::check::check_now)),
+            )
+            .service(resource("/products/{id}", "GET").route(web::get().to(products::get)))
+            .service(
+                resource("/products/{id}/prices", "GET").route(web::get().to(products::prices)),
+            )
+            .service(resource("/notifications", "GET").route(web::get().to(notifications::list))),
     )
-    .route("/health", web::get().to(health::basic))
-    .route("/health/", web::get().to(health::basic))
-    .route("/health/live", web::get().to(health::live))
-    .route("/health/ready", web::get().to(health::ready))
-    .route("/health/detailed", web::get().to(health::detailed))
-    .route(
-        "/metrics",
-        web::get().to(pricewatch_ops::metrics::metrics_endpoint),
+    .service(resource("/health", "GET").route(web::get().to(health::basic)))
+    .service(resource("/health/", "GET").route(web::get().to(health::basic)))
+    .service(resource("/health/live", "GET").route(web::get().to(health::live)))
+    .service(resource("/health/ready", "GET").route(web::get().to(health::ready)))
+    .service(
+        resource("/health/detailed", "GET")
+            .route(web::get().to(health::detailed))
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))),
+    )
+    .service(
+        resource("/metrics", "GET").route(web::get().to(pricewatch_ops::metrics::metrics_endpoint)),
     );
 }

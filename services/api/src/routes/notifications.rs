@@ -4,7 +4,7 @@ use pricewatch_storage::queries::notifications;
 use crate::auth::AuthUser;
 use crate::dto::{NotificationResponse, PageOf};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::Pagination;
+use crate::extract::{Pagination, ValidQuery};
 use crate::state::AppState;
 
 /// The user's alerts, sent and pending, newest first.
@@ -20,9 +20,9 @@ use crate::state::AppState;
 pub async fn list(
     user: AuthUser,
     state: web::Data<AppState>,
-    query: web::Query<Pagination>,
+    ValidQuery(query): ValidQuery<Pagination>,
 ) -> ApiResult<HttpResponse> {
-    let page = query.into_inner().validate()?;
+    let page = query.validate()?;
     let mut conn = state.conn().await?;
     let (items, total) = notifications::list_for_user(&mut conn, user.id, page).await?;
     Ok(HttpResponse::Ok().json(PageOf {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::dto::{PageOf, PricePointResponse, ProductResponse};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::Pagination;
+use crate::extract::{Pagination, QueryParams, ValidQuery};
 use crate::state::AppState;
 
 pub fn cache_key(state: &AppState, id: Uuid) -> String {
@@ -98,6 +98,15 @@ pub struct PriceQuery {
     pub per_page: Option<i64>,
 }
 
+impl QueryParams for PriceQuery {
+    fn expected(field: &str) -> &'static str {
+        match field {
+            "from" | "to" => "a date and time in RFC 3339 form, such as 2026-12-01T00:00:00Z",
+            other => crate::extract::pagination_expected(other).unwrap_or("a valid value"),
+        }
+    }
+}
+
 #[utoipa::path(
     get, path = "/api/v1/products/{id}/prices", tag = "products",
     params(("id" = Uuid, Path, description = "Product id"), PriceQuery),
@@ -112,9 +121,8 @@ pub async fn prices(
     user: AuthUser,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<PriceQuery>,
+    ValidQuery(query): ValidQuery<PriceQuery>,
 ) -> ApiResult<HttpResponse> {
-    let query = query.into_inner();
     let page = Pagination {
         page: query.page,
         per_page: query.per_page,

@@ -2,8 +2,10 @@
 
 mod auth;
 mod errors;
+mod hardening;
 mod health;
 mod helpers;
+mod limits;
 mod outage;
 mod products;
 mod watches;

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use pricewatch_domain::product_url::{check_address, forbidden_reason};
+use pricewatch_domain::address::check_address;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
@@ -113,10 +113,8 @@ impl Guard {
         if self.allowed_addrs.contains(&SocketAddr::new(ip, port)) {
             return Ok(());
         }
-        check_address(ip, self.allow_loopback).map_err(|_| FetchError::ForbiddenAddress {
-            addr: ip,
-            reason: forbidden_reason(ip).unwrap_or("forbidden"),
-        })
+        check_address(ip, self.allow_loopback)
+            .map_err(|reason| FetchError::ForbiddenAddress { addr: ip, reason })
     }
 
     async fn resolve(&self, host: &str) -> Result<Vec<IpAddr>, FetchError> {

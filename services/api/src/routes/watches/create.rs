@@ -3,7 +3,7 @@ use chrono::Utc;
 use diesel_async::AsyncConnection;
 use pricewatch_domain::ProductUrl;
 use pricewatch_storage::models::Watch;
-use pricewatch_storage::queries::{is_unique_violation, products, watches};
+use pricewatch_storage::queries::{is_unique_violation, products, users, watches};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -37,7 +37,8 @@ pub struct CreateWatch {
     responses(
         (status = 201, body = WatchResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "already watched, or the account's watch limit is reached"),
+        (status = 422, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -51,9 +52,26 @@ pub async fn create(
     let target_price = parse_price("target_price", &body.target_price)?;
     let frequency = parse_frequency(&body.frequency)?;
     let css_selector = parse_selector(body.css_selector)?;
+    let limit = i64::from(state.settings.max_watches_per_user);
     let mut conn = state.conn().await?;
-    let result = conn
-        .transaction::<_, diesel::result::Error, _>(async move |conn| {
+    let (watch, product) = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            // Locking the account serialises its creates, so the cap holds
+            // under concurrent requests, and a deleted account is a 401, not
+            // a foreign-key failure.
+            if !users::lock(conn, user.id).await? {
+                return Err(ApiError::Unauthorized(
+                    "this account no longer exists".to_owned(),
+                ));
+            }
+            if watches::count_for_user(conn, user.id).await? >= limit {
+                return Err(ApiError::Conflict {
+                    code: "watch_limit_reached",
+                    message: format!(
+                        "an account can have at most {limit} watches; delete one first"
+                    ),
+                });
+            }
             let product = products::get_or_create(conn, url.as_str(), url.host()).await?;
             let now = Utc::now();
             let watch = watches::insert(
@@ -71,23 +89,25 @@ pub async fn create(
                     updated_at: now,
                 },
             )
-            .await?;
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    ApiError::Conflict {
+                        code: "watch_exists",
+                        message: "you already watch this product; change that watch instead"
+                            .to_owned(),
+                    }
+                } else {
+                    e.into()
+                }
+            })?;
             products::refresh_schedule(conn, product.id).await?;
             let product = products::find(conn, product.id)
                 .await?
-                .ok_or(diesel::result::Error::NotFound)?;
+                .ok_or(ApiError::NotFound("product"))?;
             Ok((watch, product))
         })
-        .await;
-    match result {
-        Ok((watch, product)) => {
-            crate::routes::products::forget_cached(&state, product.id).await;
-            Ok(HttpResponse::Created().json(WatchResponse::new(watch, product)?))
-        }
-        Err(e) if is_unique_violation(&e) => Err(ApiError::Conflict {
-            code: "watch_exists",
-            message: "you already watch this product; change that watch instead".to_owned(),
-        }),
-        Err(e) => Err(e.into()),
-    }
+        .await?;
+    crate::routes::products::forget_cached(&state, product.id).await;
+    Ok(HttpResponse::Created().json(WatchResponse::new(watch, product)?))
 }

@@ -4,7 +4,7 @@ use pricewatch_storage::queries::watches;
 use crate::auth::AuthUser;
 use crate::dto::{PageOf, WatchResponse};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::Pagination;
+use crate::extract::{Pagination, ValidQuery};
 use crate::state::AppState;
 
 #[utoipa::path(
@@ -19,9 +19,9 @@ use crate::state::AppState;
 pub async fn list(
     user: AuthUser,
     state: web::Data<AppState>,
-    query: web::Query<Pagination>,
+    ValidQuery(query): ValidQuery<Pagination>,
 ) -> ApiResult<HttpResponse> {
-    let page = query.into_inner().validate()?;
+    let page = query.validate()?;
     let mut conn = state.conn().await?;
     let (rows, total) = watches::list_for_user(&mut conn, user.id, page).await?;
     Ok(HttpResponse::Ok().json(PageOf {

@@ -17,10 +17,28 @@ use crate::error::ApiError;
 
 pub const MAX_SELECTOR_CHARS: usize = 500;
 
+/// Digits with at most one decimal point: what a price looks like as text
+/// (no `1_000`, no `1,000`, no sign, no exponent).
+fn is_plain_decimal(text: &str) -> bool {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !(text.contains('.') && fraction.is_empty())
+}
+
 /// A price given as a JSON string (`"19.99"`) or number (`19.99`).
 pub fn parse_price(field: &str, value: &serde_json::Value) -> Result<Decimal, ApiError> {
     let text = match value {
-        serde_json::Value::String(s) => s.trim().to_owned(),
+        serde_json::Value::String(s) if is_plain_decimal(s.trim()) => s.trim().to_owned(),
+        serde_json::Value::String(_) => {
+            return Err(ApiError::validation(
+                field,
+                format!(
+                    "{field} must be a decimal number such as \"19.99\" (digits and one point)"
+                ),
+            ));
+        }
         serde_json::Value::Number(n) => n.to_string(),
         _ => {
             return Err(ApiError::validation(
@@ -106,6 +124,11 @@ mod tests {
             json!(true),
             json!("1e40"),
             json!("1.123456"),
+            json!("1_000"),
+            json!("1,000"),
+            json!("+5"),
+            json!("5."),
+            json!(".5"),
         ] {
             assert!(parse_price("p", &bad).is_err(), "{bad}");
         }

@@ -1,5 +1,7 @@
 //! Request extractors that turn bad input into clear 400/413/422 answers.
 
+mod strict;
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -64,8 +66,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the request body is empty; send a JSON object".to_owned(),
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    let value = strict::parse(body).map_err(|(field, message)| {
+        if field.is_empty() {
+            ApiError::BadRequest(format!("malformed JSON: {message}"))
+        } else {
+            ApiError::validation(field, message)
+        }
+    })?;
     if !value.is_object() {
         return Err(ApiError::validation(
             "body",
@@ -93,7 +100,55 @@ fn field_from_message(message: &str) -> String {
         .unwrap_or_else(|| "body".to_owned())
 }
 
+/// Query parameters that say, per parameter, what a valid value looks like.
+pub trait QueryParams: DeserializeOwned {
+    /// What `field` must be, to finish "`field` must be …".
+    fn expected(field: &str) -> &'static str;
+}
+
+/// The query string as `T`: a value that does not parse is a 422 naming the
+/// parameter and what it must be.
+pub struct ValidQuery<T>(pub T);
+
+impl<T: QueryParams> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ValidQuery))
+    }
+}
+
+pub fn parse_query<T: QueryParams>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            let inner = e.into_inner().to_string();
+            ApiError::validation(field_from_message(&inner), inner)
+        } else {
+            let expected = T::expected(&path);
+            ApiError::validation(path.clone(), format!("{path} must be {expected}"))
+        }
+    })
+}
+
 pub const MAX_PER_PAGE: i64 = 100;
+
+/// Words for the pagination parameters.
+pub fn pagination_expected(field: &str) -> Option<&'static str> {
+    match field {
+        "page" => Some("a whole number from 1 to 1000000"),
+        "per_page" => Some("a whole number from 1 to 100"),
+        _ => None,
+    }
+}
+
+impl QueryParams for Pagination {
+    fn expected(field: &str) -> &'static str {
+        pagination_expected(field).unwrap_or("a valid value")
+    }
+}
 
 /// `?page=1&per_page=20`; `per_page` above 100 or below 1 is refused.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
