@@ -17,6 +17,7 @@ use crate::selector::{ElementInfo, Selector};
 use crate::signals::{self, WallSignal};
 
 mod markup;
+mod microdata;
 mod scanner;
 
 use markup::*;
