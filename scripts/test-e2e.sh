@@ -27,7 +27,7 @@ psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="${admin_url%/*}/$db" REDIS_URL=redis://127.0.0.1:6379/0 \
   AMQP_URL='amqp://guest:guest@127.0.0.1:5672/%2f' REDIS_KEY_PREFIX="pwe2e$run" QUEUE_PREFIX="pwe2e$run" \
   SECRET_KEY=e2e-test-secret-key-0123456789abcdefghij ALLOW_LOOPBACK_TARGETS=true \
-  SCHEDULER_TICK_SECONDS=1 SCHEDULER_JITTER_SECONDS=0 DOMAIN_MIN_INTERVAL_MS=0 \
+  SCHEDULER_TICK_SECONDS=1 SCHEDULER_JITTER_SECONDS=0 DOMAIN_MIN_INTERVAL_MS=0 CHECK_NOW_MIN_INTERVAL_SECONDS=0 \
   SMTP_HOST=127.0.0.1 SMTP_PORT=1025 RUST_LOG=warn,pricewatch=info
 target/debug/pricewatch migrate >/dev/null
 
