@@ -103,7 +103,6 @@ impl Application {
                 settings.secret_bytes(),
                 settings.access_token_ttl_seconds,
             ),
-            accounts: auth::accounts::AccountVersions::default(),
             settings,
             http,
         });

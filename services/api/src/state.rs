@@ -11,7 +11,6 @@ pub struct AppState {
     pub db: DbPool,
     pub redis: deadpool_redis::Pool,
     pub tokens: TokenKeys,
-    pub accounts: crate::auth::accounts::AccountVersions,
     pub settings: Settings,
     /// Client for the other services' health probes.
     pub http: reqwest::Client,

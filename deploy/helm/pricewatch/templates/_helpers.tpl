@@ -96,15 +96,20 @@ app.kubernetes.io/component: {{ index . 1 }}
 
 {{/* Pod pieces ------------------------------------------------------------- */}}
 
-{{/* Secret-backed settings. Call with (list $ "NAME" ...). */}}
+{{/* Secret-backed settings. Call with (list $ "NAME" ...); a name ending in
+"?" is optional (the pod starts without it when the Secret lacks the key). */}}
 {{- define "pricewatch.secretEnv" -}}
 {{- $root := index . 0 -}}
-{{- range $key := rest . }}
+{{- range $entry := rest . }}
+{{- $key := trimSuffix "?" $entry }}
 - name: {{ $key }}
   valueFrom:
     secretKeyRef:
       name: {{ include "pricewatch.secretName" $root }}
       key: {{ $key }}
+      {{- if hasSuffix "?" $entry }}
+      optional: true
+      {{- end }}
 {{- end }}
 {{- end -}}
 

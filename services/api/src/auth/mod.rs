@@ -1,6 +1,5 @@
 //! Passwords (argon2id), access tokens (HS256 JWT) and the authenticated-user extractor.
 
-pub mod accounts;
 pub mod password;
 pub mod token;
 
@@ -46,14 +45,11 @@ async fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
             ApiError::Unauthorized("expected 'Authorization: Bearer <token>'".to_owned())
         })?;
     let subject = state.tokens.verify(token.trim())?;
-    let current = match state.accounts.get(subject.user) {
-        Some(version) => version,
-        None => {
-            let mut conn = state.conn().await?;
-            let version = users::token_version(&mut conn, subject.user).await?;
-            state.accounts.put(subject.user, version);
-            version
-        }
+    // Read on every request, never cached: a deleted account or a password
+    // change ends every token at once, on every replica.
+    let current = {
+        let mut conn = state.conn().await?;
+        users::token_version(&mut conn, subject.user).await?
     };
     match current {
         None => Err(ApiError::Unauthorized(

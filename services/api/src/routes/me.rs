@@ -63,7 +63,6 @@ pub async fn change_password(
     let version = users::set_password(&mut conn, user.id, &hash)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".to_owned()))?;
-    state.accounts.put(user.id, Some(version));
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token: state.tokens.issue(user.id, version)?,
         token_type: "bearer",
