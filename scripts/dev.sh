@@ -8,12 +8,16 @@ root=$PWD
 mkdir -p .dev
 
 # Settings: .env.example, then .env overrides, then the dev-only ones below.
+# The demo shop is on loopback, so loopback targets are allowed unless the
+# command line says otherwise (`ALLOW_LOOPBACK_TARGETS=false make dev` runs
+# with production's address policy; the demo watches then end `refused`).
+loopback="${ALLOW_LOOPBACK_TARGETS:-true}"
 set -a
 # shellcheck disable=SC1091
 source .env.example
 # shellcheck disable=SC1091
 [ -f .env ] && source .env
-export ALLOW_LOOPBACK_TARGETS=true
+ALLOW_LOOPBACK_TARGETS=$loopback
 DEMO_SHOP_DRIFT_STEP_SECS="${DEMO_SHOP_DRIFT_STEP_SECS:-5}"
 set +a
 

@@ -119,6 +119,75 @@ impl Availability {
     }
 }
 
+/// The state of a product's last check, as stored in `products.check_status`
+/// (the database's `products_check_status` constraint allows exactly these)
+/// and shown to users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Not checked yet.
+    Pending,
+    /// A price was read and recorded.
+    Ok,
+    /// The shop answered 304 Not Modified: the price is the last one.
+    Unchanged,
+    /// The page was read but holds no price.
+    NoPrice,
+    /// A bot wall or captcha answered instead of the page.
+    Blocked,
+    /// The shop answered with an error status (404, 500…).
+    HttpError,
+    /// The address is not allowed (private network, robots.txt, bad scheme).
+    Refused,
+    /// The page could not be fetched (DNS, connection, timeout, too large…).
+    FetchError,
+}
+
+impl CheckStatus {
+    pub const ALL: [CheckStatus; 8] = [
+        CheckStatus::Pending,
+        CheckStatus::Ok,
+        CheckStatus::Unchanged,
+        CheckStatus::NoPrice,
+        CheckStatus::Blocked,
+        CheckStatus::HttpError,
+        CheckStatus::Refused,
+        CheckStatus::FetchError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Pending => "pending",
+            CheckStatus::Ok => "ok",
+            CheckStatus::Unchanged => "unchanged",
+            CheckStatus::NoPrice => "no_price",
+            CheckStatus::Blocked => "blocked",
+            CheckStatus::HttpError => "http_error",
+            CheckStatus::Refused => "refused",
+            CheckStatus::FetchError => "fetch_error",
+        }
+    }
+}
+
+impl FromStr for CheckStatus {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                kind: "check status",
+                value: s.to_owned(),
+            })
+    }
+}
+
+impl fmt::Display for CheckStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Whether a new reading must be fetched a second time before it is recorded:
 /// a reading not yet seen by a previous fetch (`unconfirmed`) that is either a
 /// drop of more than `drop_ratio` below the `last` price, or a price flipping
@@ -153,6 +222,15 @@ mod tests {
             assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
         }
         assert!("jsonld".parse::<Method>().is_err());
+    }
+
+    #[test]
+    fn check_status_names_round_trip_and_match_serde() {
+        for st in CheckStatus::ALL {
+            assert_eq!(st.as_str().parse::<CheckStatus>(), Ok(st));
+            assert_eq!(serde_json::to_value(st).unwrap(), st.as_str());
+        }
+        assert!("duplicate".parse::<CheckStatus>().is_err());
     }
 
     #[test]

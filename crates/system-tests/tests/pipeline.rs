@@ -1292,3 +1292,33 @@ async fn pipeline_check_rate() {
     );
     pipeline.stop().await;
 }
+
+#[tokio::test]
+async fn the_stored_check_statuses_are_the_domain_ones() {
+    #[derive(QueryableByName)]
+    struct Definition {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        def: String,
+    }
+    let database_url = create_test_database().await;
+    let mut conn = pricewatch_storage::pool::connect_once(&database_url)
+        .await
+        .unwrap();
+    let row: Definition = diesel::sql_query(
+        "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint \
+         WHERE conname = 'products_check_status'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    let mut allowed: Vec<&str> = row.def.split('\'').skip(1).step_by(2).collect();
+    allowed.sort_unstable();
+    let mut ours: Vec<&str> = pricewatch_domain::reading::CheckStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    ours.sort_unstable();
+    assert_eq!(allowed, ours, "{}", row.def);
+    drop(conn);
+    pricewatch_test_support::drop(&database_url).await.unwrap();
+}

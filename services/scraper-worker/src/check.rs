@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use pricewatch_bus::{Bus, Delivery, Outcome};
 use pricewatch_domain::messages::{CheckPrice, Message, SendNotification};
 use pricewatch_domain::money::Currency;
-use pricewatch_domain::reading::needs_confirmation;
+use pricewatch_domain::reading::{CheckStatus, needs_confirmation};
 use pricewatch_extract::{self as extract, ExtractContext, ExtractOutcome};
 use pricewatch_storage::DbPool;
 use pricewatch_storage::pool::{DbConn, describe_pool_error};
@@ -49,18 +49,13 @@ pub struct Checker {
     pub max_job_attempts: u32,
 }
 
-/// How one check ended, for metrics and logs.
+/// How one check ended, for metrics and logs: a stored check status, or one
+/// of the outcomes that leave the product's status as it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CheckResult {
-    Ok,
-    Unchanged,
+    Stored(CheckStatus),
     Duplicate,
     Unconfirmed,
-    NoPrice,
-    Blocked,
-    HttpError,
-    Refused,
-    FetchError,
     Retry,
     Postponed,
     Gone,
@@ -69,15 +64,9 @@ enum CheckResult {
 impl CheckResult {
     fn label(self) -> &'static str {
         match self {
-            CheckResult::Ok => "ok",
-            CheckResult::Unchanged => "unchanged",
+            CheckResult::Stored(status) => status.as_str(),
             CheckResult::Duplicate => "duplicate",
             CheckResult::Unconfirmed => "unconfirmed",
-            CheckResult::NoPrice => "no_price",
-            CheckResult::Blocked => "blocked",
-            CheckResult::HttpError => "http_error",
-            CheckResult::Refused => "refused",
-            CheckResult::FetchError => "fetch_error",
             CheckResult::Retry => "retry",
             CheckResult::Postponed => "postponed",
             CheckResult::Gone => "gone",
@@ -109,7 +98,10 @@ impl Checker {
             }
             other => {
                 tracing::warn!(message = ?other, "not a check job: dead-lettered");
-                Ok((CheckResult::FetchError, Outcome::Reject))
+                Ok((
+                    CheckResult::Stored(CheckStatus::FetchError),
+                    Outcome::Reject,
+                ))
             }
         };
         metrics::histogram!("pricewatch_job_duration_seconds", "job" => "check_price")
@@ -145,7 +137,7 @@ impl Checker {
             Ok(url) => url,
             Err(e) => {
                 return self
-                    .fail(&context, CheckResult::Refused, &format!("invalid URL: {e}"))
+                    .fail(&context, CheckStatus::Refused, &format!("invalid URL: {e}"))
                     .await;
             }
         };
@@ -184,7 +176,7 @@ impl Checker {
             Ok(FetchOutcome::NotModified { .. }) => {
                 let mut conn = self.conn().await?;
                 checks::record_unchanged(&mut conn, context.product_id).await?;
-                Ok((CheckResult::Unchanged, Outcome::Ack))
+                Ok((CheckResult::Stored(CheckStatus::Unchanged), Outcome::Ack))
             }
             Ok(FetchOutcome::Fetched(page)) => self.page(job, &context, page).await,
             Err(error) => self.fetch_failed(job, &context, &error).await,
@@ -209,9 +201,9 @@ impl Checker {
             | FetchError::ForbiddenAddress { .. }
             | FetchError::Unchecked(_)
             | FetchError::InvalidUrl(_)
-            | FetchError::DisallowedByRobots => CheckResult::Refused,
-            FetchError::Status { .. } => CheckResult::HttpError,
-            _ => CheckResult::FetchError,
+            | FetchError::DisallowedByRobots => CheckStatus::Refused,
+            FetchError::Status { .. } => CheckStatus::HttpError,
+            _ => CheckStatus::FetchError,
         };
         self.fail(context, status, &error.to_string()).await
     }
@@ -258,7 +250,7 @@ impl Checker {
                 return self
                     .fail(
                         context,
-                        CheckResult::NoPrice,
+                        CheckStatus::NoPrice,
                         &format!("no price found: {reason}"),
                     )
                     .await;
@@ -267,7 +259,7 @@ impl Checker {
                 return self
                     .fail(
                         context,
-                        CheckResult::Blocked,
+                        CheckStatus::Blocked,
                         &format!("blocked by the site: {reason}"),
                     )
                     .await;
@@ -281,7 +273,7 @@ impl Checker {
             return self
                 .fail(
                     context,
-                    CheckResult::NoPrice,
+                    CheckStatus::NoPrice,
                     &format!(
                         "found the price {} but not its currency",
                         found.amount.normalize()
@@ -294,7 +286,7 @@ impl Checker {
             return self
                 .fail(
                     context,
-                    CheckResult::NoPrice,
+                    CheckStatus::NoPrice,
                     &format!("no valid price found (read {amount})"),
                 )
                 .await;
@@ -304,7 +296,7 @@ impl Checker {
                 return self
                     .fail(
                         context,
-                        CheckResult::FetchError,
+                        CheckStatus::FetchError,
                         &format!(
                             "price readings disagree (last {}, now {}); not recorded until confirmed",
                             context.last_price.unwrap_or_default().normalize(),
@@ -350,7 +342,7 @@ impl Checker {
                     tracing::info!(count = notifications.len(), "price alerts written");
                     self.publish_notifications(&notifications).await;
                 }
-                Ok((CheckResult::Ok, Outcome::Ack))
+                Ok((CheckResult::Stored(CheckStatus::Ok), Outcome::Ack))
             }
         }
     }
@@ -393,19 +385,19 @@ impl Checker {
         if job.attempt.saturating_add(1) < self.max_job_attempts {
             return Ok((CheckResult::Retry, Outcome::Retry { delay }));
         }
-        self.fail(context, CheckResult::FetchError, message).await
+        self.fail(context, CheckStatus::FetchError, message).await
     }
 
     async fn fail(
         &self,
         context: &CheckContext,
-        result: CheckResult,
+        status: CheckStatus,
         message: &str,
     ) -> anyhow::Result<(CheckResult, Outcome)> {
-        tracing::info!(status = result.label(), message, "check failed");
+        tracing::info!(status = status.as_str(), message, "check failed");
         let mut conn = self.conn().await?;
-        checks::record_failure(&mut conn, context.product_id, result.label(), message).await?;
-        Ok((result, Outcome::Ack))
+        checks::record_failure(&mut conn, context.product_id, status, message).await?;
+        Ok((CheckResult::Stored(status), Outcome::Ack))
     }
 }
 

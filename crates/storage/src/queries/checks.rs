@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pricewatch_domain::frequency::{Frequency, InvalidFrequency};
+use pricewatch_domain::reading::CheckStatus;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -350,7 +351,7 @@ pub async fn record_check(
 pub async fn record_unchanged(conn: &mut AsyncPgConnection, product_id: Uuid) -> QueryResult<()> {
     diesel::update(products::table.find(product_id))
         .set((
-            products::check_status.eq("unchanged"),
+            products::check_status.eq(CheckStatus::Unchanged.as_str()),
             products::check_error.eq(None::<String>),
             products::consecutive_failures.eq(0),
             products::last_checked_at.eq(diesel::dsl::now),
@@ -361,18 +362,18 @@ pub async fn record_unchanged(conn: &mut AsyncPgConnection, product_id: Uuid) ->
     Ok(())
 }
 
-/// A check that found no price. `status` is one of the product check statuses
-/// (`no_price`, `blocked`, `http_error`, `refused`, `fetch_error`); `message` is
-/// shown to the user. Prices and alerts are never touched.
+/// A check that found no price (`status` says why: no price, blocked, an
+/// HTTP error, refused, a fetch error); `message` is shown to the user. Prices
+/// and alerts are never touched.
 pub async fn record_failure(
     conn: &mut AsyncPgConnection,
     product_id: Uuid,
-    status: &str,
+    status: CheckStatus,
     message: &str,
 ) -> QueryResult<()> {
     diesel::update(products::table.find(product_id))
         .set((
-            products::check_status.eq(status),
+            products::check_status.eq(status.as_str()),
             products::check_error.eq(message),
             products::consecutive_failures.eq(products::consecutive_failures + 1),
             products::last_checked_at.eq(diesel::dsl::now),
