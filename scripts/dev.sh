@@ -24,14 +24,16 @@ set +a
 log() { printf '\033[1m[dev]\033[0m %s\n' "$*"; }
 pids=()
 cleanup() {
-  trap - INT TERM EXIT
+  trap - INT TERM EXIT ERR
   log "stopping"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ -f .dev/nginx/nginx.pid ]; then kill "$(cat .dev/nginx/nginx.pid)" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   log "stopped"
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
 # Any step that fails says which one, instead of a bare exit status.
 trap 'echo "dev: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 

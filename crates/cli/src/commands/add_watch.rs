@@ -10,7 +10,7 @@ use pricewatch_domain::money::validate_amount;
 use pricewatch_domain::{Frequency, ProductUrl};
 use pricewatch_ops::settings::DatabaseSettings;
 use pricewatch_storage::models::Watch;
-use pricewatch_storage::queries::{is_unique_violation, products, users, watches};
+use pricewatch_storage::queries::{products, users, watches};
 use rust_decimal::Decimal;
 use secrecy::ExposeSecret;
 
@@ -42,7 +42,7 @@ pub async fn run(database: &DatabaseSettings, new: &NewWatch<'_>) -> anyhow::Res
         .transaction::<_, diesel::result::Error, _>(async move |conn| {
             let product = products::get_or_create(conn, url.as_str(), url.host()).await?;
             let now = chrono::Utc::now();
-            let inserted = watches::insert(
+            let created = watches::insert_if_absent(
                 conn,
                 &Watch {
                     id: uuid::Uuid::new_v4(),
@@ -57,12 +57,7 @@ pub async fn run(database: &DatabaseSettings, new: &NewWatch<'_>) -> anyhow::Res
                     updated_at: now,
                 },
             )
-            .await;
-            let created = match inserted {
-                Ok(_) => true,
-                Err(e) if is_unique_violation(&e) => false,
-                Err(e) => return Err(e),
-            };
+            .await?;
             products::refresh_schedule(conn, product.id).await?;
             if check_now {
                 products::request_check(conn, product.id).await?;
@@ -70,7 +65,6 @@ pub async fn run(database: &DatabaseSettings, new: &NewWatch<'_>) -> anyhow::Res
             Ok(created)
         })
         .await;
-    // A unique violation aborts the transaction: tell it apart from a failure.
     match created {
         Ok(true) => println!("watch added: {} for {email}", new.url),
         Ok(false) => println!("{email} already watches {}", new.url),

@@ -15,6 +15,19 @@ pub async fn insert(conn: &mut AsyncPgConnection, watch: &Watch) -> QueryResult<
         .await
 }
 
+/// Inserts the watch unless its user already watches that product; `false`
+/// when one was already there (the transaction stays usable, unlike after a
+/// unique violation).
+pub async fn insert_if_absent(conn: &mut AsyncPgConnection, watch: &Watch) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(watches::table)
+        .values(watch)
+        .on_conflict((watches::user_id, watches::product_id))
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
 pub async fn list_for_user(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
