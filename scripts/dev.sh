@@ -24,7 +24,10 @@ set +a
 log() { printf '\033[1m[dev]\033[0m %s\n' "$*"; }
 pids=()
 cleanup() {
-  trap - INT TERM EXIT ERR
+  # A second Ctrl-C, or make passing its TERM on to us, must not cut the
+  # cleanup short (nginx would stay up): ignore both until it is done.
+  trap '' INT TERM
+  trap - EXIT ERR
   log "stopping"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ -f .dev/nginx/nginx.pid ]; then kill "$(cat .dev/nginx/nginx.pid)" 2>/dev/null || true; fi
