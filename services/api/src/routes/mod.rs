@@ -5,6 +5,7 @@ pub mod health;
 pub mod me;
 pub mod notifications;
 pub mod products;
+pub mod tokens;
 pub mod watches;
 
 use actix_web::http::header;
@@ -12,7 +13,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::ErrorBody;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -24,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         watches::update::update, watches::delete::delete, watches::check::check_now,
         products::get, products::prices,
         notifications::list,
+        tokens::create, tokens::list, tokens::revoke,
         health::basic, health::live, health::ready, health::detailed,
     ),
     modifiers(&BearerAuth),
@@ -32,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         (name = "watches", description = "Products you watch and their targets"),
         (name = "products", description = "Product pages and their price history"),
         (name = "notifications", description = "Price-drop alerts"),
+        (name = "tokens", description = "Personal API tokens for scripts"),
         (name = "health", description = "Probes for operators"),
     )
 )]
@@ -48,9 +51,41 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some("An access token from POST /api/v1/auth/login."))
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("pw_…")
+                    .description(Some(
+                        "A personal API token from POST /api/v1/tokens. A token with only \
+                         the read scope may send GET requests; other methods need write.",
+                    ))
+                    .build(),
+            ),
+        );
+        // Every route that takes a login token also takes a personal API token
+        // (the `AuthUser` extractor accepts both): declared once, here.
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(security) = op.security.as_mut().filter(|s| !s.is_empty()) {
+                    security.push(SecurityRequirement::new("api_token", Vec::<String>::new()));
+                }
+            }
+        }
     }
 }
 
@@ -99,7 +134,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 resource("/products/{id}/prices", "GET").route(web::get().to(products::prices)),
             )
-            .service(resource("/notifications", "GET").route(web::get().to(notifications::list))),
+            .service(resource("/notifications", "GET").route(web::get().to(notifications::list)))
+            .service(
+                resource("/tokens", "GET, POST")
+                    .route(web::post().to(tokens::create))
+                    .route(web::get().to(tokens::list)),
+            )
+            .service(resource("/tokens/{id}", "DELETE").route(web::delete().to(tokens::revoke))),
     )
     .service(resource("/health", "GET").route(web::get().to(health::basic)))
     .service(resource("/health/", "GET").route(web::get().to(health::basic)))

@@ -8,4 +8,5 @@ mod helpers;
 mod limits;
 mod outage;
 mod products;
+mod tokens;
 mod watches;
