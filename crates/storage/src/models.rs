@@ -56,6 +56,8 @@ pub struct Watch {
     pub armed: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Lower-case, sorted, without duplicates (`pricewatch_domain::tag`).
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -66,6 +68,7 @@ pub struct WatchChanges {
     pub active: Option<bool>,
     pub css_selector: Option<Option<String>>,
     pub armed: Option<bool>,
+    pub tags: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

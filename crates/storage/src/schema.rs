@@ -48,6 +48,7 @@ diesel::table! {
         armed -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        tags -> Array<Text>,
     }
 }
 

@@ -55,6 +55,7 @@ pub async fn run(database: &DatabaseSettings, new: &NewWatch<'_>) -> anyhow::Res
                     armed: true,
                     created_at: now,
                     updated_at: now,
+                    tags: Vec::new(),
                 },
             )
             .await;

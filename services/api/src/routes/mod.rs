@@ -5,6 +5,7 @@ pub mod health;
 pub mod me;
 pub mod notifications;
 pub mod products;
+pub mod tags;
 pub mod tokens;
 pub mod watches;
 
@@ -26,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         products::get, products::prices,
         notifications::list,
         tokens::create, tokens::list, tokens::revoke,
+        tags::list, tags::pause, tags::resume, tags::delete_watches,
         health::basic, health::live, health::ready, health::detailed,
     ),
     modifiers(&BearerAuth),
@@ -35,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         (name = "products", description = "Product pages and their price history"),
         (name = "notifications", description = "Price-drop alerts"),
         (name = "tokens", description = "Personal API tokens for scripts"),
+        (name = "tags", description = "Groups of watches, and actions on a whole group"),
         (name = "health", description = "Probes for operators"),
     )
 )]
@@ -140,7 +143,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(tokens::create))
                     .route(web::get().to(tokens::list)),
             )
-            .service(resource("/tokens/{id}", "DELETE").route(web::delete().to(tokens::revoke))),
+            .service(resource("/tokens/{id}", "DELETE").route(web::delete().to(tokens::revoke)))
+            .service(resource("/tags", "GET").route(web::get().to(tags::list)))
+            .service(resource("/tags/{tag}/pause", "POST").route(web::post().to(tags::pause)))
+            .service(resource("/tags/{tag}/resume", "POST").route(web::post().to(tags::resume)))
+            .service(
+                resource("/tags/{tag}/watches", "DELETE")
+                    .route(web::delete().to(tags::delete_watches)),
+            ),
     )
     .service(resource("/health", "GET").route(web::get().to(health::basic)))
     .service(resource("/health/", "GET").route(web::get().to(health::basic)))

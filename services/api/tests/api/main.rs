@@ -8,5 +8,6 @@ mod helpers;
 mod limits;
 mod outage;
 mod products;
+mod tags;
 mod tokens;
 mod watches;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{parse_frequency, parse_price, parse_selector};
+use super::{parse_frequency, parse_price, parse_selector, parse_tags};
 use crate::auth::AuthUser;
 use crate::dto::WatchResponse;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -29,6 +29,9 @@ pub struct CreateWatch {
     pub frequency: String,
     /// Optional CSS selector of the price element, for pages the extractor misreads.
     pub css_selector: Option<String>,
+    /// Optional tags to group watches: letters, digits, `-`, `_`, `.`; at most 20.
+    #[schema(example = json!(["kitchen", "black-friday"]))]
+    pub tags: Option<Vec<String>>,
 }
 
 #[utoipa::path(
@@ -52,6 +55,7 @@ pub async fn create(
     let target_price = parse_price("target_price", &body.target_price)?;
     let frequency = parse_frequency(&body.frequency)?;
     let css_selector = parse_selector(body.css_selector)?;
+    let tags = parse_tags(&body.tags.unwrap_or_default())?;
     let limit = i64::from(state.settings.max_watches_per_user);
     let mut conn = state.conn().await?;
     let (watch, product) = conn
@@ -87,6 +91,7 @@ pub async fn create(
                     armed: true,
                     created_at: now,
                     updated_at: now,
+                    tags,
                 },
             )
             .await

@@ -58,6 +58,11 @@ pub fn parse_price(field: &str, value: &serde_json::Value) -> Result<Decimal, Ap
     validate_amount(amount).map_err(|e| ApiError::validation(field, e))
 }
 
+/// A watch's tags, normalised (lower-case, sorted, no duplicates).
+pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, ApiError> {
+    pricewatch_domain::tag::parse_tags(raw).map_err(|e| ApiError::validation("tags", e))
+}
+
 pub fn parse_frequency(raw: &str) -> Result<Frequency, ApiError> {
     Frequency::from_str(raw).map_err(|e| ApiError::validation("frequency", e))
 }
