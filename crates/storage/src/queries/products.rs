@@ -80,3 +80,26 @@ pub async fn request_check(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResul
         .await?;
     Ok(())
 }
+
+/// Sets the first check of products that were never checked to `now()` plus
+/// the given offset (milliseconds), so that a large import does not make them
+/// all due at once. Products already checked keep their schedule.
+pub async fn spread_first_checks(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    offsets_ms: &[i64],
+) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "UPDATE products p SET next_check_at = now() + make_interval(secs => d.ms / 1000.0),
+                               updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[]) AS d(id, ms)
+         WHERE p.id = d.id AND p.last_checked_at IS NULL AND p.check_requested_at IS NULL",
+    )
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(ids)
+    .bind::<sql_types::Array<sql_types::BigInt>, _>(offsets_ms)
+    .execute(conn)
+    .await
+}

@@ -15,6 +15,37 @@ pub async fn insert(conn: &mut AsyncPgConnection, watch: &Watch) -> QueryResult<
         .await
 }
 
+/// Inserts the watch unless the user already watches its product; `None` then.
+pub async fn insert_if_absent(
+    conn: &mut AsyncPgConnection,
+    watch: &Watch,
+) -> QueryResult<Option<Watch>> {
+    diesel::insert_into(watches::table)
+        .values(watch)
+        .on_conflict((watches::user_id, watches::product_id))
+        .do_nothing()
+        .returning(Watch::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// The id of the user's watch of the product whose normalised URL is `url`.
+pub async fn find_id_by_url(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    url: &str,
+) -> QueryResult<Option<Uuid>> {
+    watches::table
+        .inner_join(products::table)
+        .filter(watches::user_id.eq(user_id))
+        .filter(products::url.eq(url))
+        .select(watches::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The user's watches (only those carrying `tag`, when given), newest first.
 pub async fn list_for_user(
     conn: &mut AsyncPgConnection,

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod imports;
 pub mod me;
 pub mod notifications;
 pub mod products;
@@ -28,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         notifications::list,
         tokens::create, tokens::list, tokens::revoke,
         tags::list, tags::pause, tags::resume, tags::delete_watches,
+        imports::import,
         health::basic, health::live, health::ready, health::detailed,
     ),
     modifiers(&BearerAuth),
@@ -38,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         (name = "notifications", description = "Price-drop alerts"),
         (name = "tokens", description = "Personal API tokens for scripts"),
         (name = "tags", description = "Groups of watches, and actions on a whole group"),
+        (name = "import and export", description = "Bring a list of watches in; take watches and price history out"),
         (name = "health", description = "Probes for operators"),
     )
 )]
@@ -150,7 +153,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 resource("/tags/{tag}/watches", "DELETE")
                     .route(web::delete().to(tags::delete_watches)),
-            ),
+            )
+            .service(resource("/imports", "POST").route(web::post().to(imports::import))),
     )
     .service(resource("/health", "GET").route(web::get().to(health::basic)))
     .service(resource("/health/", "GET").route(web::get().to(health::basic)))

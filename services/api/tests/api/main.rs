@@ -5,6 +5,7 @@ mod errors;
 mod hardening;
 mod health;
 mod helpers;
+mod import;
 mod limits;
 mod outage;
 mod products;
