@@ -78,6 +78,32 @@ pub async fn list_for_user(
     Ok((items, total))
 }
 
+/// The user's watches with their products, oldest first, `limit` after the
+/// `(created_at, id)` key `after` (keyset pagination, for the export).
+pub async fn page_for_export(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    after: Option<(chrono::DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<(Watch, Product)>> {
+    let mut q = watches::table
+        .inner_join(products::table)
+        .filter(watches::user_id.eq(user_id))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            watches::created_at
+                .gt(at)
+                .or(watches::created_at.eq(at).and(watches::id.gt(id))),
+        );
+    }
+    q.order((watches::created_at.asc(), watches::id.asc()))
+        .limit(limit)
+        .select((Watch::as_select(), Product::as_select()))
+        .load(conn)
+        .await
+}
+
 /// The user's own watch with its product; another user's watch reads as absent.
 pub async fn find_for_user(
     conn: &mut AsyncPgConnection,

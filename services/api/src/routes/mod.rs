@@ -1,6 +1,7 @@
 //! Every route of the api, in one table, and the OpenAPI document built from them.
 
 pub mod auth;
+pub mod export;
 pub mod health;
 pub mod imports;
 pub mod me;
@@ -29,7 +30,7 @@ use utoipa::{Modify, OpenApi};
         notifications::list,
         tokens::create, tokens::list, tokens::revoke,
         tags::list, tags::pause, tags::resume, tags::delete_watches,
-        imports::import,
+        imports::import, export::export,
         health::basic, health::live, health::ready, health::detailed,
     ),
     modifiers(&BearerAuth),
@@ -154,7 +155,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/tags/{tag}/watches", "DELETE")
                     .route(web::delete().to(tags::delete_watches)),
             )
-            .service(resource("/imports", "POST").route(web::post().to(imports::import))),
+            .service(resource("/imports", "POST").route(web::post().to(imports::import)))
+            .service(resource("/export", "GET").route(web::get().to(export::export))),
     )
     .service(resource("/health", "GET").route(web::get().to(health::basic)))
     .service(resource("/health/", "GET").route(web::get().to(health::basic)))

@@ -2,6 +2,7 @@
 
 mod auth;
 mod errors;
+mod export;
 mod hardening;
 mod health;
 mod helpers;
