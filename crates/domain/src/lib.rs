@@ -9,6 +9,7 @@ pub mod messages;
 pub mod money;
 pub mod product_url;
 pub mod reading;
+pub mod tag;
 
 pub use frequency::Frequency;
 pub use money::{Currency, Money};

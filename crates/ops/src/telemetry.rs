@@ -68,7 +68,8 @@ fn init_sentry(
 }
 
 /// Removes what could identify a user or open an account: email addresses,
-/// bearer tokens and JWTs, wherever they appear in the event's text.
+/// bearer tokens, JWTs and PriceWatch tokens (`pw_…`, `pwf_…`), wherever they
+/// appear in the event's text, the request URL's path included.
 pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
     if let Some(message) = event.message.take() {
         event.message = Some(scrub_text(&message));
@@ -94,6 +95,9 @@ pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
         request.query_string = None;
         if let Some(url) = request.url.as_mut() {
             url.set_query(None);
+            if let Some(path) = scrub_pricewatch_tokens(url.path()) {
+                url.set_path(&path);
+            }
         }
         request.headers.retain(|name, _| {
             let n = name.to_ascii_lowercase();
@@ -108,7 +112,8 @@ pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
     event
 }
 
-/// Replaces emails, bearer tokens and JWT-shaped words in free text.
+/// Replaces emails, bearer tokens, JWT-shaped words and PriceWatch tokens in
+/// free text.
 pub fn scrub_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut bearer_next = false;
@@ -131,7 +136,10 @@ pub fn scrub_text(text: &str) -> String {
                 out.push_str(&trimmed.replace(core, r));
                 out.push_str(tail);
             }
-            None => out.push_str(word),
+            None => match scrub_pricewatch_tokens(word) {
+                Some(scrubbed) => out.push_str(&scrubbed),
+                None => out.push_str(word),
+            },
         }
     }
     out
@@ -144,6 +152,47 @@ fn looks_like_email(word: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// Prefixes of PriceWatch's own secrets: personal API tokens and feed tokens.
+const TOKEN_PREFIXES: [&str; 2] = ["pw_", "pwf_"];
+/// Fewer random characters than this after a prefix is a word, not a token.
+const MIN_TOKEN_TAIL: usize = 20;
+
+/// `text` with every PriceWatch token (`pw_…`, `pwf_…` followed by at least
+/// 20 letters or digits, not inside a longer word) replaced by `[token]`;
+/// `None` when there is none.
+pub fn scrub_pricewatch_tokens(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_word = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let prefix = TOKEN_PREFIXES
+            .iter()
+            .find(|p| starts_word && bytes[i..].starts_with(p.as_bytes()));
+        if let Some(prefix) = prefix {
+            let tail_start = i + prefix.len();
+            let tail = bytes[tail_start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if tail >= MIN_TOKEN_TAIL {
+                out.push_str(&text[copied..i]);
+                out.push_str("[token]");
+                i = tail_start + tail;
+                copied = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 fn looks_like_jwt(word: &str) -> bool {
@@ -163,5 +212,32 @@ mod tests {
         assert!(!s.contains("eyJhbGciOiJIUzI1NiJ9"), "{s}");
         assert!(s.contains("[email]") && s.contains("[token]"), "{s}");
         assert_eq!(scrub_text("price 12.50 EUR"), "price 12.50 EUR");
+    }
+
+    #[test]
+    fn scrubs_pricewatch_tokens_anywhere() {
+        let api = "pw_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90Uv1";
+        let feed = "pwf_Zz12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90Uv1";
+        for text in [
+            format!("token {api} refused"),
+            format!("header=\"Bearer {api}\""),
+            format!("GET /feeds/{feed}.atom failed"),
+            format!("token={api}&x=1"),
+            format!("{api},{feed}"),
+        ] {
+            let s = scrub_text(&text);
+            assert!(
+                !s.contains(&api[3..]) && !s.contains(&feed[4..]),
+                "{text} -> {s}"
+            );
+            assert!(s.contains("[token]"), "{s}");
+        }
+        assert_eq!(
+            scrub_pricewatch_tokens(&format!("/feeds/{feed}.atom")).unwrap(),
+            "/feeds/[token].atom"
+        );
+        // Words that merely start alike stay.
+        assert_eq!(scrub_text("pw_short and mypw_x"), "pw_short and mypw_x");
+        assert_eq!(scrub_pricewatch_tokens("/api/v1/watches"), None);
     }
 }

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::schema::{notifications, price_history, products, schedules, users, watches};
+use crate::schema::{
+    api_tokens, notifications, price_history, products, schedules, users, watches,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -54,6 +56,8 @@ pub struct Watch {
     pub armed: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Lower-case, sorted, without duplicates (`pricewatch_domain::tag`).
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -64,6 +68,7 @@ pub struct WatchChanges {
     pub active: Option<bool>,
     pub css_selector: Option<Option<String>>,
     pub armed: Option<bool>,
+    pub tags: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -106,4 +111,21 @@ pub struct Schedule {
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_run_jobs: i64,
     pub next_run_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    /// SHA-256 of the token; the token itself is never stored.
+    pub token_hash: Vec<u8>,
+    /// The token's first characters (`pw_` and a few more), to tell tokens apart.
+    pub prefix: String,
+    /// `read`, `write`, or both.
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
 }

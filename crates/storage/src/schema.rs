@@ -48,6 +48,7 @@ diesel::table! {
         armed -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        tags -> Array<Text>,
     }
 }
 
@@ -94,7 +95,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        token_hash -> Bytea,
+        prefix -> Text,
+        scopes -> Array<Text>,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(watches -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(watches -> products (product_id));
 diesel::joinable!(price_history -> products (product_id));
 diesel::joinable!(notifications -> watches (watch_id));
@@ -109,4 +125,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     price_history,
     notifications,
     schedules,
+    api_tokens,
 );

@@ -280,6 +280,7 @@ async fn insert_watch(database_url: &str, url: &str, target: Decimal) -> (Uuid, 
             armed: true,
             created_at: now,
             updated_at: now,
+            tags: Vec::new(),
         },
     )
     .await

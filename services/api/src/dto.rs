@@ -103,6 +103,9 @@ pub struct WatchResponse {
     pub frequency: Frequency,
     pub active: bool,
     pub css_selector: Option<String>,
+    /// Lower-case, sorted.
+    #[schema(example = json!(["kitchen"]))]
+    pub tags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub product: ProductResponse,
@@ -121,6 +124,7 @@ impl WatchResponse {
             frequency,
             active: w.active,
             css_selector: w.css_selector,
+            tags: w.tags,
             created_at: w.created_at,
             updated_at: w.updated_at,
             product: p.into(),

@@ -34,11 +34,14 @@ pub async fn assign(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    // A feed URL holds its token: logs get the path without it.
+    let path = pricewatch_ops::telemetry::scrub_pricewatch_tokens(req.path())
+        .unwrap_or_else(|| req.path().to_owned());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path(),
+        path = %path,
     );
     sentry::configure_scope(|scope| scope.set_tag("request_id", &id));
     let started = std::time::Instant::now();

@@ -52,6 +52,16 @@ async fn server_errors_reach_sentry_tagged_and_without_pii() {
         .await
         .unwrap();
     assert_eq!(r.status(), 503);
+    // A personal API token, in the header and in the query.
+    let api_token = format!("pw_{}", "k7".repeat(21) + "Q");
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/watches?token={api_token}")))
+        .bearer_auth(&api_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
     let r = app
         .post_json(
             "/api/v1/auth/login",
@@ -77,7 +87,13 @@ async fn server_errors_reach_sentry_tagged_and_without_pii() {
         "service tag missing: {captured}"
     );
     assert!(captured.contains("api@"), "release missing: {captured}");
-    for secret_bit in ["secret-person", "hunter2", token.as_str(), secret] {
+    for secret_bit in [
+        "secret-person",
+        "hunter2",
+        token.as_str(),
+        secret,
+        &api_token[3..],
+    ] {
         assert!(
             !captured.contains(secret_bit),
             "{secret_bit:?} leaked into Sentry: {captured}"

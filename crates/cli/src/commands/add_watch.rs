@@ -55,9 +55,11 @@ pub async fn run(database: &DatabaseSettings, new: &NewWatch<'_>) -> anyhow::Res
                     armed: true,
                     created_at: now,
                     updated_at: now,
+                    tags: Vec::new(),
                 },
             )
-            .await?;
+            .await?
+            .is_some();
             products::refresh_schedule(conn, product.id).await?;
             if check_now {
                 products::request_check(conn, product.id).await?;

@@ -37,3 +37,30 @@ pub async fn list(
         .await?;
     Ok((items, total))
 }
+
+/// The product's readings, oldest first, `limit` after the `(observed_at, id)`
+/// key `after` (keyset pagination, for the export).
+pub async fn page_after(
+    conn: &mut AsyncPgConnection,
+    product_id: Uuid,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<PricePoint>> {
+    let mut q = price_history::table
+        .filter(price_history::product_id.eq(product_id))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            price_history::observed_at
+                .gt(at)
+                .or(price_history::observed_at
+                    .eq(at)
+                    .and(price_history::id.gt(id))),
+        );
+    }
+    q.order((price_history::observed_at.asc(), price_history::id.asc()))
+        .limit(limit)
+        .select(PricePoint::as_select())
+        .load(conn)
+        .await
+}

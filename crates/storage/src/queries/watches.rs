@@ -15,32 +15,60 @@ pub async fn insert(conn: &mut AsyncPgConnection, watch: &Watch) -> QueryResult<
         .await
 }
 
-/// Inserts the watch unless its user already watches that product; `false`
-/// when one was already there (the transaction stays usable, unlike after a
-/// unique violation).
-pub async fn insert_if_absent(conn: &mut AsyncPgConnection, watch: &Watch) -> QueryResult<bool> {
-    let inserted = diesel::insert_into(watches::table)
+/// Inserts the watch unless the user already watches its product; `None` then.
+pub async fn insert_if_absent(
+    conn: &mut AsyncPgConnection,
+    watch: &Watch,
+) -> QueryResult<Option<Watch>> {
+    diesel::insert_into(watches::table)
         .values(watch)
         .on_conflict((watches::user_id, watches::product_id))
         .do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(inserted == 1)
+        .returning(Watch::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
 }
 
+/// The id of the user's watch of the product whose normalised URL is `url`.
+pub async fn find_id_by_url(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    url: &str,
+) -> QueryResult<Option<Uuid>> {
+    watches::table
+        .inner_join(products::table)
+        .filter(watches::user_id.eq(user_id))
+        .filter(products::url.eq(url))
+        .select(watches::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The user's watches (only those carrying `tag`, when given), newest first.
 pub async fn list_for_user(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
+    tag: Option<&str>,
     page: Page,
 ) -> QueryResult<(Vec<(Watch, Product)>, i64)> {
-    let total = watches::table
+    let tag_filter = || tag.map(|t| watches::tags.contains(vec![t.to_owned()]));
+    let mut count = watches::table
         .filter(watches::user_id.eq(user_id))
-        .count()
-        .get_result(conn)
-        .await?;
-    let items = watches::table
+        .into_boxed();
+    if let Some(f) = tag_filter() {
+        count = count.filter(f);
+    }
+    let total = count.count().get_result(conn).await?;
+    let mut items = watches::table
         .inner_join(products::table)
         .filter(watches::user_id.eq(user_id))
+        .into_boxed();
+    if let Some(f) = tag_filter() {
+        items = items.filter(f);
+    }
+    let items = items
         .order((watches::created_at.desc(), watches::id.desc()))
         .limit(page.per_page)
         .offset(page.offset())
@@ -48,6 +76,32 @@ pub async fn list_for_user(
         .load(conn)
         .await?;
     Ok((items, total))
+}
+
+/// The user's watches with their products, oldest first, `limit` after the
+/// `(created_at, id)` key `after` (keyset pagination, for the export).
+pub async fn page_for_export(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    after: Option<(chrono::DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<(Watch, Product)>> {
+    let mut q = watches::table
+        .inner_join(products::table)
+        .filter(watches::user_id.eq(user_id))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            watches::created_at
+                .gt(at)
+                .or(watches::created_at.eq(at).and(watches::id.gt(id))),
+        );
+    }
+    q.order((watches::created_at.asc(), watches::id.asc()))
+        .limit(limit)
+        .select((Watch::as_select(), Product::as_select()))
+        .load(conn)
+        .await
 }
 
 /// The user's own watch with its product; another user's watch reads as absent.
@@ -122,4 +176,67 @@ pub async fn count_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> Quer
         .count()
         .get_result(conn)
         .await
+}
+
+/// One of the user's tags and how many of their watches carry it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TagCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub tag: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub watches: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub active: i64,
+}
+
+/// The user's tags, alphabetically, with their watch counts.
+pub async fn tag_counts(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Vec<TagCount>> {
+    diesel::sql_query(
+        "SELECT t AS tag, count(*) AS watches, count(*) FILTER (WHERE w.active) AS active
+         FROM watches w, unnest(w.tags) AS t
+         WHERE w.user_id = $1
+         GROUP BY t ORDER BY t",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .load(conn)
+    .await
+}
+
+/// Pauses (`active = false`) or resumes the user's watches that carry `tag`
+/// and are not already so; returns their product ids.
+pub async fn set_active_for_tag(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    tag: &str,
+    active: bool,
+) -> QueryResult<Vec<Uuid>> {
+    diesel::update(
+        watches::table
+            .filter(watches::user_id.eq(user_id))
+            .filter(watches::tags.contains(vec![tag.to_owned()]))
+            .filter(watches::active.ne(active)),
+    )
+    .set((
+        watches::active.eq(active),
+        watches::updated_at.eq(Utc::now()),
+    ))
+    .returning(watches::product_id)
+    .get_results(conn)
+    .await
+}
+
+/// Deletes the user's watches that carry `tag`; returns their product ids.
+pub async fn delete_for_tag(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    tag: &str,
+) -> QueryResult<Vec<Uuid>> {
+    diesel::delete(
+        watches::table
+            .filter(watches::user_id.eq(user_id))
+            .filter(watches::tags.contains(vec![tag.to_owned()])),
+    )
+    .returning(watches::product_id)
+    .get_results(conn)
+    .await
 }

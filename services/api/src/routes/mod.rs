@@ -1,10 +1,14 @@
 //! Every route of the api, in one table, and the OpenAPI document built from them.
 
 pub mod auth;
+pub mod export;
 pub mod health;
+pub mod imports;
 pub mod me;
 pub mod notifications;
 pub mod products;
+pub mod tags;
+pub mod tokens;
 pub mod watches;
 
 use actix_web::http::header;
@@ -12,7 +16,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::ErrorBody;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -24,6 +28,9 @@ use utoipa::{Modify, OpenApi};
         watches::update::update, watches::delete::delete, watches::check::check_now,
         products::get, products::prices,
         notifications::list,
+        tokens::create, tokens::list, tokens::revoke,
+        tags::list, tags::pause, tags::resume, tags::delete_watches,
+        imports::import, export::export,
         health::basic, health::live, health::ready, health::detailed,
     ),
     modifiers(&BearerAuth),
@@ -32,6 +39,9 @@ use utoipa::{Modify, OpenApi};
         (name = "watches", description = "Products you watch and their targets"),
         (name = "products", description = "Product pages and their price history"),
         (name = "notifications", description = "Price-drop alerts"),
+        (name = "tokens", description = "Personal API tokens for scripts"),
+        (name = "tags", description = "Groups of watches, and actions on a whole group"),
+        (name = "import and export", description = "Bring a list of watches in; take watches and price history out"),
         (name = "health", description = "Probes for operators"),
     )
 )]
@@ -48,9 +58,41 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some("An access token from POST /api/v1/auth/login."))
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("pw_…")
+                    .description(Some(
+                        "A personal API token from POST /api/v1/tokens. A token with only \
+                         the read scope may send GET requests; other methods need write.",
+                    ))
+                    .build(),
+            ),
+        );
+        // Every route that takes a login token also takes a personal API token
+        // (the `AuthUser` extractor accepts both): declared once, here.
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(security) = op.security.as_mut().filter(|s| !s.is_empty()) {
+                    security.push(SecurityRequirement::new("api_token", Vec::<String>::new()));
+                }
+            }
+        }
     }
 }
 
@@ -99,7 +141,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 resource("/products/{id}/prices", "GET").route(web::get().to(products::prices)),
             )
-            .service(resource("/notifications", "GET").route(web::get().to(notifications::list))),
+            .service(resource("/notifications", "GET").route(web::get().to(notifications::list)))
+            .service(
+                resource("/tokens", "GET, POST")
+                    .route(web::post().to(tokens::create))
+                    .route(web::get().to(tokens::list)),
+            )
+            .service(resource("/tokens/{id}", "DELETE").route(web::delete().to(tokens::revoke)))
+            .service(resource("/tags", "GET").route(web::get().to(tags::list)))
+            .service(resource("/tags/{tag}/pause", "POST").route(web::post().to(tags::pause)))
+            .service(resource("/tags/{tag}/resume", "POST").route(web::post().to(tags::resume)))
+            .service(
+                resource("/tags/{tag}/watches", "DELETE")
+                    .route(web::delete().to(tags::delete_watches)),
+            )
+            .service(resource("/imports", "POST").route(web::post().to(imports::import)))
+            .service(resource("/export", "GET").route(web::get().to(export::export))),
     )
     .service(resource("/health", "GET").route(web::get().to(health::basic)))
     .service(resource("/health/", "GET").route(web::get().to(health::basic)))

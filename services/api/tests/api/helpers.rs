@@ -72,6 +72,43 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
 }
 
 impl TestApp {
+    /// Runs one SQL statement on the app's database (test set-up only).
+    pub async fn sql(&self, statement: &str) -> usize {
+        use diesel_async::RunQueryDsl;
+        let mut conn = pricewatch_storage::pool::connect_once(&self.database_url)
+            .await
+            .unwrap();
+        diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap()
+    }
+
+    /// Creates a personal API token with `scopes` and returns (id, token).
+    pub async fn api_token(&self, session: &str, scopes: &[&str]) -> (String, String) {
+        let r = self
+            .post_json(
+                "/api/v1/tokens",
+                &json!({"name": "test script", "scopes": scopes}),
+                Some(session),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let body: Value = r.json().await.unwrap();
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.delete(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -2,10 +2,14 @@
 
 mod auth;
 mod errors;
+mod export;
 mod hardening;
 mod health;
 mod helpers;
+mod import;
 mod limits;
 mod outage;
 mod products;
+mod tags;
+mod tokens;
 mod watches;

@@ -1,14 +1,15 @@
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use diesel_async::AsyncConnection;
-use pricewatch_domain::ProductUrl;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use pricewatch_storage::models::Watch;
-use pricewatch_storage::queries::{is_unique_violation, products, users, watches};
+use pricewatch_storage::queries::{products, users, watches};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{parse_frequency, parse_price, parse_selector};
+use super::{ValidWatch, validate_new};
 use crate::auth::AuthUser;
 use crate::dto::WatchResponse;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -29,6 +30,9 @@ pub struct CreateWatch {
     pub frequency: String,
     /// Optional CSS selector of the price element, for pages the extractor misreads.
     pub css_selector: Option<String>,
+    /// Optional tags to group watches: letters, digits, `-`, `_`, `.`; at most 20.
+    #[schema(example = json!(["kitchen", "black-friday"]))]
+    pub tags: Option<Vec<String>>,
 }
 
 #[utoipa::path(
@@ -37,6 +41,7 @@ pub struct CreateWatch {
     responses(
         (status = 201, body = WatchResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "a read-only API token"),
         (status = 409, body = ErrorBody, description = "already watched, or the account's watch limit is reached"),
         (status = 422, body = ErrorBody),
     ),
@@ -47,67 +52,201 @@ pub async fn create(
     state: web::Data<AppState>,
     ValidJson(body): ValidJson<CreateWatch>,
 ) -> ApiResult<HttpResponse> {
-    let url = ProductUrl::parse_with(&body.url, state.settings.allow_loopback_targets)
-        .map_err(|e| ApiError::validation("url", e))?;
-    let target_price = parse_price("target_price", &body.target_price)?;
-    let frequency = parse_frequency(&body.frequency)?;
-    let css_selector = parse_selector(body.css_selector)?;
+    let valid = validate_new(
+        state.settings.allow_loopback_targets,
+        &body.url,
+        &body.target_price,
+        &body.frequency,
+        body.css_selector,
+        &body.tags.unwrap_or_default(),
+        true,
+    )?;
     let limit = i64::from(state.settings.max_watches_per_user);
     let mut conn = state.conn().await?;
-    let (watch, product) = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            // Locking the account serialises its creates, so the cap holds
-            // under concurrent requests, and a deleted account is a 401, not
-            // a foreign-key failure.
-            if !users::lock(conn, user.id).await? {
-                return Err(ApiError::Unauthorized(
-                    "this account no longer exists".to_owned(),
-                ));
+    let placed = place(&mut conn, user.id, limit, vec![valid], Mode::Create).await?;
+    let watch_id = match placed.first() {
+        Some(Placed::Created { watch_id, .. }) => *watch_id,
+        Some(Placed::Exists { .. }) => {
+            return Err(ApiError::Conflict {
+                code: "watch_exists",
+                message: "you already watch this product; change that watch instead".to_owned(),
+            });
+        }
+        _ => {
+            return Err(ApiError::Conflict {
+                code: "watch_limit_reached",
+                message: format!("an account can have at most {limit} watches; delete one first"),
+            });
+        }
+    };
+    let (watch, product) = watches::find_for_user(&mut conn, watch_id, user.id)
+        .await?
+        .ok_or(ApiError::NotFound("watch"))?;
+    crate::routes::products::forget_cached(&state, product.id).await;
+    Ok(HttpResponse::Created().json(WatchResponse::new(watch, product)?))
+}
+
+/// How [`place`] treats the watches it is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One watch from `POST /watches`: its product is checked at once.
+    Create,
+    /// An import: the first checks of new products are spread out
+    /// ([`first_check_offsets`]).
+    Import,
+    /// An import's `dry_run`: decides every outcome, writes nothing.
+    DryRun,
+}
+
+/// What became of one watch given to [`place`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    Created {
+        watch_id: Uuid,
+        product_id: Uuid,
+    },
+    /// `DryRun`: it would be created.
+    WouldCreate,
+    /// The user already watches this product.
+    Exists {
+        watch_id: Uuid,
+    },
+    /// The account's `MAX_WATCHES_PER_USER` is reached.
+    LimitReached,
+}
+
+/// Creates watches for the user, in order, in one transaction, the account's
+/// row locked so that the watch cap holds under concurrent requests (and a
+/// deleted account is a 401, not a foreign-key failure). A product already
+/// watched is reported, never watched twice; past the cap nothing more is
+/// created. Then the touched products' schedules are recomputed in one
+/// statement. `POST /watches` and every import go through here.
+pub async fn place(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    limit: i64,
+    items: Vec<ValidWatch>,
+    mode: Mode,
+) -> Result<Vec<Placed>, ApiError> {
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        if !users::lock(conn, user_id).await? {
+            return Err(ApiError::Unauthorized(
+                "this account no longer exists".to_owned(),
+            ));
+        }
+        let mut count = watches::count_for_user(conn, user_id).await?;
+        let mut placed = Vec::with_capacity(items.len());
+        let mut touched = Vec::new();
+        let mut fresh: Vec<(String, Uuid)> = Vec::new();
+        for item in items {
+            if let Some(watch_id) =
+                watches::find_id_by_url(conn, user_id, item.url.as_str()).await?
+            {
+                placed.push(Placed::Exists { watch_id });
+                continue;
             }
-            if watches::count_for_user(conn, user.id).await? >= limit {
-                return Err(ApiError::Conflict {
-                    code: "watch_limit_reached",
-                    message: format!(
-                        "an account can have at most {limit} watches; delete one first"
-                    ),
-                });
+            if count >= limit {
+                placed.push(Placed::LimitReached);
+                continue;
             }
-            let product = products::get_or_create(conn, url.as_str(), url.host()).await?;
+            if mode == Mode::DryRun {
+                count += 1;
+                placed.push(Placed::WouldCreate);
+                continue;
+            }
+            let product = products::get_or_create(conn, item.url.as_str(), item.url.host()).await?;
             let now = Utc::now();
-            let watch = watches::insert(
+            let inserted = watches::insert_if_absent(
                 conn,
                 &Watch {
                     id: Uuid::new_v4(),
-                    user_id: user.id,
+                    user_id,
                     product_id: product.id,
-                    target_price,
-                    frequency_hours: frequency.stored_hours(),
-                    active: true,
-                    css_selector,
+                    target_price: item.target_price,
+                    frequency_hours: item.frequency.stored_hours(),
+                    active: item.active,
+                    css_selector: item.css_selector,
                     armed: true,
                     created_at: now,
                     updated_at: now,
+                    tags: item.tags,
                 },
             )
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    ApiError::Conflict {
-                        code: "watch_exists",
-                        message: "you already watch this product; change that watch instead"
-                            .to_owned(),
+            .await?;
+            match inserted {
+                Some(watch) => {
+                    count += 1;
+                    touched.push(product.id);
+                    if product.last_checked_at.is_none() {
+                        fresh.push((product.host, product.id));
                     }
-                } else {
-                    e.into()
+                    placed.push(Placed::Created {
+                        watch_id: watch.id,
+                        product_id: product.id,
+                    });
                 }
-            })?;
-            products::refresh_schedule(conn, product.id).await?;
-            let product = products::find(conn, product.id)
-                .await?
-                .ok_or(ApiError::NotFound("product"))?;
-            Ok((watch, product))
-        })
-        .await?;
-    crate::routes::products::forget_cached(&state, product.id).await;
-    Ok(HttpResponse::Created().json(WatchResponse::new(watch, product)?))
+                // Another request created it since the lookup above.
+                None => match watches::find_id_by_url(conn, user_id, item.url.as_str()).await? {
+                    Some(watch_id) => placed.push(Placed::Exists { watch_id }),
+                    None => {
+                        return Err(ApiError::Internal(anyhow::anyhow!(
+                            "watch neither inserted nor found"
+                        )));
+                    }
+                },
+            }
+        }
+        products::refresh_schedules(conn, &touched).await?;
+        if mode == Mode::Import {
+            let (ids, offsets) = first_check_offsets(&fresh);
+            products::spread_first_checks(conn, &ids, &offsets).await?;
+        }
+        Ok(placed)
+    })
+    .await
+}
+
+/// Longest gap between two first checks of one shop in an import, in ms.
+const IMPORT_HOST_SPACING_MS: i64 = 5_000;
+/// An import's first checks of one shop all fall within this window, in ms.
+const IMPORT_WINDOW_MS: i64 = 3_600_000;
+
+/// When each never-checked product of an import gets its first check, in ms
+/// from now: each shop's (host's) products in turn, `IMPORT_HOST_SPACING_MS`
+/// apart, closer only when that would take longer than `IMPORT_WINDOW_MS`.
+/// The first product of each shop is due at once.
+pub fn first_check_offsets(fresh: &[(String, Uuid)]) -> (Vec<Uuid>, Vec<i64>) {
+    let mut per_host: HashMap<&str, i64> = HashMap::new();
+    for (host, _) in fresh {
+        *per_host.entry(host.as_str()).or_default() += 1;
+    }
+    let mut seen: HashMap<&str, i64> = HashMap::new();
+    let mut ids = Vec::with_capacity(fresh.len());
+    let mut offsets = Vec::with_capacity(fresh.len());
+    for (host, id) in fresh {
+        let n = per_host.get(host.as_str()).copied().unwrap_or(1).max(1);
+        let spacing = IMPORT_HOST_SPACING_MS.min(IMPORT_WINDOW_MS / n);
+        let k = seen.entry(host.as_str()).or_default();
+        ids.push(*id);
+        offsets.push(*k * spacing);
+        *k += 1;
+    }
+    (ids, offsets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_checks_are_spread_per_shop_within_the_window() {
+        let a = || ("a.example".to_owned(), Uuid::new_v4());
+        let b = || ("b.example".to_owned(), Uuid::new_v4());
+        let (_, offsets) = first_check_offsets(&[a(), b(), a(), a(), b()]);
+        assert_eq!(offsets, [0, 0, 5_000, 10_000, 5_000]);
+        let many: Vec<_> = (0..7_200).map(|_| a()).collect();
+        let (_, offsets) = first_check_offsets(&many);
+        assert_eq!(offsets[1], 500);
+        assert!(*offsets.last().unwrap() < IMPORT_WINDOW_MS);
+    }
 }

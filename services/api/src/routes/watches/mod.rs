@@ -9,8 +9,9 @@ pub mod update;
 
 use std::str::FromStr;
 
-use pricewatch_domain::Frequency;
 use pricewatch_domain::money::validate_amount;
+use pricewatch_domain::product_url::InvalidUrl;
+use pricewatch_domain::{Frequency, ProductUrl};
 use rust_decimal::Decimal;
 
 use crate::error::ApiError;
@@ -58,6 +59,11 @@ pub fn parse_price(field: &str, value: &serde_json::Value) -> Result<Decimal, Ap
     validate_amount(amount).map_err(|e| ApiError::validation(field, e))
 }
 
+/// A watch's tags, normalised (lower-case, sorted, no duplicates).
+pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, ApiError> {
+    pricewatch_domain::tag::parse_tags(raw).map_err(|e| ApiError::validation("tags", e))
+}
+
 pub fn parse_frequency(raw: &str) -> Result<Frequency, ApiError> {
     Frequency::from_str(raw).map_err(|e| ApiError::validation("frequency", e))
 }
@@ -84,6 +90,77 @@ pub fn parse_selector(raw: Option<String>) -> Result<Option<String>, ApiError> {
             )),
         },
     }
+}
+
+/// A watch request that passed every rule: what create and import both insert.
+#[derive(Debug, Clone)]
+pub struct ValidWatch {
+    pub url: ProductUrl,
+    pub target_price: Decimal,
+    pub frequency: Frequency,
+    pub css_selector: Option<String>,
+    pub tags: Vec<String>,
+    pub active: bool,
+}
+
+/// Why a watch request was refused: the field, a code for import reports,
+/// and the words.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<Refused> for ApiError {
+    fn from(r: Refused) -> Self {
+        ApiError::validation(r.field, r.message)
+    }
+}
+
+fn refused(field: &'static str, code: &'static str, err: ApiError) -> Refused {
+    Refused {
+        field,
+        code,
+        message: err.to_string(),
+    }
+}
+
+/// The one validation of a new watch, for `POST /watches` and every import
+/// line: URL normalisation and the SSRF address policy, target price,
+/// frequency, selector, tags.
+pub fn validate_new(
+    allow_loopback: bool,
+    url: &str,
+    target_price: &serde_json::Value,
+    frequency: &str,
+    css_selector: Option<String>,
+    tags: &[String],
+    active: bool,
+) -> Result<ValidWatch, Refused> {
+    let url = ProductUrl::parse_with(url, allow_loopback).map_err(|e| Refused {
+        field: "url",
+        code: match e {
+            InvalidUrl::ForbiddenAddress(..) | InvalidUrl::ForbiddenHost(..) => "private_address",
+            _ => "bad_url",
+        },
+        message: e.to_string(),
+    })?;
+    let target_price = parse_price("target_price", target_price)
+        .map_err(|e| refused("target_price", "bad_price", e))?;
+    let frequency =
+        parse_frequency(frequency).map_err(|e| refused("frequency", "bad_frequency", e))?;
+    let css_selector =
+        parse_selector(css_selector).map_err(|e| refused("css_selector", "bad_selector", e))?;
+    let tags = parse_tags(tags).map_err(|e| refused("tags", "bad_tags", e))?;
+    Ok(ValidWatch {
+        url,
+        target_price,
+        frequency,
+        css_selector,
+        tags,
+        active,
+    })
 }
 
 #[cfg(test)]

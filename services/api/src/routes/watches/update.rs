@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{parse_frequency, parse_price, parse_selector};
+use super::{parse_frequency, parse_price, parse_selector, parse_tags};
 use crate::auth::AuthUser;
 use crate::dto::WatchResponse;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -23,6 +23,8 @@ pub struct UpdateWatch {
     pub active: Option<bool>,
     /// A selector, or `""` to clear it.
     pub css_selector: Option<String>,
+    /// The watch's new tags (replacing the old ones); `[]` clears them.
+    pub tags: Option<Vec<String>>,
 }
 
 #[utoipa::path(
@@ -55,6 +57,9 @@ pub async fn update(
     if body.css_selector.is_some() {
         changes.css_selector = Some(parse_selector(body.css_selector)?);
     }
+    if let Some(tags) = &body.tags {
+        changes.tags = Some(parse_tags(tags)?);
+    }
     let id = id.into_inner();
     let mut conn = state.conn().await?;
     let found = conn
@@ -62,7 +67,8 @@ pub async fn update(
             let nothing_to_change = changes.target_price.is_none()
                 && changes.frequency_hours.is_none()
                 && changes.active.is_none()
-                && changes.css_selector.is_none();
+                && changes.css_selector.is_none()
+                && changes.tags.is_none();
             if !nothing_to_change {
                 let Some(watch) = watches::update_for_user(conn, id, user.id, &changes).await?
                 else {

@@ -1,0 +1,2 @@
+DROP INDEX watches_tags_idx;
+ALTER TABLE watches DROP COLUMN tags;
