@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod address;
+pub mod alert;
 pub mod frequency;
 pub mod messages;
 pub mod money;
