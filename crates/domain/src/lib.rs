@@ -5,6 +5,7 @@
 pub mod account;
 pub mod address;
 pub mod alert;
+pub mod channel;
 pub mod frequency;
 pub mod messages;
 pub mod money;
