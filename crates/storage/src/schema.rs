@@ -48,6 +48,10 @@ diesel::table! {
         armed -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        rules -> Nullable<Jsonb>,
+        rule_state -> Jsonb,
+        cooldown_minutes -> Int4,
+        last_alert_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -81,6 +85,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         handed_over_at -> Nullable<Timestamptz>,
+        rules -> Array<Text>,
     }
 }
 
@@ -94,6 +99,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    channels (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        redacted_url -> Text,
+        sealed -> Bytea,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    watch_channels (watch_id, channel_id) {
+        watch_id -> Uuid,
+        channel_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Uuid,
+        notification_id -> Uuid,
+        channel_id -> Uuid,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(watches -> users (user_id));
 diesel::joinable!(watches -> products (product_id));
 diesel::joinable!(price_history -> products (product_id));
@@ -101,6 +141,11 @@ diesel::joinable!(notifications -> watches (watch_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(notifications -> products (product_id));
 diesel::joinable!(notifications -> price_history (price_history_id));
+diesel::joinable!(channels -> users (user_id));
+diesel::joinable!(watch_channels -> watches (watch_id));
+diesel::joinable!(watch_channels -> channels (channel_id));
+diesel::joinable!(deliveries -> notifications (notification_id));
+diesel::joinable!(deliveries -> channels (channel_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -109,4 +154,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     price_history,
     notifications,
     schedules,
+    channels,
+    watch_channels,
+    deliveries,
 );

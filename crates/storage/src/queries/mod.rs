@@ -1,5 +1,6 @@
 //! Query functions, one module per table. Each takes `&mut AsyncPgConnection`.
 
+pub mod channels;
 pub mod checks;
 pub mod notifications;
 pub mod prices;
