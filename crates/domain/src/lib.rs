@@ -4,6 +4,8 @@
 
 pub mod account;
 pub mod address;
+pub mod alert;
+pub mod channel;
 pub mod frequency;
 pub mod messages;
 pub mod money;

@@ -8,6 +8,7 @@ pub mod pool;
 pub mod prepared;
 pub mod queries;
 pub mod schema;
+pub mod sealed;
 
 pub use diesel_async::AsyncPgConnection;
 pub use pool::{DbPool, PoolSettings, connect_pool};

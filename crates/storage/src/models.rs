@@ -6,7 +6,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::schema::{
-    api_tokens, notifications, price_history, products, schedules, users, watches,
+    api_tokens, channels, deliveries, notifications, price_history, products, schedules, users,
+    watches,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -101,6 +102,8 @@ pub struct Notification {
     pub published_at: Option<DateTime<Utc>>,
     pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The kinds of the rules that fired (`below_target`, `percent_drop`…).
+    pub rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -128,4 +131,47 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A watch's alerting: its rules (`None`: the target rule alone), their
+/// states, its cooldown and its last alert.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = watches, check_for_backend(diesel::pg::Pg))]
+pub struct WatchAlerting {
+    pub id: Uuid,
+    pub rules: Option<serde_json::Value>,
+    pub rule_state: serde_json::Value,
+    pub cooldown_minutes: i32,
+    pub last_alert_at: Option<DateTime<Utc>>,
+}
+
+/// A user's notification channel. `sealed` holds the URL and a webhook's
+/// signing secret, encrypted ([`crate::sealed`]).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = channels, check_for_backend(diesel::pg::Pg))]
+pub struct ChannelRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub redacted_url: String,
+    pub sealed: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One alert to one channel: the notifier's outbox row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = deliveries, check_for_backend(diesel::pg::Pg))]
+pub struct Delivery {
+    pub id: Uuid,
+    pub notification_id: Uuid,
+    pub channel_id: Uuid,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }

@@ -49,6 +49,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         tags -> Array<Text>,
+        rules -> Nullable<Jsonb>,
+        rule_state -> Jsonb,
+        cooldown_minutes -> Int4,
+        last_alert_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -82,6 +86,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         handed_over_at -> Nullable<Timestamptz>,
+        rules -> Array<Text>,
     }
 }
 
@@ -109,6 +114,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    channels (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        redacted_url -> Text,
+        sealed -> Bytea,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    watch_channels (watch_id, channel_id) {
+        watch_id -> Uuid,
+        channel_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Uuid,
+        notification_id -> Uuid,
+        channel_id -> Uuid,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(watches -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(watches -> products (product_id));
@@ -117,6 +157,11 @@ diesel::joinable!(notifications -> watches (watch_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(notifications -> products (product_id));
 diesel::joinable!(notifications -> price_history (price_history_id));
+diesel::joinable!(channels -> users (user_id));
+diesel::joinable!(watch_channels -> watches (watch_id));
+diesel::joinable!(watch_channels -> channels (channel_id));
+diesel::joinable!(deliveries -> notifications (notification_id));
+diesel::joinable!(deliveries -> channels (channel_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -126,4 +171,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     schedules,
     api_tokens,
+    channels,
+    watch_channels,
+    deliveries,
 );

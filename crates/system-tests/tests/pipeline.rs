@@ -727,14 +727,18 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind_or_whose_me
         last_modified: None,
     };
     let Recorded::New { notifications, .. } =
-        checks::record_check(&mut conn, &record).await.unwrap()
+        checks::record_check(&mut conn, &record, Default::default())
+            .await
+            .unwrap()
     else {
         panic!("a new price point");
     };
     assert_eq!(notifications.len(), 1);
     // The same job again records nothing.
     assert_eq!(
-        checks::record_check(&mut conn, &record).await.unwrap(),
+        checks::record_check(&mut conn, &record, Default::default())
+            .await
+            .unwrap(),
         Recorded::Duplicate
     );
     // Young rows are left to the worker that wrote them.
@@ -759,6 +763,7 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind_or_whose_me
         politeness_wait: Duration::from_secs(1),
         suspicious_drop_ratio: Decimal::new(5, 1),
         max_job_attempts: 5,
+        alert_limits: Default::default(),
     };
     assert_eq!(outbox::relay_once(&checker).await.unwrap(), 0);
 

@@ -478,6 +478,7 @@ mod tests {
                 published_at: None,
                 sent_at: None,
                 created_at: chrono::Utc::now(),
+                rules: vec!["below_target".to_owned()],
             },
             email: "bob@example.test".to_owned(),
             product_title: title.map(str::to_owned),

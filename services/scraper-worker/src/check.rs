@@ -12,7 +12,9 @@ use pricewatch_domain::reading::{CheckStatus, needs_confirmation};
 use pricewatch_extract::{self as extract, ExtractContext, ExtractOutcome};
 use pricewatch_storage::DbPool;
 use pricewatch_storage::pool::{DbConn, describe_pool_error};
-use pricewatch_storage::queries::checks::{self, CheckContext, CheckRecord, Context, Recorded};
+use pricewatch_storage::queries::checks::{
+    self, AlertLimits, CheckContext, CheckRecord, Context, Recorded,
+};
 use rust_decimal::Decimal;
 use tracing::Instrument;
 use url::Url;
@@ -47,6 +49,8 @@ pub struct Checker {
     pub suspicious_drop_ratio: Decimal,
     /// Delayed retries the bus allows a job (its topology's `max_attempts`).
     pub max_job_attempts: u32,
+    /// The per-user daily cap on alerts.
+    pub alert_limits: AlertLimits,
 }
 
 /// How one check ended, for metrics and logs: a stored check status, or one
@@ -333,11 +337,21 @@ impl Checker {
         };
         let recorded = {
             let mut conn = self.conn().await?;
-            checks::record_check(&mut conn, &record).await?
+            checks::record_check(&mut conn, &record, self.alert_limits).await?
         };
         match recorded {
             Recorded::Duplicate => Ok((CheckResult::Duplicate, Outcome::Ack)),
-            Recorded::New { notifications, .. } => {
+            Recorded::New {
+                notifications,
+                delivering,
+                ..
+            } => {
+                if !delivering.is_empty() {
+                    tracing::info!(
+                        count = delivering.len(),
+                        "alerts written with their channel deliveries"
+                    );
+                }
                 if !notifications.is_empty() {
                     tracing::info!(count = notifications.len(), "price alerts written");
                     self.publish_notifications(&notifications).await;

@@ -15,6 +15,7 @@ use pricewatch_bus::Bus;
 use pricewatch_ops::dependencies::Dependencies;
 use pricewatch_ops::service::ServiceBase;
 use pricewatch_ops::settings::ServiceSettings;
+use pricewatch_storage::queries::checks::AlertLimits;
 
 pub const SERVICE: &str = "scraper-worker";
 
@@ -65,6 +66,10 @@ pub struct Settings {
     /// A drop larger than this share of the last price is confirmed by a second fetch.
     #[arg(long, env = "SUSPICIOUS_DROP_RATIO", default_value = "0.5")]
     pub suspicious_drop_ratio: rust_decimal::Decimal,
+    /// Most alerts one user gets in any 24 hours; beyond it alerts wait (their
+    /// rules stay ready) until the window frees a slot.
+    #[arg(long, env = "ALERTS_PER_USER_PER_DAY", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub alerts_per_user_per_day: u32,
     /// Dev/test only: allow fetching loopback addresses (the demo shop).
     #[arg(long, env = "ALLOW_LOOPBACK_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_loopback_targets: bool,
@@ -197,5 +202,8 @@ fn checker(
         politeness_wait: Duration::from_secs(settings.politeness_max_wait_seconds),
         suspicious_drop_ratio: settings.suspicious_drop_ratio,
         max_job_attempts,
+        alert_limits: AlertLimits {
+            per_user_per_day: settings.alerts_per_user_per_day,
+        },
     })
 }

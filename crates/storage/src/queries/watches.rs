@@ -4,7 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Page;
-use crate::models::{Product, Watch, WatchChanges};
+use crate::models::{Product, Watch, WatchAlerting, WatchChanges};
 use crate::schema::{products, watches};
 
 pub async fn insert(conn: &mut AsyncPgConnection, watch: &Watch) -> QueryResult<Watch> {
@@ -239,4 +239,64 @@ pub async fn delete_for_tag(
     .returning(watches::product_id)
     .get_results(conn)
     .await
+}
+
+/// A watch's rules, their states, cooldown and last alert.
+pub async fn alerting(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<WatchAlerting>> {
+    watches::table
+        .find(id)
+        .select(WatchAlerting::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The alerting of each of these watches.
+pub async fn alerting_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<WatchAlerting>> {
+    watches::table
+        .filter(watches::id.eq_any(ids))
+        .select(WatchAlerting::as_select())
+        .load(conn)
+        .await
+}
+
+/// Sets a watch's rules (`None`: the target rule alone) with their states,
+/// kept in the same order; `armed` follows the target rule's state.
+pub async fn set_rules(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    rules: Option<&serde_json::Value>,
+    states: &serde_json::Value,
+    armed: bool,
+) -> QueryResult<usize> {
+    diesel::update(watches::table.find(id))
+        .set((
+            watches::rules.eq(rules),
+            watches::rule_state.eq(states),
+            watches::armed.eq(armed),
+            watches::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await
+}
+
+/// Sets a watch's cooldown, in minutes.
+pub async fn set_cooldown(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    minutes: i32,
+) -> QueryResult<usize> {
+    diesel::update(watches::table.find(id))
+        .set((
+            watches::cooldown_minutes.eq(minutes),
+            watches::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await
 }
