@@ -77,6 +77,7 @@ async fn watch(
             armed: true,
             created_at: now,
             updated_at: now,
+            tags: Vec::new(),
         },
     )
     .await
