@@ -109,7 +109,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    feed_tokens (user_id) {
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        prefix -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(watches -> users (user_id));
+diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(watches -> products (product_id));
 diesel::joinable!(price_history -> products (product_id));
@@ -126,4 +136,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     schedules,
     api_tokens,
+    feed_tokens,
 );
