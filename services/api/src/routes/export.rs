@@ -44,6 +44,7 @@ pub enum ExportFormat {
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `json` (the default; PriceWatch can import it) or `csv` (one row per reading).
+    #[param(inline)]
     pub format: Option<ExportFormat>,
     /// Include the price history (the default); `false` gives the watches alone.
     pub history: Option<bool>,
