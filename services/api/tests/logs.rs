@@ -38,7 +38,10 @@ async fn tokens_never_reach_the_logs() {
     let app = helpers::spawn_app().await;
     let (_, session) = app.user().await;
     let (_, api_token) = app.api_token(&session, &["read", "write"]).await;
-    assert_eq!(app.get("/api/v1/watches", Some(&api_token)).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/watches", Some(&api_token)).await.status(),
+        200
+    );
     let r = app
         .post_json(
             "/api/v1/watches",
