@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build dev test lint fmt clippy bench bench-extract bench-pipeline clean-test-dbs
+.PHONY: help deps build dev test lint fmt clippy bench bench-extract bench-pipeline bench-export clean-test-dbs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,13 +32,16 @@ lint: ## fmt, clippy, and static checks of CI, compose, Docker, Helm, nginx, she
 fmt: ## Format the code
 	cargo fmt --all
 
-bench: bench-extract bench-pipeline ## Every benchmark
+bench: bench-extract bench-pipeline bench-export ## Every benchmark
 
 bench-extract: ## Extraction throughput vs bare tokenizer and the Python stack
 	scripts/bench-extract.sh
 
 bench-pipeline: deps ## Scheduler publish rate, end-to-end check rate, worker memory (release build; BENCH_PRODUCTS=N)
 	scripts/bench-pipeline.sh
+
+bench-export: deps ## The api's memory while it streams a 1,000-watch, 1,000,000-reading export (BENCH_PROFILE=release)
+	scripts/bench-export.sh
 
 clean-test-dbs: ## Drop databases left behind by earlier test runs
 	@scripts/test.sh --clean-only

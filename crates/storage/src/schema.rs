@@ -149,7 +149,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    feed_tokens (user_id) {
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        prefix -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(watches -> users (user_id));
+diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(watches -> products (product_id));
 diesel::joinable!(price_history -> products (product_id));
@@ -174,4 +184,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     channels,
     watch_channels,
     deliveries,
+    feed_tokens,
 );

@@ -52,7 +52,7 @@ async fn server_errors_reach_sentry_tagged_and_without_pii() {
         .await
         .unwrap();
     assert_eq!(r.status(), 503);
-    // A personal API token, in the header and in the query.
+    // A personal API token, in the header and in the query; a feed token in the path.
     let api_token = format!("pw_{}", "k7".repeat(21) + "Q");
     let r = app
         .client
@@ -61,6 +61,9 @@ async fn server_errors_reach_sentry_tagged_and_without_pii() {
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 503);
+    let feed_token = format!("pwf_{}", "z9".repeat(21) + "Q");
+    let r = app.get(&format!("/feeds/{feed_token}.atom"), None).await;
     assert_eq!(r.status(), 503);
     let r = app
         .post_json(
@@ -93,6 +96,7 @@ async fn server_errors_reach_sentry_tagged_and_without_pii() {
         token.as_str(),
         secret,
         &api_token[3..],
+        &feed_token[4..],
     ] {
         assert!(
             !captured.contains(secret_bit),

@@ -340,3 +340,48 @@ pub async fn mark_republished(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Que
     .execute(conn)
     .await
 }
+
+/// An alert as a feed shows it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FeedAlert {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Numeric>)]
+    pub old_price: Option<rust_decimal::Decimal>,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    pub new_price: rust_decimal::Decimal,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    pub target_price: rust_decimal::Decimal,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub currency: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub product_url: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub product_title: Option<String>,
+}
+
+/// The user's newest alerts (of watches carrying `tag`, when given), newest first.
+pub async fn feed_for_user(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    tag: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<FeedAlert>> {
+    diesel::sql_query(
+        "SELECT n.id, n.old_price, n.new_price, n.target_price, n.currency::text AS currency,
+                n.created_at, p.url AS product_url, p.title AS product_title
+         FROM notifications n
+         JOIN watches w ON w.id = n.watch_id
+         JOIN products p ON p.id = n.product_id
+         WHERE n.user_id = $1 AND ($2::text IS NULL OR w.tags @> ARRAY[$2::text])
+         ORDER BY n.created_at DESC, n.id DESC
+         LIMIT $3",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(tag)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await
+}

@@ -2,7 +2,8 @@
 //! full price history, as JSON (re-importable) or CSV (one row per reading).
 //! Streamed: watches are read 100 at a time and readings 1,000 at a time
 //! (keyset pagination), written out in chunks of about 64 KiB, so memory stays
-//! flat whatever the history holds.
+//! flat whatever the history holds. Each page takes a pooled connection and
+//! gives it back, so a long export never holds one while the client reads.
 
 use std::collections::VecDeque;
 
@@ -10,8 +11,8 @@ use actix_web::web::{Bytes, BytesMut};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use pricewatch_domain::Frequency;
+use pricewatch_storage::DbPool;
 use pricewatch_storage::models::{PricePoint, Product, Watch};
-use pricewatch_storage::pool::DbConn;
 use pricewatch_storage::queries::{prices, watches};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -44,6 +45,7 @@ pub enum ExportFormat {
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `json` (the default; PriceWatch can import it) or `csv` (one row per reading).
+    #[param(inline)]
     pub format: Option<ExportFormat>,
     /// Include the price history (the default); `false` gives the watches alone.
     pub history: Option<bool>,
@@ -76,9 +78,10 @@ pub async fn export(
     ValidQuery(query): ValidQuery<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
     let format = query.format.unwrap_or_default();
-    let conn = state.conn().await?;
+    // Fails early (503) when the database is away, before the 200 is sent.
+    drop(state.conn().await?);
     let exporter = Exporter {
-        conn,
+        pool: state.db.clone(),
         user_id: user.id,
         format,
         history: query.history.unwrap_or(true),
@@ -129,7 +132,7 @@ struct Current {
 }
 
 struct Exporter {
-    conn: DbConn,
+    pool: DbPool,
     user_id: Uuid,
     format: ExportFormat,
     history: bool,
@@ -223,8 +226,9 @@ impl Exporter {
                 } else if let Some((watch, product)) = self.pending.pop_front() {
                     self.open_watch(buf, watch, product)?;
                 } else {
+                    let mut conn = self.pool.get().await?;
                     let page = watches::page_for_export(
-                        &mut self.conn,
+                        &mut conn,
                         self.user_id,
                         self.after_watch,
                         WATCH_PAGE,
@@ -299,13 +303,10 @@ impl Exporter {
         let Some(current) = self.current.as_mut() else {
             return Ok(());
         };
-        let page = prices::page_after(
-            &mut self.conn,
-            current.product.id,
-            current.after,
-            PRICE_PAGE,
-        )
-        .await?;
+        let page = {
+            let mut conn = self.pool.get().await?;
+            prices::page_after(&mut conn, current.product.id, current.after, PRICE_PAGE).await?
+        };
         if let Some(last) = page.last() {
             current.after = Some((last.observed_at, last.id));
         }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod export;
+pub mod feed;
 pub mod health;
 pub mod imports;
 pub mod me;
@@ -31,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         tokens::create, tokens::list, tokens::revoke,
         tags::list, tags::pause, tags::resume, tags::delete_watches,
         imports::import, export::export,
+        feed::rotate, feed::show, feed::delete, feed::atom,
         health::basic, health::live, health::ready, health::detailed,
     ),
     modifiers(&BearerAuth),
@@ -42,6 +44,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tokens", description = "Personal API tokens for scripts"),
         (name = "tags", description = "Groups of watches, and actions on a whole group"),
         (name = "import and export", description = "Bring a list of watches in; take watches and price history out"),
+        (name = "feed", description = "An Atom feed of your alerts, at a secret URL"),
         (name = "health", description = "Probes for operators"),
     )
 )]
@@ -156,7 +159,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::delete().to(tags::delete_watches)),
             )
             .service(resource("/imports", "POST").route(web::post().to(imports::import)))
-            .service(resource("/export", "GET").route(web::get().to(export::export))),
+            .service(resource("/export", "GET").route(web::get().to(export::export)))
+            .service(
+                resource("/feed/token", "GET, POST, DELETE")
+                    .route(web::get().to(feed::show))
+                    .route(web::post().to(feed::rotate))
+                    .route(web::delete().to(feed::delete)),
+            ),
+    )
+    // The token in the path is the credential; never cached either.
+    .service(
+        resource("/feeds/{feed_token}.atom", "GET")
+            .route(web::get().to(feed::atom))
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))),
     )
     .service(resource("/health", "GET").route(web::get().to(health::basic)))
     .service(resource("/health/", "GET").route(web::get().to(health::basic)))

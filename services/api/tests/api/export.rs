@@ -165,3 +165,26 @@ async fn export_then_import_into_a_fresh_account_reproduces_it() {
     let (_, empty_csv) = export(&app, &carol, "?format=csv").await;
     assert_eq!(empty_csv.lines().count(), 1);
 }
+
+/// A client that reads an export slowly holds no database connection: with
+/// a pool of one, other requests still get through meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_export_holds_no_database_connection() {
+    let app = crate::helpers::spawn_app_with(&["--database-pool-size=1"]).await;
+    let (_, token) = app.user().await;
+    let w = app
+        .create_watch(&token, "https://shop.example.com/p/long")
+        .await;
+    readings(&app, w["product"]["id"].as_str().unwrap(), 60_000).await;
+    // Headers read, body left unread: the server fills the socket and waits.
+    let slow = app.get("/api/v1/export?format=csv", Some(&token)).await;
+    assert_eq!(slow.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    let r = app.get("/api/v1/watches", Some(&token)).await;
+    assert_eq!(r.status(), 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // And the export completes once read.
+    let csv = slow.text().await.unwrap();
+    assert_eq!(csv.split("\r\n").filter(|l| !l.is_empty()).count(), 60_001);
+}

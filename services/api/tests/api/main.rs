@@ -3,6 +3,7 @@
 mod auth;
 mod errors;
 mod export;
+mod feed;
 mod hardening;
 mod health;
 mod helpers;
