@@ -40,7 +40,10 @@ case $profile in
   debug) cargo build -q -p pricewatch-api -p pricewatch-cli ;;
   *) echo "BENCH_PROFILE must be debug or release" >&2; exit 2 ;;
 esac
-bin="$target_dir/$profile"
+# Copied at once: another build sharing the target directory cannot swap
+# the binaries while the benchmark runs.
+cp "$target_dir/$profile/pricewatch-api" "$target_dir/$profile/pricewatch" "$work/"
+bin="$work"
 
 psql "$admin_url" -qc "CREATE DATABASE $db" >/dev/null
 db_url="${admin_url%/*}/$db"

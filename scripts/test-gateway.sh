@@ -190,6 +190,16 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert any(l["request_id"] == "gw-test-0123456789" and l["uri"] == "/health/" and l["status"] == 200 for l in lines), lines[-3:]
 ' "$prefix/nginx/logs/access.log"
+feed_token="pwf_gatewaytest0123456789abcdefghijABCDEFGHIJ0"
+curl -sS -o /dev/null -H 'X-Request-ID: gw-feed-1' "$base/feeds/$feed_token.atom?tag=kitchen"
+sleep 0.2
+expect "a feed URL is logged without its token" python3 -c '
+import json, sys
+text = open(sys.argv[1]).read()
+assert sys.argv[2] not in text, "the feed token is in the access log"
+lines = [json.loads(l) for l in text.splitlines() if l.strip()]
+assert any(l["request_id"] == "gw-feed-1" and l["uri"] == "/feeds/[token].atom" for l in lines), lines[-2:]
+' "$prefix/nginx/logs/access.log" "$feed_token"
 
 if [[ $stub == 1 ]]; then
     curl -sS -o "$b" -H 'X-Request-ID: gw-echo-1' -H 'X-Forwarded-For: 203.0.113.9' "$base/echo"

@@ -51,7 +51,7 @@ async fn tokens_never_reach_the_logs() {
         .await;
     assert_eq!(r.status(), 201);
     let created: Value = app
-        .post_json("/api/v1/feed/token", &json!({}), Some(&api_token))
+        .post_json("/api/v1/feed/token", &json!({}), Some(&session))
         .await
         .json()
         .await

@@ -30,6 +30,20 @@ pub enum Access {
     ApiToken { id: Uuid, write: bool },
 }
 
+impl AuthUser {
+    /// Making or revoking credentials (API tokens, the feed token) needs a
+    /// login: a leaked API token must not be able to mint itself successors
+    /// that outlive its revocation.
+    pub fn require_session(&self) -> Result<(), ApiError> {
+        match self.access {
+            Access::Session => Ok(()),
+            Access::ApiToken { .. } => Err(ApiError::Forbidden(
+                "making or revoking tokens needs a login access token, not an API token".to_owned(),
+            )),
+        }
+    }
+}
+
 /// Seconds between two updates of a token's `last_used_at`.
 const LAST_USED_RESOLUTION_SECONDS: i64 = 60;
 

@@ -39,12 +39,14 @@ pub struct CreatedFeedToken {
     pub created_at: DateTime<Utc>,
 }
 
-/// Creates the feed token, or replaces it: the old feed URL stops working at once.
+/// Creates the feed token, or replaces it: the old feed URL stops working at
+/// once. Needs a login access token.
 #[utoipa::path(
     post, path = "/api/v1/feed/token", tag = "feed",
     responses(
         (status = 201, body = CreatedFeedToken),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "an API token cannot make tokens; log in"),
     ),
     security(("bearer" = []))
 )]
@@ -53,6 +55,7 @@ pub async fn rotate(
     user: AuthUser,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
+    user.require_session()?;
     let token = api_token::generate(api_token::FEED_TOKEN_PREFIX);
     let prefix = api_token::display_prefix(&token);
     let mut conn = state.conn().await?;
@@ -87,7 +90,7 @@ pub async fn show(user: AuthUser, state: web::Data<AppState>) -> ApiResult<HttpR
     Ok(HttpResponse::Ok().json(FeedTokenInfo { prefix, created_at }))
 }
 
-/// Deletes the feed token: the feed URL stops working.
+/// Deletes the feed token: the feed URL stops working. Needs a login access token.
 #[utoipa::path(
     delete, path = "/api/v1/feed/token", tag = "feed",
     responses(
@@ -98,6 +101,7 @@ pub async fn show(user: AuthUser, state: web::Data<AppState>) -> ApiResult<HttpR
     security(("bearer" = []))
 )]
 pub async fn delete(user: AuthUser, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    user.require_session()?;
     let mut conn = state.conn().await?;
     if feed_tokens::delete_for_user(&mut conn, user.id).await? {
         Ok(HttpResponse::NoContent().finish())

@@ -121,14 +121,14 @@ fn parse_scopes(raw: &[String]) -> Result<Vec<String>, ApiError> {
 }
 
 /// Creates a personal API token for scripts. The answer is the only time the
-/// token is shown.
+/// token is shown. Needs a login access token: an API token cannot make tokens.
 #[utoipa::path(
     post, path = "/api/v1/tokens", tag = "tokens",
     request_body = CreateToken,
     responses(
         (status = 201, body = CreatedToken),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "a read-only token cannot create tokens"),
+        (status = 403, body = ErrorBody, description = "an API token cannot create tokens; log in"),
         (status = 409, body = ErrorBody, description = "the account's token limit is reached"),
         (status = 422, body = ErrorBody),
     ),
@@ -139,6 +139,7 @@ pub async fn create(
     state: web::Data<AppState>,
     ValidJson(body): ValidJson<CreateToken>,
 ) -> ApiResult<HttpResponse> {
+    user.require_session()?;
     let name = parse_name(&body.name)?;
     let scopes = parse_scopes(&body.scopes)?;
     let now = Utc::now();
@@ -202,7 +203,8 @@ pub async fn list(user: AuthUser, state: web::Data<AppState>) -> ApiResult<HttpR
     }))
 }
 
-/// Revokes a token: the next request made with it is refused.
+/// Revokes a token: the next request made with it is refused. Needs a login
+/// access token.
 #[utoipa::path(
     delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = Uuid, Path, description = "Token id")),
@@ -218,6 +220,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    user.require_session()?;
     let mut conn = state.conn().await?;
     if api_tokens::delete_for_user(&mut conn, id.into_inner(), user.id).await? {
         Ok(HttpResponse::NoContent().finish())

@@ -130,10 +130,27 @@ async fn a_read_token_reads_and_cannot_write() {
         .unwrap();
     assert_eq!(got["active"], true);
 
-    // A write token writes.
-    let (_, write) = app.api_token(&session, &["write"]).await;
+    // A write token writes, but makes and revokes no tokens: a leaked one
+    // cannot mint successors that outlive its revocation.
+    let (write_id, write) = app.api_token(&session, &["write"]).await;
     let r = app.post_json("/api/v1/watches", &body, Some(&write)).await;
     assert_eq!(r.status(), 201);
+    let r = app
+        .post_json(
+            "/api/v1/tokens",
+            &json!({"name": "successor", "scopes": ["write"]}),
+            Some(&write),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = app
+        .delete(&format!("/api/v1/tokens/{write_id}"), Some(&write))
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = app
+        .post_json("/api/v1/feed/token", &json!({}), Some(&write))
+        .await;
+    assert_eq!(r.status(), 403);
 }
 
 #[tokio::test]

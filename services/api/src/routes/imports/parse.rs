@@ -218,18 +218,16 @@ pub fn csv_records(text: &str) -> Vec<(usize, String, Result<Vec<String>, Malfor
     records
 }
 
-/// Columns of an import CSV. A first record whose first field is `url` is a
-/// header naming them (extra columns are ignored); without one they are
-/// `url,target_price,frequency,tags`.
+/// Columns of an import CSV. A first record with a field `url` is a header
+/// naming them (other columns are ignored, so PriceWatch's own CSV export
+/// reads too); without one they are `url,target_price,frequency,tags`.
 fn parse_csv(text: &str) -> Vec<Entry> {
     let mut records = csv_records(text).into_iter().peekable();
     let mut columns: Vec<String> = ["url", "target_price", "frequency", "tags"]
         .map(str::to_owned)
         .to_vec();
     if let Some((_, _, Ok(first))) = records.peek()
-        && first
-            .first()
-            .is_some_and(|f| f.trim().eq_ignore_ascii_case("url"))
+        && first.iter().any(|f| f.trim().eq_ignore_ascii_case("url"))
     {
         columns = first
             .iter()
@@ -429,6 +427,20 @@ mod tests {
             (w.frequency.as_deref(), w.target_price.clone()),
             (Some("6h"), Some(json!("3")))
         );
+        let exported = parse(
+            Format::Csv,
+            b"watch_id,url,title,target_price,frequency,active,tags,observed_at,amount,currency,in_stock\r\n\
+              0b0e,https://a.example/1,\"A, b\",9.50,6h,false,x y,2026-01-01T00:00:00Z,10.00,EUR,true\r\n",
+        )
+        .unwrap();
+        let w = exported[0].watch.as_ref().unwrap();
+        assert_eq!(w.url, "https://a.example/1");
+        assert_eq!(w.target_price, Some(json!("9.50")));
+        assert_eq!(
+            (w.frequency.as_deref(), w.active),
+            (Some("6h"), Some(false))
+        );
+        assert_eq!(w.tags, ["x", "y"]);
         let bad = parse(Format::Csv, b"\"https://a.example/1,10\n").unwrap();
         assert_eq!(bad[0].watch.as_ref().unwrap_err().code, "bad_line");
         let many = parse(Format::Csv, b"https://a.example/1,10,24h,a,b\n").unwrap();
