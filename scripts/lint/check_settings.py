@@ -68,8 +68,9 @@ SEED_RESOURCES = {
     "notifier": (500, 512),
     "nginx": (250, 128),
 }
-# Default concurrency: 4 api workers, 4 checks per worker.
-SEED_CONCURRENCY = {"API_WORKERS": ("api", "4"), "SCRAPER_CONCURRENCY": ("scraper-worker", "4")}
+# Default concurrency: api workers empty (one per CPU the container may use),
+# 4 checks per worker.
+SEED_CONCURRENCY = {"API_WORKERS": ("api", ""), "SCRAPER_CONCURRENCY": ("scraper-worker", "4")}
 CHART_VALUES_KEY = {"api": "api", "scraper-worker": "scraperWorker", "scheduler": "scheduler", "notifier": "notifier"}
 DATA_STORES = {"db", "redis", "rabbitmq"}  # db: PostgreSQL, the name scripts/backup.sh uses
 
