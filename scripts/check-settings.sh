@@ -90,7 +90,7 @@ compose binds on loopback|docker-compose.prod.yml|s/API_BIND: 0.0.0.0:8000/API_B
 compose healthcheck on the wrong port|docker-compose.prod.yml|s#127.0.0.1:8003/health/ready#127.0.0.1:8004/health/ready#|notifier: the healthcheck does not probe port 8003
 compose resources off the default limits|docker-compose.prod.yml|s/limits: {cpus: "0.25", memory: 256M}/limits: {cpus: "0.25", memory: 512M}/|scheduler: limits .* the default is 0.25 CPU / 256 MB
 compose data store publishes a port|docker-compose.prod.yml|s#^    networks: \[backend\]$#    networks: [backend]\n    ports: ["5432:5432"]#|db: publishes ports
-compose api concurrency off the default|docker-compose.prod.yml|s/API_WORKERS:-4/API_WORKERS:-8/|API_WORKERS is
+compose api concurrency off the default|docker-compose.prod.yml|s/API_WORKERS:-}/API_WORKERS:-8}/|API_WORKERS is
 compose nginx port nginx does not listen on|docker-compose.prod.yml|s/HTTP_PORT:-80}:80"/HTTP_PORT:-80}:8080"/|nginx: publishes container port 8080
 env example misses a setting|.env.production.example|/^DOMAIN_MAX_CONCURRENCY=/d|DOMAIN_MAX_CONCURRENCY (read by a binary) is not listed
 env example sets what compose ignores|.env.production.example|$a UNUSED_SETTING=1|UNUSED_SETTING is read by no binary
