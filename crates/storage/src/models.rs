@@ -42,6 +42,11 @@ pub struct Product {
     pub unconfirmed_price: Option<Decimal>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether structured data and the visible page showed the same amount
+    /// at the last recorded price.
+    pub sources_agree: Option<bool>,
+    /// Why the last recorded price won over the others, in a sentence.
+    pub extraction_decision: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -33,6 +33,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         check_requested_at -> Nullable<Timestamptz>,
+        sources_agree -> Nullable<Bool>,
+        extraction_decision -> Nullable<Text>,
     }
 }
 

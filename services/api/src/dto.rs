@@ -52,6 +52,11 @@ pub struct LastCheck {
     pub checked_at: Option<DateTime<Utc>>,
     /// Which extraction method found the price (json_ld, microdata, meta, …).
     pub method: Option<String>,
+    /// Whether the page's structured data and its visible text showed the
+    /// same amount at the last recorded price (null before the first price).
+    pub sources_agree: Option<bool>,
+    /// Why the last recorded price won over the page's other prices.
+    pub decision: Option<String>,
     pub consecutive_failures: i32,
 }
 
@@ -86,6 +91,8 @@ impl From<Product> for ProductResponse {
                 error: p.check_error,
                 checked_at: p.last_checked_at,
                 method: p.extraction_method,
+                sources_agree: p.sources_agree,
+                decision: p.extraction_decision,
                 consecutive_failures: p.consecutive_failures,
             },
             next_check_at: p.check_interval_hours.map(|_| p.next_check_at),
