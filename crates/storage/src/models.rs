@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::schema::{
-    api_tokens, channels, deliveries, notifications, price_history, products, schedules, users,
-    watches,
+    api_tokens, channel_tests, channels, deliveries, notifications, price_history, products,
+    schedules, users, watches,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -171,6 +171,23 @@ pub struct ChannelRow {
 pub struct Delivery {
     pub id: Uuid,
     pub notification_id: Uuid,
+    pub channel_id: Uuid,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A "send a test" of one channel: a fixed test message, no alert behind it.
+/// Sent by the notifier like a [`Delivery`] (pending → sending → sent, or
+/// failed); at most one of a channel is pending or sending at a time.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = channel_tests, check_for_backend(diesel::pg::Pg))]
+pub struct ChannelTest {
+    pub id: Uuid,
     pub channel_id: Uuid,
     pub status: String,
     pub attempts: i32,

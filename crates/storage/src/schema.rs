@@ -152,6 +152,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    channel_tests (id) {
+        id -> Uuid,
+        channel_id -> Uuid,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     feed_tokens (user_id) {
         user_id -> Uuid,
         token_hash -> Bytea,
@@ -174,6 +188,7 @@ diesel::joinable!(watch_channels -> watches (watch_id));
 diesel::joinable!(watch_channels -> channels (channel_id));
 diesel::joinable!(deliveries -> notifications (notification_id));
 diesel::joinable!(deliveries -> channels (channel_id));
+diesel::joinable!(channel_tests -> channels (channel_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -186,5 +201,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     channels,
     watch_channels,
     deliveries,
+    channel_tests,
     feed_tokens,
 );

@@ -7,11 +7,13 @@ pub mod error;
 pub mod extract;
 pub mod rate_limit;
 pub mod request_id;
+pub mod resolve;
 pub mod routes;
 pub mod settings;
 pub mod state;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -56,6 +58,16 @@ impl Application {
     pub async fn build_with_listener(
         settings: Settings,
         listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        Self::build_with_resolver(settings, listener, Arc::new(resolve::SystemResolver)).await
+    }
+
+    /// As [`Application::build_with_listener`], with the resolver that the
+    /// address policy of new channels asks (tests give a fixed table).
+    pub async fn build_with_resolver(
+        settings: Settings,
+        listener: TcpListener,
+        resolver: Arc<dyn resolve::HostResolver>,
     ) -> anyhow::Result<Self> {
         pricewatch_ops::metrics::install(SERVICE);
         if settings.run_migrations {
@@ -105,6 +117,7 @@ impl Application {
             ),
             settings,
             http,
+            resolver,
         });
         let openapi = routes::ApiDoc::openapi();
         let server =

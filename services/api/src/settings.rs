@@ -51,6 +51,14 @@ pub struct Settings {
     /// Most watches one account may have.
     #[arg(long, env = "MAX_WATCHES_PER_USER", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_watches_per_user: u32,
+    /// Most notification channels one account may have.
+    #[arg(long, env = "MAX_CHANNELS_PER_USER", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_channels_per_user: u32,
+    /// Seals channel URLs and webhook signing secrets at rest: 32 bytes in
+    /// base64 (`openssl rand -base64 32`), the notifier's key too. Empty: no
+    /// channel can be added.
+    #[arg(long, env = "CHANNEL_SECRET_KEY", default_value = "", value_parser = pricewatch_storage::sealed::parse_channel_key, hide_env_values = true, hide_default_value = true)]
+    pub channel_secret_key: pricewatch_storage::sealed::ChannelKeySetting,
     /// Seconds between two "check now" requests for the same product.
     #[arg(long, env = "CHECK_NOW_MIN_INTERVAL_SECONDS", default_value_t = 300)]
     pub check_now_min_interval_seconds: u32,

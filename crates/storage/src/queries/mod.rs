@@ -1,6 +1,7 @@
 //! Query functions, one module per table. Each takes `&mut AsyncPgConnection`.
 
 pub mod api_tokens;
+pub mod channel_tests;
 pub mod channels;
 pub mod checks;
 pub mod feed_tokens;
