@@ -89,6 +89,21 @@ impl FetchError {
     }
 }
 
+impl From<pricewatch_egress::GuardError> for FetchError {
+    fn from(refused: pricewatch_egress::GuardError) -> Self {
+        use pricewatch_egress::GuardError;
+        match refused {
+            GuardError::InvalidUrl(detail) => FetchError::InvalidUrl(detail),
+            GuardError::Scheme(scheme) => FetchError::Scheme(scheme),
+            GuardError::ForbiddenAddress { addr, reason } => {
+                FetchError::ForbiddenAddress { addr, reason }
+            }
+            GuardError::Unchecked(host) => FetchError::Unchecked(host),
+            GuardError::Resolve { host, detail } => FetchError::Resolve { host, detail },
+        }
+    }
+}
+
 fn article(noun: &str) -> &'static str {
     let starts_with_vowel_sound = noun.starts_with(['a', 'e', 'i', 'o', 'I'])
         || (noun.starts_with("un") && !noun.starts_with("uni"));

@@ -11,10 +11,12 @@ use reqwest::{Response, StatusCode, redirect};
 use url::Url;
 
 use super::body::{self, Overflow};
-use super::guard::{AddressResolver, ConnectGate, Guard, NotPinned, PinTable, PinnedResolver};
-use super::retry::parse_retry_after;
 use super::robots::{MAX_ROBOTS_BYTES, RobotsCache, RobotsPolicy, RobotsRules, token_of};
 use super::{FetchError, FetchOutcome, FetchSettings, Page, Validators};
+use pricewatch_egress::guard::{
+    AddressResolver, ConnectGate, Guard, NotPinned, PinTable, PinnedResolver,
+};
+use pricewatch_egress::parse_retry_after;
 
 /// RFC 9309 §2.3.1.2: follow at least five redirects for robots.txt.
 const ROBOTS_MAX_REDIRECTS: u32 = 5;

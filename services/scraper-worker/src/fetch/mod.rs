@@ -9,7 +9,6 @@
 mod body;
 mod error;
 mod fetcher;
-mod guard;
 pub mod politeness;
 pub mod retry;
 pub mod robots;
@@ -21,8 +20,8 @@ use url::Url;
 
 pub use error::FetchError;
 pub use fetcher::{BuildError, Fetcher};
-pub use guard::{AddressResolver, ConnectGate, ResolveFuture, SystemResolver};
 pub use politeness::{DomainPermit, Politeness, PolitenessError, PolitenessSettings};
+pub use pricewatch_egress::{AddressResolver, ConnectGate, ResolveFuture, SystemResolver};
 pub use retry::{Backoff, RetryPolicy, backoff};
 
 /// How pages are fetched. `Default` is the production setting (loopback refused).

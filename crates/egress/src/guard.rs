@@ -1,5 +1,9 @@
-//! SSRF guard: decides which addresses a URL may reach, then pins the HTTP client to
+//! The SSRF guard: decides which addresses a URL may reach, then pins the HTTP client to
 //! exactly those addresses so that a second DNS answer cannot swap them (no rebinding).
+//!
+//! [`Guard`] with [`PinTable`] and [`PinnedResolver`] is for callers that follow
+//! redirects by hand and want each refusal before any request (the scraper-worker);
+//! [`crate::GuardedClient`] checks inside the HTTP client itself, on every hop.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,7 +17,28 @@ use pricewatch_domain::address::check_address;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
-use super::FetchError;
+/// Why the guard refused a destination. The scraper-worker shows these to users
+/// as its fetch errors; the notifier records them on a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuardError {
+    #[error("invalid URL: {0}")]
+    InvalidUrl(String),
+    #[error("refused: only http and https URLs can be reached, not {0}")]
+    Scheme(String),
+    #[error("refused: address {addr} is {} {reason} address", article(reason))]
+    ForbiddenAddress { addr: IpAddr, reason: &'static str },
+    #[error("refused: no checked address for {0}")]
+    Unchecked(String),
+    #[error("could not resolve {host}: {detail}")]
+    Resolve { host: String, detail: String },
+}
+
+/// "a private network address", "an unspecified address".
+pub fn article(noun: &str) -> &'static str {
+    let starts_with_vowel_sound = noun.starts_with(['a', 'e', 'i', 'o', 'I'])
+        || (noun.starts_with("un") && !noun.starts_with("uni"));
+    if starts_with_vowel_sound { "an" } else { "a" }
+}
 
 pub type ResolveFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + Send + 'a>>;
 
@@ -42,7 +67,7 @@ pub trait ConnectGate: Send + Sync {
     fn admit(&self, host: &str, addrs: &[IpAddr]) -> bool;
 }
 
-pub(crate) struct Guard {
+pub struct Guard {
     resolver: Arc<dyn AddressResolver>,
     allow_loopback: bool,
     allowed_addrs: Vec<SocketAddr>,
@@ -51,7 +76,7 @@ pub(crate) struct Guard {
 }
 
 impl Guard {
-    pub(crate) fn new(
+    pub fn new(
         resolver: Arc<dyn AddressResolver>,
         allow_loopback: bool,
         allowed_addrs: Vec<SocketAddr>,
@@ -69,16 +94,16 @@ impl Guard {
 
     /// Checks scheme and every address the host stands for; on success the host is
     /// pinned to the checked addresses for the connection that follows.
-    pub(crate) async fn check(&self, url: &Url) -> Result<(), FetchError> {
+    pub async fn check(&self, url: &Url) -> Result<(), GuardError> {
         match url.scheme() {
             "http" | "https" => {}
-            other => return Err(FetchError::Scheme(other.to_owned())),
+            other => return Err(GuardError::Scheme(other.to_owned())),
         }
         let port = url
             .port_or_known_default()
-            .ok_or_else(|| FetchError::InvalidUrl("no port".into()))?;
+            .ok_or_else(|| GuardError::InvalidUrl("no port".into()))?;
         match url.host() {
-            None => Err(FetchError::InvalidUrl("the URL has no host".into())),
+            None => Err(GuardError::InvalidUrl("the URL has no host".into())),
             Some(Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip), port),
             Some(Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip), port),
             Some(Host::Domain(host)) => {
@@ -95,7 +120,7 @@ impl Guard {
     /// Called right before each request is sent. The client dials a literal IP host
     /// without asking any resolver, so the gate looks at it here; names are shown to the
     /// gate by the pinned resolver.
-    pub(crate) fn admit_literal(&self, url: &Url) -> Result<(), FetchError> {
+    pub fn admit_literal(&self, url: &Url) -> Result<(), GuardError> {
         let ip = match url.host() {
             Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
             Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
@@ -105,20 +130,20 @@ impl Guard {
         if self.pins.admit(host, &[ip]) {
             Ok(())
         } else {
-            Err(FetchError::Unchecked(host.to_owned()))
+            Err(GuardError::Unchecked(host.to_owned()))
         }
     }
 
-    fn check_ip(&self, ip: IpAddr, port: u16) -> Result<(), FetchError> {
+    fn check_ip(&self, ip: IpAddr, port: u16) -> Result<(), GuardError> {
         if self.allowed_addrs.contains(&SocketAddr::new(ip, port)) {
             return Ok(());
         }
         check_address(ip, self.allow_loopback)
-            .map_err(|reason| FetchError::ForbiddenAddress { addr: ip, reason })
+            .map_err(|reason| GuardError::ForbiddenAddress { addr: ip, reason })
     }
 
-    async fn resolve(&self, host: &str) -> Result<Vec<IpAddr>, FetchError> {
-        let failed = |detail: String| FetchError::Resolve {
+    async fn resolve(&self, host: &str) -> Result<Vec<IpAddr>, GuardError> {
+        let failed = |detail: String| GuardError::Resolve {
             host: host.to_owned(),
             detail,
         };
@@ -136,7 +161,7 @@ impl Guard {
 }
 
 /// Host name -> the addresses the guard checked for it, shared with the client's resolver.
-pub(crate) struct PinTable {
+pub struct PinTable {
     entries: Mutex<HashMap<String, Pinned>>,
     lifetime: Duration,
     gate: Option<Arc<dyn ConnectGate>>,
@@ -151,7 +176,7 @@ struct Pinned {
 const SWEEP_ABOVE: usize = 256;
 
 impl PinTable {
-    pub(crate) fn new(lifetime: Duration, gate: Option<Arc<dyn ConnectGate>>) -> Self {
+    pub fn new(lifetime: Duration, gate: Option<Arc<dyn ConnectGate>>) -> Self {
         PinTable {
             entries: Mutex::new(HashMap::new()),
             lifetime,
@@ -192,12 +217,12 @@ impl PinTable {
 
 /// The resolver handed to reqwest: it never asks DNS, it only returns pinned addresses,
 /// and fails closed for a host the guard has not checked.
-pub(crate) struct PinnedResolver(pub(crate) Arc<PinTable>);
+pub struct PinnedResolver(pub Arc<PinTable>);
 
 /// The error the pinned resolver gives for a host without a fresh, admitted pin.
 #[derive(Debug, thiserror::Error)]
 #[error("no checked address for {0}")]
-pub(crate) struct NotPinned(pub(crate) String);
+pub struct NotPinned(pub String);
 
 impl Resolve for PinnedResolver {
     fn resolve(&self, name: Name) -> Resolving {
