@@ -14,3 +14,4 @@ mod products;
 mod tags;
 mod tokens;
 mod watches;
+mod web;
