@@ -174,7 +174,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(watches -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(watches -> products (product_id));
@@ -203,4 +213,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     channel_tests,
     feed_tokens,
+    password_resets,
 );

@@ -6,10 +6,12 @@ pub mod channels;
 pub mod checks;
 pub mod feed_tokens;
 pub mod notifications;
+pub mod password_resets;
 pub mod prices;
 pub mod products;
 pub mod schedules;
 pub mod users;
+pub mod watch_views;
 pub mod watches;
 
 /// A page request, already validated (page ≥ 1, 1 ≤ per_page ≤ max).

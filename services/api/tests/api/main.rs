@@ -16,3 +16,4 @@ mod products;
 mod tags;
 mod tokens;
 mod watches;
+mod web;
