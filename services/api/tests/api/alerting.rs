@@ -263,6 +263,8 @@ async fn notifications_list_their_deliveries_and_the_rules_that_fired() {
         image_url: None,
         in_stock: Some(true),
         method: "json_ld".into(),
+        sources_agree: true,
+        decision: "structured data and the visible page agree".into(),
         etag: None,
         last_modified: None,
     };
