@@ -3,6 +3,7 @@
 pub mod api_tokens;
 pub mod channels;
 pub mod checks;
+pub mod deliveries;
 pub mod feed_tokens;
 pub mod notifications;
 pub mod prices;
