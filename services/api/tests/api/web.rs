@@ -701,6 +701,12 @@ async fn pages_are_friendly_when_nothing_is_there() {
             .starts_with("text/html")
     );
     assert!(r.text().await.unwrap().contains("Page not found"));
+    // A page's malformed id too.
+    let (email, _) = app.user().await;
+    let cookie = sign_in(&app, &email, "correct horse 9").await;
+    let r = get_page(&app, "/products/not-an-id", Some(&cookie)).await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("Page not found"));
     // The REST API keeps its JSON.
     let r = app.get("/api/v1/nothing", None).await;
     assert_eq!(r.status(), 404);
