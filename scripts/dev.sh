@@ -105,13 +105,16 @@ done
 
 cat <<MSG
 
-  PriceWatch is running.
+  PriceWatch is running. Open the web app:
+
+    Web app               http://localhost:8080/
+    Demo login            $demo_email / $demo_password
+
     API (through nginx)   http://localhost:8080/api/v1
     API docs              http://localhost:8080/docs/
     Health                http://localhost:8080/health/detailed
     Demo shop             $shop/
     Emails (SMTP sink)    http://127.0.0.1:8025/
-    Demo login            $demo_email / $demo_password
   The demo gaming laptop is on sale below its watch's target: an alert email
   reaches the SMTP sink within a minute (http://127.0.0.1:8025/).
   Try:

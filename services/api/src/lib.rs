@@ -127,8 +127,14 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(
-                    actix_web::web::PathConfig::default()
-                        .error_handler(|_, _| ApiError::NotFound("resource").into()),
+                    actix_web::web::PathConfig::default().error_handler(|_, req| {
+                        // A page's malformed id is the web app's 404 page.
+                        if req.path().starts_with("/api/") {
+                            ApiError::NotFound("resource").into()
+                        } else {
+                            crate::web::error::WebError::NotFound.into()
+                        }
+                    }),
                 )
                 .app_data(
                     actix_web::web::QueryConfig::default().error_handler(|err, _| {

@@ -701,6 +701,12 @@ async fn pages_are_friendly_when_nothing_is_there() {
             .starts_with("text/html")
     );
     assert!(r.text().await.unwrap().contains("Page not found"));
+    // A page's malformed id too.
+    let (email, _) = app.user().await;
+    let cookie = sign_in(&app, &email, "correct horse 9").await;
+    let r = get_page(&app, "/products/not-an-id", Some(&cookie)).await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("Page not found"));
     // The REST API keeps its JSON.
     let r = app.get("/api/v1/nothing", None).await;
     assert_eq!(r.status(), 404);
@@ -751,4 +757,226 @@ async fn static_files_are_cached_for_a_year_and_small() {
         app.get("/static/app.0000000000.css", None).await.status(),
         404
     );
+}
+
+/// The text of a quoted-printable body: soft line breaks joined, `=XX` decoded.
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// A one-connection-at-a-time SMTP server on loopback that keeps each
+/// message's DATA (the exchange lettre needs, nothing more).
+async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 localhost ESMTP\r\n").await.unwrap();
+            let mut data: Option<String> = None;
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(body) = data.as_mut() {
+                    if line == "." {
+                        tx.send(std::mem::take(body)).unwrap();
+                        data = None;
+                        write.write_all(b"250 queued\r\n").await.unwrap();
+                    } else {
+                        body.push_str(&line);
+                        body.push('\n');
+                    }
+                    continue;
+                }
+                let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                let answer: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250 localhost\r\n",
+                    "DATA" => {
+                        data = Some(String::new());
+                        b"354 go ahead\r\n"
+                    }
+                    "QUIT" => {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    }
+                    _ => b"250 OK\r\n",
+                };
+                write.write_all(answer).await.unwrap();
+            }
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_once_by_the_emailed_link() {
+    let (port, mut mails) = fake_smtp().await;
+    let app = crate::helpers::spawn_app_with(&[
+        "--smtp-host=127.0.0.1",
+        &format!("--smtp-port={port}"),
+        "--public-base-url=https://prices.example.com",
+    ])
+    .await;
+    let (email, token) = app.user().await;
+    let old_session = sign_in(&app, &email, "correct horse 9").await;
+
+    let form = get_page(&app, "/forgot-password", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    // An unknown email reads exactly like a known one.
+    let unknown = post_form(
+        &app,
+        "/forgot-password",
+        &[
+            ("email", "nobody@example.com"),
+            ("csrf_token", &csrf_of(&form)),
+        ],
+        None,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let known = post_form(
+        &app,
+        "/forgot-password",
+        &[("email", &email), ("csrf_token", &csrf_of(&form))],
+        None,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(known.contains("a link to reset its password is on its way"));
+    assert_eq!(redact(&unknown), redact(&known));
+
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .expect("the reset email arrives")
+        .unwrap();
+    assert!(mail.contains(&format!("To: {email}")), "{mail}");
+    let mail = quoted_printable(&mail);
+    let at = mail
+        .find("https://prices.example.com/reset-password?token=")
+        .expect("a link to PUBLIC_BASE_URL");
+    let link = mail[at..].split_whitespace().next().unwrap().to_owned();
+    let reset_token = link.split("token=").nth(1).unwrap().to_owned();
+    // Only the hash is stored.
+    assert_eq!(
+        app.sql(&format!(
+            "SELECT 1 FROM password_resets WHERE token_hash = convert_to('{reset_token}', 'UTF8')"
+        ))
+        .await,
+        0
+    );
+
+    let path = format!("/reset-password?token={reset_token}");
+    let page = get_page(&app, &path, None).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    // A weak password does not use the link up.
+    let r = post_form(
+        &app,
+        "/reset-password",
+        &[
+            ("token", &reset_token),
+            ("password", "short"),
+            ("csrf_token", &csrf_of(&page)),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = post_form(
+        &app,
+        "/reset-password",
+        &[
+            ("token", &reset_token),
+            ("password", "brand new horse 7"),
+            ("csrf_token", &csrf_of(&page)),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[header::LOCATION], "/login?reset=1");
+
+    // The link is used up; the old session and access token are over.
+    assert_eq!(get_page(&app, &path, None).await.status(), 404);
+    assert_eq!(get_page(&app, "/", Some(&old_session)).await.status(), 303);
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 401);
+    sign_in(&app, &email, "brand new horse 7").await;
+}
+
+#[tokio::test]
+async fn changing_the_password_in_settings_ends_the_other_sessions() {
+    let app = spawn_app().await;
+    let (email, token) = app.user().await;
+    let here = sign_in(&app, &email, "correct horse 9").await;
+    let elsewhere = sign_in(&app, &email, "correct horse 9").await;
+    let settings = get_page(&app, "/settings", Some(&here))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let r = post_form(
+        &app,
+        "/settings/password",
+        &[
+            ("current_password", "wrong password 1"),
+            ("new_password", "brand new horse 7"),
+            ("csrf_token", &csrf_of(&settings)),
+        ],
+        Some(&here),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("id=\"current_password-error\"")
+    );
+    let r = post_form(
+        &app,
+        "/settings/password",
+        &[
+            ("current_password", "correct horse 9"),
+            ("new_password", "brand new horse 7"),
+            ("csrf_token", &csrf_of(&settings)),
+        ],
+        Some(&here),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let fresh = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(get_page(&app, "/", Some(&elsewhere)).await.status(), 303);
+    assert_eq!(get_page(&app, "/", Some(&here)).await.status(), 303);
+    assert_eq!(get_page(&app, "/", Some(&fresh)).await.status(), 200);
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 401);
 }

@@ -1,0 +1,353 @@
+//! The web app in a real browser (Chromium through chromedriver): the api,
+//! the scheduler, the scraper-worker and the demo shop run in-process on
+//! their own database, Redis key prefix and queue prefix. A user registers,
+//! adds a demo-shop product, sees its first price arrive without reloading,
+//! opens its page and sets a target.
+//!
+//! Needs `chromium` and `chromium-driver` (Debian packages); without them the
+//! test says so and passes, unless `PRICEWATCH_BROWSER_TESTS=1` requires them.
+//! `PRICEWATCH_SCREENSHOTS=1` also writes docs/screenshots/*.png (desktop and
+//! phone, light and dark).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use clap::Parser;
+use fantoccini::{Client, ClientBuilder, Locator};
+use pricewatch_bus::CancellationToken;
+use serde_json::json;
+use uuid::Uuid;
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
+}
+
+fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn browser(port: u16, dark: bool, width: u32, height: u32) -> Client {
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        // Nothing leaves loopback: no sync, no updates, no metrics.
+        "--disable-background-networking".to_owned(),
+        "--no-first-run".to_owned(),
+        format!("--window-size={width},{height}"),
+        "--lang=en-IE".to_owned(),
+    ];
+    if dark {
+        args.push("--force-dark-mode".to_owned());
+        args.push("--blink-settings=preferredColorScheme=0".to_owned());
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({"args": args, "prefs": {"intl.accept_languages": "en-IE,en"}}),
+    );
+    // Both rustls providers are in the build: choose one (chromedriver is plain http).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut last = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("cannot start Chromium through chromedriver: {last:?}");
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let field = c.find(Locator::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn shot(c: &Client, name: &str) {
+    if std::env::var("PRICEWATCH_SCREENSHOTS").as_deref() != Ok("1") {
+        return;
+    }
+    let png = c.screenshot().await.unwrap();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_adds_a_demo_shop_product_and_sees_its_price_arrive() {
+    let required = std::env::var("PRICEWATCH_BROWSER_TESTS").as_deref() == Ok("1");
+    let (Some(driver), Some(_)) = (
+        find_program(&["chromedriver"]),
+        find_program(&["chromium", "chromium-browser", "google-chrome"]),
+    ) else {
+        assert!(!required, "chromium and chromium-driver are not installed");
+        eprintln!("skipped: install chromium and chromium-driver to run the browser test");
+        return;
+    };
+
+    // The system: shop, scheduler, worker, api.
+    let database_url = pricewatch_test_support::create().await.unwrap();
+    let redis_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let shop = pricewatch_demo_shop::spawn(&pricewatch_demo_shop::Settings {
+        workers: 2,
+        ..pricewatch_demo_shop::Settings::ephemeral()
+    })
+    .unwrap();
+    let common = [
+        format!("--database-url={database_url}"),
+        "--database-pool-size=4".to_owned(),
+        format!("--redis-url={}", redis_url()),
+        format!("--redis-key-prefix={redis_prefix}"),
+        format!("--amqp-url={}", amqp_url()),
+        format!("--queue-prefix={queue_prefix}"),
+    ];
+    let with = |head: &[&str]| -> Vec<String> {
+        head.iter()
+            .map(|s| (*s).to_owned())
+            .chain(common.iter().cloned())
+            .collect()
+    };
+    let stop = CancellationToken::new();
+    let scheduler = pricewatch_scheduler::Settings::try_parse_from(with(&[
+        "pricewatch-scheduler",
+        "--tick-seconds=1",
+        "--jitter-seconds=0",
+    ]))
+    .unwrap();
+    let worker = pricewatch_scraper_worker::Settings::try_parse_from(with(&[
+        "pricewatch-scraper-worker",
+        "--allow-loopback-targets=true",
+        "--domain-min-interval-ms=0",
+        "--respect-robots-txt=false",
+    ]))
+    .unwrap();
+    {
+        let stop = stop.clone();
+        tokio::spawn(pricewatch_scheduler::run_until_stopped(
+            scheduler,
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            async move { stop.cancelled().await },
+        ));
+    }
+    {
+        let stop = stop.clone();
+        tokio::spawn(pricewatch_scraper_worker::run_until_stopped(
+            worker,
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            async move { stop.cancelled().await },
+        ));
+    }
+    let api = pricewatch_api::Settings::try_parse_from(with(&[
+        "pricewatch-api",
+        "--workers=2",
+        "--secret-key=browser-test-secret-key-0123456789abcdef",
+        "--allow-loopback-targets=true",
+        "--smtp-host=127.0.0.1",
+        "--smtp-port=9",
+    ]))
+    .unwrap();
+    let app = pricewatch_api::Application::build_with_listener(
+        api,
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+    )
+    .await
+    .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let c = browser(port, false, 1280, 900).await;
+
+    // Register.
+    c.goto(&format!("{base}/")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().ends_with("/login"));
+    shot(&c, "login-desktop-light").await;
+    c.find(Locator::LinkText("Create an account"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let email = format!("browser-{}@example.com", Uuid::new_v4().simple());
+    fill(&c, "#email", &email).await;
+    fill(&c, "#password", "correct horse 9").await;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath("//h1[text()='My watches']"))
+        .await
+        .unwrap();
+    assert!(c.source().await.unwrap().contains("No watches yet"));
+
+    // Add a demo-shop product; its first price appears without a reload.
+    c.find(Locator::Css("details.add summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&c, "#url", &shop.url("/products/espresso-machine")).await;
+    fill(&c, "#target_price", "199,00").await;
+    c.find(Locator::Css("details.add button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let price = c
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(".price"))
+        .await
+        .unwrap();
+    let first = price.text().await.unwrap();
+    c.execute("window.__sameDocument = true;", vec![])
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let shown = loop {
+        let text = c
+            .find(Locator::Css(".price"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains('€') {
+            break text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no price after 30 s (first showed {first:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let same_document = c
+        .execute("return window.__sameDocument === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        same_document,
+        json!(true),
+        "the price came without a reload"
+    );
+    assert!(shown.starts_with('€'), "{shown}");
+    c.goto(&format!("{base}/")).await.unwrap();
+    shot(&c, "watches-desktop-light").await;
+
+    // The product page; set a target.
+    c.find(Locator::Css(".watch h2 a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("svg.chart, .card p"))
+        .await
+        .unwrap();
+    fill(&c, "#target_price", "300").await;
+    c.find(Locator::XPath("//button[text()='Save']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath("//p[@class='notice' and text()='Saved.']"))
+        .await
+        .unwrap();
+    let page = c.source().await.unwrap();
+    assert!(page.contains("€300.00"), "the new target shows");
+    shot(&c, "product-desktop-light").await;
+
+    // The page is usable from the keyboard: the first Tab reaches the skip link.
+    let active = c
+        .execute(
+            "document.activeElement.blur(); return document.querySelector('.skip').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(active, json!("Skip to the content"));
+    let url = c.current_url().await.unwrap().to_string();
+    let cookies = c.get_all_cookies().await.unwrap();
+    c.close().await.unwrap();
+
+    // The same pages in dark mode and on a phone.
+    if std::env::var("PRICEWATCH_SCREENSHOTS").as_deref() == Ok("1") {
+        for (dark, width, height, suffix) in [
+            (true, 1280, 900, "desktop-dark"),
+            (false, 390, 844, "phone-light"),
+            (true, 390, 844, "phone-dark"),
+        ] {
+            let c = browser(port, dark, width, height).await;
+            c.goto(&format!("{base}/login")).await.unwrap();
+            shot(&c, &format!("login-{suffix}")).await;
+            for cookie in &cookies {
+                c.add_cookie(cookie.clone()).await.unwrap();
+            }
+            c.goto(&format!("{base}/")).await.unwrap();
+            shot(&c, &format!("watches-{suffix}")).await;
+            c.goto(&url).await.unwrap();
+            shot(&c, &format!("product-{suffix}")).await;
+            c.close().await.unwrap();
+        }
+    }
+
+    stop.cancel();
+    shop.stop().await.unwrap();
+}
