@@ -33,6 +33,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         check_requested_at -> Nullable<Timestamptz>,
+        fetch_mode -> Text,
+        needs_browser -> Bool,
+        fetched_with -> Nullable<Text>,
     }
 }
 
@@ -53,6 +56,7 @@ diesel::table! {
         rule_state -> Jsonb,
         cooldown_minutes -> Int4,
         last_alert_at -> Nullable<Timestamptz>,
+        fetch_mode -> Text,
     }
 }
 

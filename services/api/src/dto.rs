@@ -53,6 +53,9 @@ pub struct LastCheck {
     /// Which extraction method found the price (json_ld, microdata, meta, …).
     pub method: Option<String>,
     pub consecutive_failures: i32,
+    /// How the page was fetched: `http` or `browser`.
+    #[serde(default)]
+    pub fetched_with: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
@@ -69,6 +72,12 @@ pub struct ProductResponse {
     pub last_check: LastCheck,
     pub next_check_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// `auto`, `http` or `browser`: the strongest of its active watches'.
+    #[serde(default)]
+    pub fetch_mode: String,
+    /// An `auto` check found the price only once the page was rendered.
+    #[serde(default)]
+    pub needs_browser: bool,
 }
 
 impl From<Product> for ProductResponse {
@@ -87,9 +96,12 @@ impl From<Product> for ProductResponse {
                 checked_at: p.last_checked_at,
                 method: p.extraction_method,
                 consecutive_failures: p.consecutive_failures,
+                fetched_with: p.fetched_with,
             },
             next_check_at: p.check_interval_hours.map(|_| p.next_check_at),
             created_at: p.created_at,
+            fetch_mode: p.fetch_mode,
+            needs_browser: p.needs_browser,
         }
     }
 }
@@ -106,6 +118,8 @@ pub struct WatchResponse {
     /// Lower-case, sorted.
     #[schema(example = json!(["kitchen"]))]
     pub tags: Vec<String>,
+    /// `auto`, `http` or `browser`.
+    pub fetch_mode: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub product: ProductResponse,
@@ -125,6 +139,7 @@ impl WatchResponse {
             active: w.active,
             css_selector: w.css_selector,
             tags: w.tags,
+            fetch_mode: w.fetch_mode,
             created_at: w.created_at,
             updated_at: w.updated_at,
             product: p.into(),

@@ -83,6 +83,14 @@ pub struct Settings {
         default_value = "http://127.0.0.1:8003"
     )]
     pub notifier_health_url: url::Url,
+    /// The renderer's probe: a renderer that fails degrades the system, as
+    /// only pages built by scripts need it.
+    #[arg(
+        long,
+        env = "RENDERER_HEALTH_URL",
+        default_value = "http://127.0.0.1:8004"
+    )]
+    pub renderer_health_url: url::Url,
     #[command(flatten)]
     pub common: ServiceSettings,
 }

@@ -47,6 +47,7 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
         "--scraper-worker-health-url=http://127.0.0.1:9".to_owned(),
         "--scheduler-health-url=http://127.0.0.1:9".to_owned(),
         "--notifier-health-url=http://127.0.0.1:9".to_owned(),
+        "--renderer-health-url=http://127.0.0.1:9".to_owned(),
     ];
     for flag in extra {
         let name = flag.split('=').next().unwrap_or(flag);

@@ -4,6 +4,7 @@ mod auth;
 mod errors;
 mod export;
 mod feed;
+mod fetch_mode;
 mod hardening;
 mod health;
 mod helpers;

@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use pricewatch_domain::fetch_mode::FetchMode;
 use pricewatch_storage::models::Watch;
 use pricewatch_storage::queries::{products, users, watches};
 use serde::Deserialize;
@@ -33,6 +34,10 @@ pub struct CreateWatch {
     /// Optional tags to group watches: letters, digits, `-`, `_`, `.`; at most 20.
     #[schema(example = json!(["kitchen", "black-friday"]))]
     pub tags: Option<Vec<String>>,
+    /// How the page is fetched: `auto` (the default: HTTP, and a headless
+    /// browser for pages built by scripts), `http` or `browser`.
+    #[schema(example = "auto")]
+    pub fetch_mode: Option<String>,
 }
 
 #[utoipa::path(
@@ -52,7 +57,7 @@ pub async fn create(
     state: web::Data<AppState>,
     ValidJson(body): ValidJson<CreateWatch>,
 ) -> ApiResult<HttpResponse> {
-    let valid = validate_new(
+    let mut valid = validate_new(
         state.settings.allow_loopback_targets,
         &body.url,
         &body.target_price,
@@ -61,6 +66,10 @@ pub async fn create(
         &body.tags.unwrap_or_default(),
         true,
     )?;
+    if let Some(mode) = body.fetch_mode {
+        valid.fetch_mode =
+            FetchMode::parse(&mode).map_err(|e| ApiError::validation("fetch_mode", e))?;
+    }
     let limit = i64::from(state.settings.max_watches_per_user);
     let mut conn = state.conn().await?;
     let placed = place(&mut conn, user.id, limit, vec![valid], Mode::Create).await?;
@@ -170,6 +179,7 @@ pub async fn place(
                     created_at: now,
                     updated_at: now,
                     tags: item.tags,
+                    fetch_mode: item.fetch_mode.as_str().to_owned(),
                 },
             )
             .await?;

@@ -7,6 +7,7 @@ pub mod get;
 pub mod list;
 pub mod update;
 
+use pricewatch_domain::fetch_mode::FetchMode;
 use std::str::FromStr;
 
 use pricewatch_domain::money::validate_amount;
@@ -101,6 +102,8 @@ pub struct ValidWatch {
     pub css_selector: Option<String>,
     pub tags: Vec<String>,
     pub active: bool,
+    /// `POST /watches` may ask for `http` or `browser`; imports are `auto`.
+    pub fetch_mode: FetchMode,
 }
 
 /// Why a watch request was refused: the field, a code for import reports,
@@ -160,6 +163,7 @@ pub fn validate_new(
         css_selector,
         tags,
         active,
+        fetch_mode: FetchMode::Auto,
     })
 }
 
