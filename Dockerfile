@@ -7,6 +7,7 @@
 #   docker build --target scraper-worker -t pricewatch-scraper-worker .
 #   docker build --target scheduler      -t pricewatch-scheduler .
 #   docker build --target notifier       -t pricewatch-notifier .
+#   docker build --target renderer       -t pricewatch-renderer .   # with Debian's Chromium
 #   docker build --target cli            -t pricewatch-cli .   # `pricewatch migrate` and other admin commands
 #
 # docker-compose.prod.yml builds all of them (`docker compose build`). The
@@ -36,12 +37,14 @@ RUN cargo build --release --locked \
         --package pricewatch-scraper-worker \
         --package pricewatch-scheduler \
         --package pricewatch-notifier \
+        --package pricewatch-renderer \
         --package pricewatch-cli \
     && mkdir -p /out \
     && cp target/release/pricewatch-api \
           target/release/pricewatch-scraper-worker \
           target/release/pricewatch-scheduler \
           target/release/pricewatch-notifier \
+          target/release/pricewatch-renderer \
           target/release/pricewatch \
           /out/
 
@@ -99,6 +102,24 @@ EXPOSE 8003
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8003/health/live"]
 CMD ["pricewatch-notifier"]
+
+# Debian's Chromium, driven over DevTools; every request of the browser goes
+# through the renderer's own SSRF-checking proxy. Its profiles live in /tmp.
+FROM runtime AS renderer
+USER root
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+USER 10001:10001
+COPY --from=builder /out/pricewatch-renderer /usr/local/bin/pricewatch-renderer
+ENV RENDERER_HEALTH_BIND=0.0.0.0:8004 \
+    RENDERER_BIND=0.0.0.0:8005 \
+    HOME=/tmp
+EXPOSE 8004 8005
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8004/health/live"]
+CMD ["pricewatch-renderer"]
 
 # One-shot admin commands: `docker run pricewatch-cli parse-price`; the
 # default applies the migrations and exits (the compose `migrate` service and

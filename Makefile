@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build dev test lint fmt clippy bench bench-extract bench-pipeline bench-export clean-test-dbs
+.PHONY: help deps build dev test lint fmt clippy bench bench-extract bench-pipeline bench-export bench-render clean-test-dbs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ bench-extract: ## Extraction throughput vs bare tokenizer and the Python stack
 
 bench-pipeline: deps ## Scheduler publish rate, end-to-end check rate, worker memory (release build; BENCH_PRODUCTS=N)
 	scripts/bench-pipeline.sh
+
+bench-render: deps ## Renders per second with 2 tabs on the demo shop's script-built pages; the browser's memory over 200 renders
+	scripts/bench-render.sh
 
 bench-export: deps ## The api's memory while it streams a 1,000-watch, 1,000,000-reading export (BENCH_PROFILE=release)
 	scripts/bench-export.sh

@@ -28,7 +28,7 @@ import json, os, sys, yaml
 out, compose = sys.argv[1], sys.argv[2]
 binaries = {"api": ["pricewatch-api"], "scraper-worker": ["pricewatch-scraper-worker"],
             "scheduler": ["pricewatch-scheduler"], "notifier": ["pricewatch-notifier"],
-            "migrate": ["pricewatch"]}
+            "renderer": ["pricewatch-renderer"], "migrate": ["pricewatch"]}
 services = yaml.safe_load(open(compose))["services"]
 os.makedirs(out, exist_ok=True)
 for service, (binary,) in binaries.items():
@@ -117,7 +117,7 @@ else
     target_dir=$(cargo metadata --format-version 1 --no-deps | "$python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     bin_dir=$(mktemp -d "${TMPDIR:-/tmp}/pw-bins.XXXXXX")
     trap 'rm -rf "$bin_dir"' EXIT
-    for package in pricewatch-api pricewatch-scraper-worker pricewatch-scheduler pricewatch-notifier pricewatch-cli; do
+    for package in pricewatch-api pricewatch-scraper-worker pricewatch-scheduler pricewatch-notifier pricewatch-renderer pricewatch-cli; do
         binary=$package
         [[ $package == pricewatch-cli ]] && binary=pricewatch
         echo "check-settings: cargo build -p $package --bins"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make dev`: the whole system on this machine. Dependencies, database and
-# migrations, the four services, the demo shop, the SMTP sink, the nginx gateway
+# migrations, the five services, the demo shop, the SMTP sink, the nginx gateway
 # on :8080, a demo user with demo watches. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +43,7 @@ trap 'echo "dev: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 scripts/deps.sh
 scripts/ensure-nginx.sh >/dev/null
 scripts/ensure-smtp-sink.sh
+scripts/ensure-chromium.sh
 
 log "building (first time takes a few minutes)"
 cargo build --workspace --bins
@@ -65,6 +66,7 @@ start api target/debug/pricewatch-api
 start scraper-worker target/debug/pricewatch-scraper-worker
 start scheduler target/debug/pricewatch-scheduler
 start notifier target/debug/pricewatch-notifier
+start renderer target/debug/pricewatch-renderer
 
 scripts/render-nginx.sh 8080 "${API_BIND}" "$root/.dev/nginx" >/dev/null
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
@@ -102,6 +104,10 @@ for watch in "espresso-machine 235.00 6h" "gaming-laptop 1200.00 24h --check-now
   seed target/debug/pricewatch add-watch --email "$demo_email" --url "$shop/products/$slug" \
     --target-price "$target" --frequency "$freq" --allow-loopback $now >/dev/null
 done
+# The same espresso machine as a page built by scripts: its auto watch is
+# read through the renderer (fetched_with = browser).
+seed target/debug/pricewatch add-watch --email "$demo_email" --url "$shop/js/products/espresso-machine" \
+  --target-price 235.00 --frequency 6h --allow-loopback --check-now >/dev/null
 
 cat <<MSG
 
@@ -113,7 +119,7 @@ cat <<MSG
     API (through nginx)   http://localhost:8080/api/v1
     API docs              http://localhost:8080/docs/
     Health                http://localhost:8080/health/detailed
-    Demo shop             $shop/
+    Demo shop             $shop/  (script-built pages: $shop/js/products/espresso-machine)
     Emails (SMTP sink)    http://127.0.0.1:8025/
   The demo gaming laptop is on sale below its watch's target: an alert email
   reaches the SMTP sink within a minute (http://127.0.0.1:8025/).

@@ -33,6 +33,10 @@ fi
 
 scripts/ensure-nginx.sh
 if [ -x scripts/ensure-smtp-sink.sh ]; then scripts/ensure-smtp-sink.sh; fi
+# The renderer's tests and the web app's browser tests run in a real Chromium:
+# install it when missing, and fail (not skip) the browser tests without it.
+scripts/ensure-chromium.sh
+export PRICEWATCH_BROWSER_TESTS=1
 
 log "cargo test --workspace"
 cargo test --workspace --no-fail-fast

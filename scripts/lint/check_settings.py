@@ -44,6 +44,7 @@ SERVICES = {
     "scraper-worker": ("pricewatch-scraper-worker", []),
     "scheduler": ("pricewatch-scheduler", []),
     "notifier": ("pricewatch-notifier", []),
+    "renderer": ("pricewatch-renderer", []),
     "migrate": ("pricewatch", ["migrate"]),
 }
 # Read from the environment outside clap (tracing's EnvFilter).
@@ -53,11 +54,13 @@ BIND = {
     "scraper-worker": ("SCRAPER_WORKER_HEALTH_BIND", 8001),
     "scheduler": ("SCHEDULER_HEALTH_BIND", 8002),
     "notifier": ("NOTIFIER_HEALTH_BIND", 8003),
+    "renderer": ("RENDERER_HEALTH_BIND", 8004),
 }
 PROBE_URLS = {
     "SCRAPER_WORKER_HEALTH_URL": "scraper-worker",
     "SCHEDULER_HEALTH_URL": "scheduler",
     "NOTIFIER_HEALTH_URL": "notifier",
+    "RENDERER_HEALTH_URL": "renderer",
 }
 # Default resource limits (the notifier sized like a worker). CPU in
 # millicores, memory in MiB.
@@ -66,12 +69,13 @@ SEED_RESOURCES = {
     "scraper-worker": (500, 512),
     "scheduler": (250, 256),
     "notifier": (500, 512),
+    "renderer": (1000, 1536),
     "nginx": (250, 128),
 }
 # Default concurrency: api workers empty (one per CPU the container may use),
 # 4 checks per worker.
 SEED_CONCURRENCY = {"API_WORKERS": ("api", ""), "SCRAPER_CONCURRENCY": ("scraper-worker", "4")}
-CHART_VALUES_KEY = {"api": "api", "scraper-worker": "scraperWorker", "scheduler": "scheduler", "notifier": "notifier"}
+CHART_VALUES_KEY = {"api": "api", "scraper-worker": "scraperWorker", "scheduler": "scheduler", "notifier": "notifier", "renderer": "renderer"}
 DATA_STORES = {"db", "redis", "rabbitmq"}  # db: PostgreSQL, the name scripts/backup.sh uses
 
 problems: list[str] = []

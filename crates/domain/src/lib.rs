@@ -6,6 +6,7 @@ pub mod account;
 pub mod address;
 pub mod alert;
 pub mod channel;
+pub mod fetch_mode;
 pub mod frequency;
 pub mod messages;
 pub mod money;

@@ -47,6 +47,12 @@ pub struct Product {
     pub sources_agree: Option<bool>,
     /// Why the last recorded price won over the others, in a sentence.
     pub extraction_decision: Option<String>,
+    /// `auto`, `http` or `browser`: the strongest of its active watches'.
+    pub fetch_mode: String,
+    /// An `auto` check found the price only in the rendered page.
+    pub needs_browser: bool,
+    /// How the last check fetched the page: `http` or `browser`.
+    pub fetched_with: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -64,6 +70,8 @@ pub struct Watch {
     pub updated_at: DateTime<Utc>,
     /// Lower-case, sorted, without duplicates (`pricewatch_domain::tag`).
     pub tags: Vec<String>,
+    /// `auto`, `http` or `browser` (`pricewatch_domain::fetch_mode`).
+    pub fetch_mode: String,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]

@@ -35,6 +35,9 @@ diesel::table! {
         check_requested_at -> Nullable<Timestamptz>,
         sources_agree -> Nullable<Bool>,
         extraction_decision -> Nullable<Text>,
+        fetch_mode -> Text,
+        needs_browser -> Bool,
+        fetched_with -> Nullable<Text>,
     }
 }
 
@@ -55,6 +58,7 @@ diesel::table! {
         rule_state -> Jsonb,
         cooldown_minutes -> Int4,
         last_alert_at -> Nullable<Timestamptz>,
+        fetch_mode -> Text,
     }
 }
 

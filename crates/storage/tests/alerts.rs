@@ -78,6 +78,7 @@ async fn watch(
             created_at: now,
             updated_at: now,
             tags: Vec::new(),
+            fetch_mode: "auto".to_owned(),
         },
     )
     .await

@@ -281,6 +281,7 @@ async fn insert_watch(database_url: &str, url: &str, target: Decimal) -> (Uuid, 
             created_at: now,
             updated_at: now,
             tags: Vec::new(),
+            fetch_mode: "auto".to_owned(),
         },
     )
     .await
@@ -778,6 +779,7 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind_or_whose_me
         suspicious_drop_ratio: Decimal::new(5, 1),
         max_job_attempts: 5,
         alert_limits: Default::default(),
+        renderer: None,
     };
     assert_eq!(outbox::relay_once(&checker).await.unwrap(), 0);
 

@@ -58,6 +58,9 @@ pub struct LastCheck {
     /// Why the last recorded price won over the page's other prices.
     pub decision: Option<String>,
     pub consecutive_failures: i32,
+    /// How the page was fetched: `http` or `browser`.
+    #[serde(default)]
+    pub fetched_with: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
@@ -74,6 +77,12 @@ pub struct ProductResponse {
     pub last_check: LastCheck,
     pub next_check_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// `auto`, `http` or `browser`: the strongest of its active watches'.
+    #[serde(default)]
+    pub fetch_mode: String,
+    /// An `auto` check found the price only once the page was rendered.
+    #[serde(default)]
+    pub needs_browser: bool,
 }
 
 impl From<Product> for ProductResponse {
@@ -94,9 +103,12 @@ impl From<Product> for ProductResponse {
                 sources_agree: p.sources_agree,
                 decision: p.extraction_decision,
                 consecutive_failures: p.consecutive_failures,
+                fetched_with: p.fetched_with,
             },
             next_check_at: p.check_interval_hours.map(|_| p.next_check_at),
             created_at: p.created_at,
+            fetch_mode: p.fetch_mode,
+            needs_browser: p.needs_browser,
         }
     }
 }
@@ -160,6 +172,8 @@ pub struct WatchResponse {
     /// The least time between two alerts of this watch, in minutes (0 to 10080).
     pub cooldown_minutes: i32,
     pub last_alert_at: Option<DateTime<Utc>>,
+    /// `auto`, `http` or `browser`.
+    pub fetch_mode: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub product: ProductResponse,
@@ -187,6 +201,7 @@ impl WatchResponse {
             channel_ids: alerting.channel_ids,
             cooldown_minutes: alerting.cooldown_minutes,
             last_alert_at: alerting.last_alert_at,
+            fetch_mode: w.fetch_mode,
             created_at: w.created_at,
             updated_at: w.updated_at,
             product: p.into(),

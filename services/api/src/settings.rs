@@ -120,6 +120,14 @@ pub struct Settings {
     /// none, starttls or tls.
     #[arg(long, env = "SMTP_TLS", value_enum, default_value = "none")]
     pub smtp_tls: SmtpTls,
+    /// The renderer's probe: a renderer that fails degrades the system, as
+    /// only pages built by scripts need it.
+    #[arg(
+        long,
+        env = "RENDERER_HEALTH_URL",
+        default_value = "http://127.0.0.1:8004"
+    )]
+    pub renderer_health_url: url::Url,
     #[command(flatten)]
     pub common: ServiceSettings,
 }

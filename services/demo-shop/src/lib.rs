@@ -7,7 +7,10 @@
 //!   plain text) with `ETag`/`Last-Modified`, answering 304 to conditional requests.
 //! * `GET|POST|DELETE /products/{slug}/price` reads, sets (`{"amount": "12.34",
 //!   "currency": "GBP", "in_stock": false}`) or restores a product's offer.
-//! * `/trouble/*`, `/robots.txt` and `/private/*` misbehave for the scraper's tests.
+//! * `GET /js/products/{slug}` is the same product as a script-built page: an
+//!   empty shell whose script fetches the offer after a short delay.
+//! * `/trouble/*`, `/js/trouble/*`, `/robots.txt` and `/private/*` misbehave
+//!   for the scraper's and the renderer's tests.
 //! * `GET /_stats` counts requests per path; `POST /_reset` starts over.
 
 pub mod catalog;

@@ -184,9 +184,10 @@ impl Chromium {
         self.renders.load(Ordering::Relaxed)
     }
 
-    /// The resident memory of every process in the browser's group.
+    /// The memory of every process in the browser's group (proportional set
+    /// size: shared pages counted once).
     pub fn memory_bytes(&self) -> u64 {
-        group_members(self.pgid).map(rss_bytes).sum()
+        group_members(self.pgid).map(pss_bytes).sum()
     }
 
     pub fn process_group(&self) -> i32 {
@@ -287,13 +288,21 @@ fn process_group_of(pid: u32) -> Option<i32> {
     fields.nth(1)?.parse().ok()
 }
 
-fn rss_bytes(pid: u32) -> u64 {
-    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-        return 0;
+/// The proportional set size of a process (its private memory plus its share
+/// of the pages it shares): summing RSS over Chromium's processes would count
+/// the shared pages once per process, two to three times too much.
+fn pss_bytes(pid: u32) -> u64 {
+    let kib = |text: &str, field: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
     };
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|text| kib(&text, "Pss:"))
+        .or_else(|| {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            kib(&status, "VmRSS:")
+        })
         .map_or(0, |kib| kib * 1024)
 }

@@ -44,7 +44,8 @@ pub struct Settings {
     /// The browser is replaced after this many renders.
     #[arg(long, env = "RENDERER_RECYCLE_AFTER", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
     pub recycle_after: u64,
-    /// The browser is replaced when its processes use more memory than this (MiB).
+    /// The browser is replaced when its processes use more memory than this
+    /// (MiB, proportional set size: shared pages counted once).
     #[arg(long, env = "RENDERER_MAX_MEMORY_MB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(64..=65_536))]
     pub max_memory_mb: u64,
     /// Default and longest time for one render, in seconds.

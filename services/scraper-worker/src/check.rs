@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use pricewatch_bus::{Bus, Delivery, Outcome};
+use pricewatch_domain::fetch_mode::{FetchMode, FetchedWith};
 use pricewatch_domain::messages::{CheckPrice, Message, SendNotification};
 use pricewatch_domain::money::Currency;
 use pricewatch_domain::reading::{CheckStatus, needs_confirmation};
@@ -23,6 +24,7 @@ use uuid::Uuid;
 use crate::fetch::{
     FetchError, FetchOutcome, Fetcher, Page, Politeness, PolitenessError, RetryPolicy, Validators,
 };
+use crate::render::{RenderFailure, RendererClient, looks_script_built};
 
 /// The wait before the fetch that confirms a suspicious reading.
 pub const CONFIRM_DELAY: Duration = Duration::from_secs(5);
@@ -31,6 +33,8 @@ pub const CONFIRM_DELAY: Duration = Duration::from_secs(5);
 pub const BUSY_DELAY: Duration = Duration::from_secs(30);
 /// The wait before trying again when the politeness store (Redis) failed.
 pub const STORE_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// The wait before trying again when the renderer failed.
+pub const RENDER_RETRY_DELAY: Duration = Duration::from_secs(30);
 
 /// Pages up to this size are extracted on the job's own task (well under a
 /// millisecond); larger ones on the blocking pool.
@@ -51,6 +55,8 @@ pub struct Checker {
     pub max_job_attempts: u32,
     /// The per-user daily cap on alerts.
     pub alert_limits: AlertLimits,
+    /// The renderer for pages built by scripts (`RENDERER_URL`); `None`: HTTP only.
+    pub renderer: Option<RendererClient>,
 }
 
 /// How one check ended, for metrics and logs: a stored check status, or one
@@ -145,6 +151,21 @@ impl Checker {
                     .await;
             }
         };
+        let mode = FetchMode::parse(&context.fetch_mode).unwrap_or_default();
+        let browser_first = match mode {
+            FetchMode::Browser => true,
+            FetchMode::Auto => context.needs_browser && self.renderer.is_some(),
+            FetchMode::Http => false,
+        };
+        if browser_first && self.renderer.is_none() {
+            return self
+                .fail(
+                    &context,
+                    CheckStatus::FetchError,
+                    "this page is fetched with the browser, and no renderer is configured (RENDERER_URL)",
+                )
+                .await;
+        }
         let host = url.host_str().unwrap_or_default().to_owned();
         let permit = match self.politeness.acquire(&host, self.politeness_wait).await {
             Ok(permit) => permit,
@@ -168,6 +189,16 @@ impl Checker {
                     .await;
             }
         };
+        if browser_first {
+            let rendered = self.render_page(&url, &context).await;
+            if let Err(error) = permit.release().await {
+                tracing::debug!(%error, "politeness permit left to expire");
+            }
+            return match rendered {
+                Ok(page) => self.page(job, &context, page, FetchedWith::Browser).await,
+                Err(failure) => self.render_failed(job, &context, &failure).await,
+            };
+        }
         let validators = Validators {
             etag: context.etag.clone(),
             last_modified: context.last_modified.clone(),
@@ -180,9 +211,12 @@ impl Checker {
             Ok(FetchOutcome::NotModified { .. }) => {
                 let mut conn = self.conn().await?;
                 checks::record_unchanged(&mut conn, context.product_id).await?;
+                checks::record_fetch(&mut conn, context.product_id, "http", None).await?;
                 Ok((CheckResult::Stored(CheckStatus::Unchanged), Outcome::Ack))
             }
-            Ok(FetchOutcome::Fetched(page)) => self.page(job, &context, page).await,
+            Ok(FetchOutcome::Fetched(page)) => {
+                self.page(job, &context, page, FetchedWith::Http).await
+            }
             Err(error) => self.fetch_failed(job, &context, &error).await,
         }
     }
@@ -212,12 +246,90 @@ impl Checker {
         self.fail(context, status, &error.to_string()).await
     }
 
+    /// The page rendered by the browser, the watch's selector awaited.
+    async fn render_page(&self, url: &Url, context: &CheckContext) -> Result<Page, RenderFailure> {
+        let Some(renderer) = &self.renderer else {
+            return Err(RenderFailure::Unavailable(
+                "no renderer is configured".to_owned(),
+            ));
+        };
+        let started = Instant::now();
+        let rendered = renderer.render(url, context.css_selector.as_deref()).await;
+        let label = if rendered.is_ok() { "ok" } else { "error" };
+        metrics::counter!("pricewatch_renders_total", "outcome" => label).increment(1);
+        metrics::histogram!("pricewatch_render_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        rendered
+    }
+
+    /// A page the renderer refused is refused; a renderer that failed is
+    /// tried again later, like a fetch that failed.
+    async fn render_failed(
+        &self,
+        job: &CheckPrice,
+        context: &CheckContext,
+        failure: &RenderFailure,
+    ) -> anyhow::Result<(CheckResult, Outcome)> {
+        {
+            let mut conn = self.conn().await?;
+            checks::record_fetch(&mut conn, context.product_id, "browser", None).await?;
+        }
+        match failure {
+            RenderFailure::Refused(_) => {
+                self.fail(context, CheckStatus::Refused, &failure.to_string())
+                    .await
+            }
+            RenderFailure::Unavailable(_) => {
+                tracing::info!(%failure, "render failed: retrying");
+                self.retry_or_fail(job, context, RENDER_RETRY_DELAY, &failure.to_string())
+                    .await
+            }
+        }
+    }
+
+    /// Reads the page; an `auto` page that has no price and looks built by
+    /// scripts is rendered by the browser and read again (and the product
+    /// remembers that it needs the browser when that found the price).
     async fn page(
         &self,
         job: &CheckPrice,
         context: &CheckContext,
         page: Page,
+        via: FetchedWith,
     ) -> anyhow::Result<(CheckResult, Outcome)> {
+        let may_render = via == FetchedWith::Http
+            && self.renderer.is_some()
+            && FetchMode::parse(&context.fetch_mode).unwrap_or_default() == FetchMode::Auto
+            && looks_script_built(&page.body);
+        let outcome = self.extract(context, &page).await?;
+        let (page, outcome, via, needs_browser) =
+            if may_render && matches!(outcome, ExtractOutcome::NoPrice { .. }) {
+                tracing::info!("no price in a page built by scripts: rendering it");
+                match self.render_page(&page.final_url, context).await {
+                    Ok(rendered) => {
+                        let outcome = self.extract(context, &rendered).await?;
+                        let found = matches!(outcome, ExtractOutcome::Found(_));
+                        (
+                            rendered,
+                            outcome,
+                            FetchedWith::Browser,
+                            found.then_some(true),
+                        )
+                    }
+                    Err(failure) => return self.render_failed(job, context, &failure).await,
+                }
+            } else {
+                (page, outcome, via, None)
+            };
+        {
+            let mut conn = self.conn().await?;
+            checks::record_fetch(&mut conn, context.product_id, via.as_str(), needs_browser)
+                .await?;
+        }
+        self.read(job, context, page, outcome).await
+    }
+
+    async fn extract(&self, context: &CheckContext, page: &Page) -> anyhow::Result<ExtractOutcome> {
         let url = page.final_url.to_string();
         let charset = page.charset.clone();
         let selector = context.css_selector.clone();
@@ -226,7 +338,7 @@ impl Checker {
             .currency
             .as_deref()
             .and_then(|c| Currency::parse(c).ok());
-        let body = page.body;
+        let body = page.body.clone();
         let run = move || {
             extract::extract(
                 &body,
@@ -241,13 +353,23 @@ impl Checker {
         // Bounded CPU work. A small page takes tens of microseconds: handing it
         // to the blocking pool would cost more than it saves; a large one goes
         // off the async threads.
-        let outcome = if page_size <= INLINE_EXTRACT_BYTES {
-            run()
+        if page_size <= INLINE_EXTRACT_BYTES {
+            Ok(run())
         } else {
             tokio::task::spawn_blocking(run)
                 .await
-                .map_err(|e| anyhow!("extraction task failed: {e}"))?
-        };
+                .map_err(|e| anyhow!("extraction task failed: {e}"))
+        }
+    }
+
+    /// Records what the page said: the price (and its alerts), or why not.
+    async fn read(
+        &self,
+        job: &CheckPrice,
+        context: &CheckContext,
+        page: Page,
+        outcome: ExtractOutcome,
+    ) -> anyhow::Result<(CheckResult, Outcome)> {
         let found = match outcome {
             ExtractOutcome::Found(found) => found,
             ExtractOutcome::NoPrice { reason, .. } => {

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod fetch;
 pub mod outbox;
+pub mod render;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -70,11 +71,32 @@ pub struct Settings {
     /// rules stay ready) until the window frees a slot.
     #[arg(long, env = "ALERTS_PER_USER_PER_DAY", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub alerts_per_user_per_day: u32,
+    /// The renderer service for pages built by scripts, e.g.
+    /// http://127.0.0.1:8005; empty: pages are only fetched over HTTP.
+    #[arg(long, env = "RENDERER_URL", default_value = "", value_parser = parse_renderer_url)]
+    pub renderer_url: RendererUrl,
     /// Dev/test only: allow fetching loopback addresses (the demo shop).
     #[arg(long, env = "ALLOW_LOOPBACK_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_loopback_targets: bool,
     #[command(flatten)]
     pub common: ServiceSettings,
+}
+
+/// `RENDERER_URL`: an http(s) URL, or empty for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RendererUrl(pub Option<url::Url>);
+
+fn parse_renderer_url(raw: &str) -> Result<RendererUrl, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(RendererUrl(None));
+    }
+    match url::Url::parse(raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(RendererUrl(Some(url))),
+        _ => Err(format!(
+            "{raw:?} is not an http(s) URL like http://127.0.0.1:8005"
+        )),
+    }
 }
 
 impl pricewatch_ops::start::ServiceBinary for Settings {
@@ -193,6 +215,13 @@ fn checker(
     )
     .stop_waiting_on(stopping);
     let max_job_attempts = bus.topology().max_attempts;
+    let renderer = match &settings.renderer_url.0 {
+        Some(base) => Some(render::RendererClient::new(
+            base,
+            Duration::from_secs(settings.fetch_timeout_seconds),
+        )?),
+        None => None,
+    };
     Ok(check::Checker {
         db,
         bus,
@@ -205,5 +234,6 @@ fn checker(
         alert_limits: AlertLimits {
             per_user_per_day: settings.alerts_per_user_per_day,
         },
+        renderer,
     })
 }

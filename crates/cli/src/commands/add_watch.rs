@@ -56,6 +56,7 @@ pub async fn run(database: &DatabaseSettings, new: &NewWatch<'_>) -> anyhow::Res
                     created_at: now,
                     updated_at: now,
                     tags: Vec::new(),
+                    fetch_mode: "auto".to_owned(),
                 },
             )
             .await?

@@ -317,3 +317,17 @@ pub async fn lock_alerting(
         .await
         .optional()
 }
+
+/// Sets how the watch's page is fetched (`auto`, `http`, `browser`); the
+/// product's mode follows (a trigger). Returns whether the watch exists.
+pub async fn set_fetch_mode(
+    conn: &mut AsyncPgConnection,
+    watch_id: Uuid,
+    fetch_mode: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(watches::table.find(watch_id))
+        .set(watches::fetch_mode.eq(fetch_mode))
+        .execute(conn)
+        .await?;
+    Ok(changed > 0)
+}

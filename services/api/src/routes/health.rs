@@ -112,7 +112,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 async fn detailed_report(state: &AppState) -> HttpResponse {
     let s = &state.settings;
-    let (db, redis, amqp, worker, scheduler, notifier) = tokio::join!(
+    let (db, redis, amqp, worker, scheduler, notifier, renderer) = tokio::join!(
         bounded(check_database(state)),
         bounded(check_redis(state)),
         bounded(check_rabbitmq(state)),
@@ -123,6 +123,7 @@ async fn detailed_report(state: &AppState) -> HttpResponse {
         )),
         bounded(check_scheduler(state)),
         bounded(check_service(state, "notifier", &s.notifier_health_url)),
+        bounded(check_service(state, "renderer", &s.renderer_health_url)),
     );
     let mut ok = true;
     let mut components = serde_json::Map::new();
@@ -133,6 +134,7 @@ async fn detailed_report(state: &AppState) -> HttpResponse {
         ("scraper_worker", worker),
         ("scheduler", scheduler),
         ("notifier", notifier),
+        ("renderer", renderer),
     ] {
         components.insert(name.to_owned(), component(result, &mut ok));
     }

@@ -81,6 +81,7 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
         "--scheduler-health-url=http://127.0.0.1:9".to_owned(),
         "--notifier-health-url=http://127.0.0.1:9".to_owned(),
         format!("--channel-secret-key={CHANNEL_KEY_BASE64}"),
+        "--renderer-health-url=http://127.0.0.1:9".to_owned(),
     ];
     for flag in extra {
         let name = flag.split('=').next().unwrap_or(flag);

@@ -6,6 +6,7 @@ mod channels;
 mod errors;
 mod export;
 mod feed;
+mod fetch_mode;
 mod hardening;
 mod health;
 mod helpers;

@@ -104,6 +104,8 @@ async fn outages_degrade_detailed_health_and_recover_without_restarts() {
     let postgres = OutageProxy::start("127.0.0.1:5432".parse().unwrap()).await;
     let worker_probe = fake_probe("scraper-worker");
     let worker = OutageProxy::start(SocketAddr::from(([127, 0, 0, 1], worker_probe))).await;
+    let renderer_probe = fake_probe("renderer");
+    let renderer = OutageProxy::start(SocketAddr::from(([127, 0, 0, 1], renderer_probe))).await;
     let db_url = create_test_database().await;
     let db_name = db_url.rsplit('/').next().unwrap().to_owned();
     let args = [
@@ -128,6 +130,7 @@ async fn outages_degrade_detailed_health_and_recover_without_restarts() {
             "--notifier-health-url=http://127.0.0.1:{}",
             fake_probe("notifier")
         ),
+        format!("--renderer-health-url=http://127.0.0.1:{}", renderer.port),
     ];
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let app = spawn_app_with(&args).await;
@@ -147,11 +150,13 @@ async fn outages_degrade_detailed_health_and_recover_without_restarts() {
         ".components.*.probe" => "[probe]",
     });
 
-    let outages: [(&str, &OutageProxy, bool); 4] = [
+    let outages: [(&str, &OutageProxy, bool); 5] = [
         ("redis", &redis, true),
         ("rabbitmq", &rabbit, true),
         ("database", &postgres, true),
         ("scraper_worker", &worker, false),
+        // Only pages built by scripts need it: the system is degraded.
+        ("renderer", &renderer, false),
     ];
     for (component, proxy, the_api_needs_it) in outages {
         proxy.go_down();

@@ -1,6 +1,7 @@
 //! All routes of the shop, wired in one table.
 
 mod error;
+pub mod js;
 mod listing;
 mod price;
 mod product;
@@ -23,6 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(price::set))
                 .route(web::delete().to(price::restore)),
         )
+        .route("/js/app.js", web::get().to(js::app_script))
+        .route("/js/products/{slug}", web::get().to(js::product_shell))
+        .route("/js/trouble/{kind}", web::get().to(js::trouble))
         .route("/robots.txt", web::get().to(robots::robots_txt))
         .route("/private/{tail:.*}", web::get().to(robots::private_page))
         .service(

@@ -162,6 +162,10 @@ pub struct CheckContext {
     pub css_selector: Option<String>,
     /// The last recorded prices, newest first (at most `RECENT_PRICES`).
     pub recent_prices: Vec<Decimal>,
+    /// `auto`, `http` or `browser`.
+    pub fetch_mode: String,
+    /// An `auto` check found the price only in the rendered page before.
+    pub needs_browser: bool,
 }
 
 /// How many recorded prices `check_context` loads to tell a price that flips
@@ -175,7 +179,7 @@ pub enum Context {
     Gone,
     /// This job already recorded its price point (a redelivery).
     Recorded,
-    Ready(CheckContext),
+    Ready(Box<CheckContext>),
 }
 
 /// A check's context in one statement (one round trip, kept prepared): the
@@ -208,6 +212,10 @@ pub async fn check_context(
         recent_prices: Vec<Decimal>,
         #[diesel(sql_type = sql_types::Bool)]
         job_recorded: bool,
+        #[diesel(sql_type = sql_types::Text)]
+        fetch_mode: String,
+        #[diesel(sql_type = sql_types::Bool)]
+        needs_browser: bool,
     }
     let row: Option<Row> = diesel::sql_query(
         "SELECT p.id, p.url, p.last_price, p.currency::text AS currency, p.unconfirmed_price,
@@ -217,7 +225,8 @@ pub async fn check_context(
                  ORDER BY w.created_at LIMIT 1) AS css_selector,
                 ARRAY(SELECT h.amount FROM price_history h WHERE h.product_id = p.id
                       ORDER BY h.observed_at DESC, h.id DESC LIMIT $3) AS recent_prices,
-                EXISTS (SELECT 1 FROM price_history h WHERE h.job_id = $2) AS job_recorded
+                EXISTS (SELECT 1 FROM price_history h WHERE h.job_id = $2) AS job_recorded,
+                p.fetch_mode, p.needs_browser
          FROM products p WHERE p.id = $1",
     )
     .bind::<sql_types::Uuid, _>(product_id)
@@ -233,7 +242,7 @@ pub async fn check_context(
     if row.job_recorded {
         return Ok(Context::Recorded);
     }
-    Ok(Context::Ready(CheckContext {
+    Ok(Context::Ready(Box::new(CheckContext {
         product_id: row.id,
         url: row.url,
         last_price: row.last_price,
@@ -243,7 +252,37 @@ pub async fn check_context(
         last_modified: row.last_modified,
         css_selector: row.css_selector,
         recent_prices: row.recent_prices,
-    }))
+        fetch_mode: row.fetch_mode,
+        needs_browser: row.needs_browser,
+    })))
+}
+
+/// How the last check got the page (`http` or `browser`), and whether the
+/// product needs the browser from now on (`None` leaves it as it is).
+pub async fn record_fetch(
+    conn: &mut AsyncPgConnection,
+    product_id: Uuid,
+    fetched_with: &str,
+    needs_browser: Option<bool>,
+) -> QueryResult<()> {
+    match needs_browser {
+        Some(needs) => {
+            diesel::update(products::table.find(product_id))
+                .set((
+                    products::fetched_with.eq(fetched_with),
+                    products::needs_browser.eq(needs),
+                ))
+                .execute(conn)
+                .await?
+        }
+        None => {
+            diesel::update(products::table.find(product_id))
+                .set(products::fetched_with.eq(fetched_with))
+                .execute(conn)
+                .await?
+        }
+    };
+    Ok(())
 }
 
 /// A conditional request answered 304: the page (and so the price) is unchanged.

@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use pricewatch_domain::fetch_mode::FetchMode;
 use pricewatch_storage::models::Watch;
 use pricewatch_storage::queries::{products, users, watches};
 use serde::Deserialize;
@@ -42,6 +43,10 @@ pub struct CreateWatch {
     /// The least time between two alerts, in minutes (0 to 10080; 0 when absent).
     #[schema(minimum = 0, maximum = 10080)]
     pub cooldown_minutes: Option<i64>,
+    /// How the page is fetched: `auto` (the default: HTTP, and a headless
+    /// browser for pages built by scripts), `http` or `browser`.
+    #[schema(example = "auto")]
+    pub fetch_mode: Option<String>,
 }
 
 #[utoipa::path(
@@ -72,6 +77,10 @@ pub async fn create(
         true,
     )?;
     valid.alerting = input;
+    if let Some(mode) = body.fetch_mode {
+        valid.fetch_mode =
+            FetchMode::parse(&mode).map_err(|e| ApiError::validation("fetch_mode", e))?;
+    }
     let limit = i64::from(state.settings.max_watches_per_user);
     let mut conn = state.conn().await?;
     let placed = place(&mut conn, user.id, limit, vec![valid], Mode::Create).await?;
@@ -182,6 +191,7 @@ pub async fn place(
                     created_at: now,
                     updated_at: now,
                     tags: item.tags,
+                    fetch_mode: item.fetch_mode.as_str().to_owned(),
                 },
             )
             .await?;

@@ -8,6 +8,7 @@ pub mod get;
 pub mod list;
 pub mod update;
 
+use pricewatch_domain::fetch_mode::FetchMode;
 use std::str::FromStr;
 
 use pricewatch_domain::money::validate_amount;
@@ -104,6 +105,8 @@ pub struct ValidWatch {
     pub active: bool,
     /// Rules, channels and cooldown (imports: the defaults).
     pub alerting: alerting::AlertingInput,
+    /// `POST /watches` may ask for `http` or `browser`; imports are `auto`.
+    pub fetch_mode: FetchMode,
 }
 
 /// Why a watch request was refused: the field, a code for import reports,
@@ -164,6 +167,7 @@ pub fn validate_new(
         tags,
         active,
         alerting: alerting::AlertingInput::default(),
+        fetch_mode: FetchMode::Auto,
     })
 }
 
