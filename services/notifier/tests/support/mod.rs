@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+pub mod fake;
+
 use std::net::TcpListener;
 use std::str::FromStr;
 use std::time::Duration;

@@ -338,9 +338,10 @@ pub async fn add(
     render_list(&req, &state, &session, ListQuery::default(), form, errors).await
 }
 
-#[derive(Template)]
+/// Rendered straight as the response (askama_web's actix-web responder).
+#[derive(Template, askama_web::WebTemplate)]
 #[template(path = "price_fragment.html")]
-struct PriceFragment {
+pub struct PriceFragment {
     watch_id: Uuid,
     price: String,
     pending: bool,
@@ -354,7 +355,7 @@ pub async fn price_fragment(
     state: web::Data<AppState>,
     session: SignedIn,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, WebError> {
+) -> Result<PriceFragment, WebError> {
     let ui = Ui::from_request(&req);
     let mut conn = state.conn().await?;
     let (_, product) =
@@ -362,19 +363,16 @@ pub async fn price_fragment(
             .await?
             .ok_or(WebError::NotFound)?;
     let pending = product.last_price.is_none() && product.check_status == "pending";
-    html(
-        StatusCode::OK,
-        &PriceFragment {
-            watch_id: *id,
-            price: ui.price(&product.last_price, &product.currency),
-            pending,
-            label: if pending {
-                ui.t("price-checking")
-            } else if product.last_price.is_none() {
-                ui.check_state(&product.check_status)
-            } else {
-                String::new()
-            },
+    Ok(PriceFragment {
+        watch_id: *id,
+        price: ui.price(&product.last_price, &product.currency),
+        pending,
+        label: if pending {
+            ui.t("price-checking")
+        } else if product.last_price.is_none() {
+            ui.check_state(&product.check_status)
+        } else {
+            String::new()
         },
-    )
+    })
 }

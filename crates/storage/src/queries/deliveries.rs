@@ -1,0 +1,203 @@
+//! The notifier's outbox of channel deliveries: one row per (alert, channel),
+//! written by `record_check`. A row is claimed ('pending' → 'sending') with
+//! `FOR UPDATE SKIP LOCKED`, so replicas never take the same one; a 'sending'
+//! row whose claim is older than the stale timeout belonged to a notifier
+//! that died and is claimed again. A delivery's id never changes: it is the
+//! webhook's `webhook-id` and Matrix's transaction id on every retry.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::models::Delivery;
+use crate::schema::deliveries;
+
+/// A delivery just claimed: `attempts` counts this one.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Claimed {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub notification_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub channel_id: Uuid,
+    #[diesel(sql_type = sql_types::Integer)]
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` deliveries that are due, or whose 'sending' claim is
+/// older than `stale_after`: they become 'sending', `claimed_at` = now,
+/// `attempts` + 1.
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+    stale_after: chrono::Duration,
+) -> QueryResult<Vec<Claimed>> {
+    let stale_seconds = stale_after.num_milliseconds() as f64 / 1000.0;
+    diesel::sql_query(
+        "UPDATE deliveries d
+         SET status = 'sending', claimed_at = now(), attempts = d.attempts + 1
+         WHERE d.id IN (
+             SELECT id FROM deliveries
+             WHERE (status = 'pending' AND next_attempt_at <= now())
+                OR (status = 'sending'
+                    AND claimed_at < now() - make_interval(secs => $2))
+             ORDER BY next_attempt_at
+             LIMIT $1
+             FOR UPDATE SKIP LOCKED)
+         RETURNING d.id, d.notification_id, d.channel_id, d.attempts",
+    )
+    .bind::<sql_types::BigInt, _>(limit)
+    .bind::<sql_types::Double, _>(stale_seconds)
+    .load(conn)
+    .await
+}
+
+/// The receiver accepted it. `false` when the row was no longer this claim's.
+pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    let updated = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(id))
+            .filter(deliveries::status.eq("sending")),
+    )
+    .set((
+        deliveries::status.eq("sent"),
+        deliveries::sent_at.eq(diesel::dsl::now),
+        deliveries::claimed_at.eq(None::<DateTime<Utc>>),
+        deliveries::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated > 0)
+}
+
+/// Back to 'pending' until `at`, with the reason of the failed attempt.
+pub async fn retry_at(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(id))
+            .filter(deliveries::status.eq("sending")),
+    )
+    .set((
+        deliveries::status.eq("pending"),
+        deliveries::next_attempt_at.eq(at),
+        deliveries::claimed_at.eq(None::<DateTime<Utc>>),
+        deliveries::last_error.eq(reason),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated > 0)
+}
+
+/// Back to 'pending' until `at` without using up the attempt (the channel's
+/// rate limit, not a failure).
+pub async fn postpone(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(id))
+            .filter(deliveries::status.eq("sending")),
+    )
+    .set((
+        deliveries::status.eq("pending"),
+        deliveries::next_attempt_at.eq(at),
+        deliveries::claimed_at.eq(None::<DateTime<Utc>>),
+        deliveries::attempts.eq(deliveries::attempts - 1),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated > 0)
+}
+
+/// Given up (dead letter): 'failed' with the reason.
+pub async fn mark_failed(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reason: &str,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(id))
+            .filter(deliveries::status.eq("sending")),
+    )
+    .set((
+        deliveries::status.eq("failed"),
+        deliveries::claimed_at.eq(None::<DateTime<Utc>>),
+        deliveries::last_error.eq(reason),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated > 0)
+}
+
+/// Deliveries to the channel sent since `since`, and the oldest of them.
+pub async fn sent_since(
+    conn: &mut AsyncPgConnection,
+    channel_id: Uuid,
+    since: DateTime<Utc>,
+) -> QueryResult<(i64, Option<DateTime<Utc>>)> {
+    deliveries::table
+        .filter(deliveries::channel_id.eq(channel_id))
+        .filter(deliveries::sent_at.gt(since))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(deliveries::sent_at),
+        ))
+        .first(conn)
+        .await
+}
+
+/// Once every delivery of a 'delivering' notification is finished, the
+/// notification becomes 'sent' (one delivery or more sent, `sent_at` the
+/// first of them) or 'failed'. Returns the new status, if it changed.
+pub async fn finish_notification(
+    conn: &mut AsyncPgConnection,
+    notification_id: Uuid,
+) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = sql_types::Text)]
+        status: String,
+    }
+    let row: Option<Row> = diesel::sql_query(
+        "UPDATE notifications n SET
+             status = CASE WHEN s.sent > 0 THEN 'sent' ELSE 'failed' END,
+             sent_at = s.first_sent,
+             last_error = CASE WHEN s.sent > 0 THEN NULL ELSE s.last_error END
+         FROM (SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
+                      count(*) FILTER (WHERE status IN ('pending', 'sending')) AS open,
+                      min(sent_at) AS first_sent,
+                      max(last_error) FILTER (WHERE status = 'failed') AS last_error
+               FROM deliveries WHERE notification_id = $1) s
+         WHERE n.id = $1 AND n.status = 'delivering' AND s.open = 0
+         RETURNING n.status",
+    )
+    .bind::<sql_types::Uuid, _>(notification_id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(row.map(|r| r.status))
+}
+
+/// Every delivery of a notification (tests, the api).
+pub async fn for_notification(
+    conn: &mut AsyncPgConnection,
+    notification_id: Uuid,
+) -> QueryResult<Vec<Delivery>> {
+    deliveries::table
+        .filter(deliveries::notification_id.eq(notification_id))
+        .order(deliveries::created_at.asc())
+        .select(Delivery::as_select())
+        .load(conn)
+        .await
+}

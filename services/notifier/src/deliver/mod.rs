@@ -1,0 +1,362 @@
+//! Delivery to a user's channels: a loop that claims due `deliveries` rows
+//! (`FOR UPDATE SKIP LOCKED`), opens each channel's sealed URL, sends, and
+//! records the outcome: sent; retried later with exponential backoff (longer
+//! when the receiver answers 429 with `Retry-After`); or failed with its
+//! reason after `max_attempts` (the dead letter). When every delivery of an
+//! alert is finished, the alert is 'sent' (one or more went out) or 'failed'.
+//!
+//! A claim is recorded before anything is sent, and a 'sending' row older
+//! than `stale_claim` is claimed again, so a notifier killed at any moment
+//! loses nothing; the one window for a duplicate is between the receiver's
+//! answer and the `UPDATE … 'sent'`. Each delivery runs in its own task
+//! under a total timeout, at most `concurrency` at once, so a receiver that
+//! hangs or fails only delays its own.
+
+pub mod message;
+pub mod services;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use pricewatch_domain::channel::Channel;
+use pricewatch_ops::shutdown::Shutdown;
+use pricewatch_storage::DbPool;
+use pricewatch_storage::queries::deliveries::{self, Claimed};
+use pricewatch_storage::queries::{channels, notifications};
+use pricewatch_storage::sealed::ChannelKey;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::email::{Mailer, SendError};
+use message::AlertMessage;
+use services::{Failure, Services, Target};
+
+/// How the loop delivers.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    pub concurrency: usize,
+    /// For one whole delivery (every request it makes).
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    /// The wait after the first failure; doubled after each next one.
+    pub retry_base: Duration,
+    pub per_channel_per_minute: u32,
+    /// A 'sending' claim older than this belonged to a notifier that died.
+    pub stale_claim: Duration,
+    /// How often to look for due deliveries when there were none.
+    pub poll: Duration,
+    pub allow_loopback: bool,
+}
+
+/// The longest wait between two attempts, and the longest `Retry-After` honoured.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(6 * 3600);
+
+/// Everything a delivery task needs.
+pub struct Deliverer {
+    pub db: DbPool,
+    pub key: Option<ChannelKey>,
+    pub services: Services,
+    pub mailer: Mailer,
+    pub public_base_url: url::Url,
+    pub settings: DeliverySettings,
+}
+
+/// How one delivery ended, for the log and the metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Sent,
+    Retry,
+    Failed,
+    Postponed,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Sent => "sent",
+            Outcome::Retry => "retry",
+            Outcome::Failed => "failed",
+            Outcome::Postponed => "postponed",
+        }
+    }
+}
+
+impl Deliverer {
+    /// Claims and sends until `shutdown`, then lets the deliveries in flight finish.
+    pub async fn run(self: Arc<Self>, mut shutdown: Shutdown) {
+        let permits = Arc::new(Semaphore::new(self.settings.concurrency));
+        let mut tasks = JoinSet::new();
+        let stale =
+            chrono::Duration::from_std(self.settings.stale_claim).unwrap_or(chrono::Duration::MAX);
+        loop {
+            while tasks.try_join_next().is_some() {}
+            let free = permits.available_permits();
+            let claimed = if free == 0 {
+                Vec::new()
+            } else {
+                match self.claim(free, stale).await {
+                    Ok(claimed) => claimed,
+                    Err(error) => {
+                        tracing::warn!(error = %format!("{error:#}"), "cannot claim deliveries");
+                        Vec::new()
+                    }
+                }
+            };
+            let idle = claimed.is_empty();
+            for delivery in claimed {
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                    break;
+                };
+                let this = Arc::clone(&self);
+                tasks.spawn(async move {
+                    this.deliver(delivery).await;
+                    drop(permit);
+                });
+            }
+            if idle {
+                tokio::select! {
+                    () = shutdown.wait() => break,
+                    () = tokio::time::sleep(self.settings.poll) => {}
+                    Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                }
+            } else if shutdown.is_triggered() {
+                break;
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+        tracing::info!("delivery loop stopped");
+    }
+
+    async fn claim(&self, limit: usize, stale: chrono::Duration) -> anyhow::Result<Vec<Claimed>> {
+        let mut conn = self.db.get().await.context("no database connection")?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(deliveries::claim_due(&mut conn, limit, stale).await?)
+    }
+
+    /// One claimed delivery, from the channel to the recorded outcome.
+    async fn deliver(&self, delivery: Claimed) {
+        let id = delivery.id;
+        let result = self.attempt(&delivery).await;
+        let recorded = match result {
+            Ok(outcome) => {
+                metrics::counter!("pricewatch_deliveries_total", "outcome" => outcome.label())
+                    .increment(1);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = recorded {
+            // The claim goes stale and the delivery is taken again later.
+            tracing::warn!(delivery_id = %id, error = %format!("{error:#}"), "delivery not recorded");
+        }
+    }
+
+    async fn attempt(&self, delivery: &Claimed) -> anyhow::Result<Outcome> {
+        let id = delivery.id;
+        let mut conn = self.db.get().await.context("no database connection")?;
+        let Some(row) = channels::find(&mut conn, delivery.channel_id).await? else {
+            return Ok(Outcome::Failed);
+        };
+        if let Some(wait) = self.over_rate(&mut conn, delivery.channel_id).await? {
+            deliveries::postpone(&mut conn, id, Utc::now() + wait).await?;
+            tracing::info!(delivery_id = %id, channel_id = %row.id, ?wait, "channel's rate limit reached, postponed");
+            return Ok(Outcome::Postponed);
+        }
+        let details = notifications::email_details(&mut conn, delivery.notification_id)
+            .await?
+            .context("the notification is gone")?;
+        drop(conn);
+        let opened = self.open(&row);
+        let sent = match &opened {
+            Ok((channel, secret)) => {
+                let message = AlertMessage::new(&details, &self.public_base_url, Utc::now());
+                let send = self.send(id, channel, secret.as_deref(), &message, &details);
+                match tokio::time::timeout(self.settings.timeout, send).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Failure::Retry {
+                        reason: format!("timed out after {} s", self.settings.timeout.as_secs()),
+                        after: None,
+                    }),
+                }
+            }
+            Err(failure) => Err(failure.clone()),
+        };
+        let secrets: Vec<String> = opened
+            .as_ref()
+            .map(|(c, s)| {
+                c.secrets()
+                    .iter()
+                    .map(|x| x.expose().to_owned())
+                    .chain(s.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut conn = self.db.get().await.context("no database connection")?;
+        let attempts = u32::try_from(delivery.attempts).unwrap_or(u32::MAX);
+        let outcome = match sent {
+            Ok(()) => {
+                deliveries::mark_sent(&mut conn, id).await?;
+                tracing::info!(delivery_id = %id, channel_id = %row.id, kind = %row.kind, attempts, "delivered");
+                Outcome::Sent
+            }
+            Err(failure) => {
+                let reason = redact(failure.reason(), &secrets);
+                let give_up = matches!(failure, Failure::Permanent(_))
+                    || attempts >= self.settings.max_attempts;
+                if give_up {
+                    let reason = if matches!(failure, Failure::Retry { .. }) {
+                        format!("gave up after {attempts} attempts: {reason}")
+                    } else {
+                        reason
+                    };
+                    deliveries::mark_failed(&mut conn, id, &reason).await?;
+                    tracing::error!(delivery_id = %id, channel_id = %row.id, kind = %row.kind, attempts, %reason, "delivery failed for good");
+                    Outcome::Failed
+                } else {
+                    let after = match &failure {
+                        Failure::Retry { after, .. } => *after,
+                        Failure::Permanent(_) => None,
+                    };
+                    let wait = retry_delay(self.settings.retry_base, attempts, after);
+                    let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                    deliveries::retry_at(&mut conn, id, &reason, at).await?;
+                    tracing::warn!(delivery_id = %id, channel_id = %row.id, kind = %row.kind, attempts, ?wait, %reason, "delivery failed, retrying later");
+                    Outcome::Retry
+                }
+            }
+        };
+        if matches!(outcome, Outcome::Sent | Outcome::Failed)
+            && let Some(status) =
+                deliveries::finish_notification(&mut conn, delivery.notification_id).await?
+        {
+            tracing::info!(notification_id = %delivery.notification_id, %status, "every delivery finished");
+        }
+        Ok(outcome)
+    }
+
+    /// The channel's URL and signing secret, opened and parsed.
+    fn open(
+        &self,
+        row: &pricewatch_storage::models::ChannelRow,
+    ) -> Result<(Channel, Option<String>), Failure> {
+        let key = self.key.as_ref().ok_or_else(|| Failure::Retry {
+            reason: "CHANNEL_SECRET_KEY is not set: channels cannot be opened".to_owned(),
+            after: None,
+        })?;
+        let secrets = key
+            .open(row.id, &row.sealed)
+            .map_err(|e| Failure::Permanent(format!("the channel does not open: {e}")))?;
+        let channel = Channel::parse_with(&secrets.url, self.settings.allow_loopback)
+            .map_err(|e| Failure::Permanent(format!("the channel's URL is not valid: {e}")))?;
+        Ok((channel, secrets.signing_secret))
+    }
+
+    async fn send(
+        &self,
+        id: uuid::Uuid,
+        channel: &Channel,
+        signing_secret: Option<&str>,
+        message: &AlertMessage,
+        details: &pricewatch_storage::queries::notifications::EmailDetails,
+    ) -> Result<(), Failure> {
+        if let Channel::Email(email) = channel {
+            let mut details = details.clone();
+            details.email = email.to.as_str().to_owned();
+            let composed = self
+                .mailer
+                .compose(&details)
+                .map_err(|e| Failure::Permanent(e.to_string()))?;
+            let (handed_over, _signal) = tokio::sync::oneshot::channel();
+            return match Box::pin(self.mailer.send(&composed, handed_over)).await {
+                // Past the final "." the server most likely kept it.
+                Ok(()) | Err(SendError::Unconfirmed(_)) => Ok(()),
+                Err(SendError::Permanent(e)) => {
+                    Err(Failure::Permanent(format!("SMTP refused the email: {e}")))
+                }
+                Err(SendError::Transient(e)) => Err(Failure::Retry {
+                    reason: format!("temporary SMTP failure: {e}"),
+                    after: None,
+                }),
+            };
+        }
+        let target = Target {
+            delivery_id: id,
+            channel,
+            signing_secret,
+        };
+        self.services.send(&target, message).await
+    }
+
+    /// `Some(wait)` when the channel had its share of deliveries in the past minute.
+    async fn over_rate(
+        &self,
+        conn: &mut pricewatch_storage::AsyncPgConnection,
+        channel_id: uuid::Uuid,
+    ) -> anyhow::Result<Option<Duration>> {
+        let window = chrono::Duration::minutes(1);
+        let (count, oldest) = deliveries::sent_since(conn, channel_id, Utc::now() - window).await?;
+        if count < i64::from(self.settings.per_channel_per_minute) {
+            return Ok(None);
+        }
+        let free_at = oldest.map_or_else(Utc::now, |t| t + window);
+        let wait = (free_at - Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .max(Duration::from_secs(1));
+        Ok(Some(wait))
+    }
+}
+
+/// `base · 2^(attempt-1)`, at most [`MAX_RETRY_DELAY`], and never shorter
+/// than what the receiver asked for (up to the same bound).
+pub fn retry_delay(base: Duration, attempt: u32, asked: Option<Duration>) -> Duration {
+    let factor = 2u32
+        .checked_pow(attempt.saturating_sub(1))
+        .unwrap_or(u32::MAX);
+    let backoff = base.saturating_mul(factor).min(MAX_RETRY_DELAY);
+    asked.map_or(backoff, |asked| backoff.max(asked.min(MAX_RETRY_DELAY)))
+}
+
+/// `text` with each secret replaced by `***`.
+fn redact(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .filter(|s| s.len() >= 4)
+        .fold(text.to_owned(), |out, secret| {
+            out.replace(secret.as_str(), "***")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_honours_retry_after() {
+        let base = Duration::from_secs(30);
+        assert_eq!(retry_delay(base, 1, None), Duration::from_secs(30));
+        assert_eq!(retry_delay(base, 3, None), Duration::from_secs(120));
+        assert_eq!(retry_delay(base, 40, None), MAX_RETRY_DELAY);
+        assert_eq!(
+            retry_delay(base, 1, Some(Duration::from_secs(90))),
+            Duration::from_secs(90)
+        );
+        assert_eq!(
+            retry_delay(base, 1, Some(Duration::from_secs(10 * 86_400))),
+            MAX_RETRY_DELAY
+        );
+    }
+
+    #[test]
+    fn secrets_leave_the_reason() {
+        assert_eq!(
+            redact(
+                "POST /bot123:abcdef/sendMessage failed",
+                &["123:abcdef".to_owned()]
+            ),
+            "POST /bot***/sendMessage failed"
+        );
+    }
+}

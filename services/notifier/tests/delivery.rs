@@ -1,0 +1,607 @@
+//! Channel deliveries against loopback fakes of each service: the exact
+//! requests, retries with the same webhook id, Retry-After, receivers that
+//! hang, fail or redirect inward, dead letters with their reason, and the
+//! address policy. Needs PostgreSQL, Redis, RabbitMQ and the SMTP sink.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use pricewatch_domain::channel::Channel;
+use pricewatch_storage::models::{ChannelRow, Delivery};
+use pricewatch_storage::queries::{channels, deliveries};
+use pricewatch_storage::schema::{deliveries as deliveries_table, notifications};
+use pricewatch_storage::sealed::{ChannelKey, ChannelSecrets};
+use support::fake::{Fake, Reply};
+use support::{Seeded, TestNotifier, pending_notification, seed, spawn_notifier};
+use uuid::Uuid;
+
+const KEY: [u8; 32] = [9; 32];
+/// A webhook signing secret: `whsec_` and 24 bytes in base64.
+const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn key_flag() -> String {
+    format!("--channel-secret-key={}", STANDARD.encode(KEY))
+}
+
+/// Every fixed service pointed at `fake`, loopback allowed, quick retries.
+fn flags(fake: &Fake, extra: &[&str]) -> Vec<String> {
+    let base = fake.base();
+    let mut flags = vec![
+        key_flag(),
+        "--allow-loopback-targets=true".to_owned(),
+        "--delivery-poll-ms=50".to_owned(),
+        "--delivery-retry-base-seconds=1".to_owned(),
+        "--delivery-timeout-seconds=3".to_owned(),
+        "--delivery-max-attempts=3".to_owned(),
+        format!("--ntfy-default-url={base}"),
+        format!("--telegram-api-url={base}"),
+        format!("--discord-api-url={base}"),
+        format!("--slack-webhook-url={base}"),
+        format!("--pushover-api-url={base}"),
+    ];
+    flags.extend(extra.iter().map(|f| (*f).to_owned()));
+    flags
+}
+
+async fn start(flags: &[String]) -> TestNotifier {
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    spawn_notifier(&flags).await
+}
+
+/// A channel of the user, sealed as the api seals it.
+async fn add_channel(conn: &mut AsyncPgConnection, user_id: Uuid, url: &str) -> Uuid {
+    let channel = Channel::parse_with(url, true).unwrap();
+    let id = Uuid::new_v4();
+    let signing_secret = matches!(channel, Channel::Webhook(_)).then(|| WHSEC.to_owned());
+    let sealed = ChannelKey::from_bytes(KEY).seal(
+        id,
+        &ChannelSecrets {
+            url: channel.render(),
+            signing_secret,
+        },
+    );
+    let now = chrono::Utc::now();
+    channels::insert(
+        conn,
+        &ChannelRow {
+            id,
+            user_id,
+            kind: channel.kind().as_str().to_owned(),
+            name: format!("{} channel", channel.kind()),
+            redacted_url: channel.redacted(),
+            sealed,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await
+    .unwrap();
+    id
+}
+
+/// A 'delivering' alert (24.50 → 19.99 EUR) with one delivery per channel.
+async fn alert(
+    conn: &mut AsyncPgConnection,
+    s: &Seeded,
+    channel_ids: &[Uuid],
+) -> (Uuid, Vec<Uuid>) {
+    let id = pending_notification(conn, s, "19.99").await;
+    diesel::update(notifications::table.find(id))
+        .set(notifications::status.eq("delivering"))
+        .execute(conn)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for &channel_id in channel_ids {
+        let delivery_id = Uuid::new_v4();
+        diesel::insert_into(deliveries_table::table)
+            .values((
+                deliveries_table::id.eq(delivery_id),
+                deliveries_table::notification_id.eq(id),
+                deliveries_table::channel_id.eq(channel_id),
+            ))
+            .execute(conn)
+            .await
+            .unwrap();
+        ids.push(delivery_id);
+    }
+    (id, ids)
+}
+
+async fn delivery(n: &TestNotifier, id: Uuid) -> Delivery {
+    let mut conn = n.conn().await;
+    deliveries_table::table
+        .find(id)
+        .select(Delivery::as_select())
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// Waits until the delivery is `status` (and returns it).
+async fn wait_delivery(n: &TestNotifier, id: Uuid, status: &str, within: Duration) -> Delivery {
+    let deadline = Instant::now() + within;
+    loop {
+        let row = delivery(n, id).await;
+        if row.status == status {
+            return row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "delivery {id} is {} ({:?}), expected {status}",
+            row.status,
+            row.last_error
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn verify(request: &support::fake::Request) {
+    standardwebhooks::Webhook::new(WHSEC)
+        .unwrap()
+        .verify(&request.body, &request.headers)
+        .expect("the signature verifies");
+}
+
+#[tokio::test]
+async fn every_kind_gets_the_request_its_service_expects() {
+    let fake = Fake::start().await;
+    let n = start(&flags(&fake, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let port = fake.port;
+    let mail_to = format!("alice-{}@example.test", Uuid::new_v4().simple());
+    let urls = [
+        format!("ntfy://tk_abcdefghijklmnop@127.0.0.1:{port}/deals?priority=high&tags=moneybag"),
+        "ntfy://cloudtopic".to_owned(),
+        format!("gotify://127.0.0.1:{port}/AbCdEf.123?priority=8"),
+        "tgram://123456789:AAE-secretkey_x/-1001234567890".to_owned(),
+        "discord://PriceBot@112233445566/webhook-token_xyz".to_owned(),
+        "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#deals".to_owned(),
+        "pover://uQiRzpo4DXghDmr9QzzfQu27cmVRsG@azGDORePK8gMaC0QOYAMyEEuzJnyUi?priority=high"
+            .to_owned(),
+        format!("matrix://syt_accesstoken@127.0.0.1:{port}/!roomid:example.org"),
+        format!("json://127.0.0.1:{port}/hooks/pw?source=pricewatch"),
+        format!("mailto://{mail_to}"),
+    ];
+    let mut ids = Vec::new();
+    for url in &urls {
+        ids.push(add_channel(&mut conn, s.user_id, url).await);
+    }
+    let (notification, deliveries) = alert(&mut conn, &s, &ids).await;
+    for &id in &deliveries {
+        wait_delivery(&n, id, "sent", Duration::from_secs(20)).await;
+    }
+    support::wait_for_status(&n, notification, "sent", Duration::from_secs(5)).await;
+    let rows = deliveries::for_notification(&mut conn, notification)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), urls.len());
+    assert!(
+        rows.iter()
+            .all(|d| d.status == "sent" && d.attempts == 1 && d.sent_at.is_some())
+    );
+
+    // ntfy, self-hosted: JSON publish to the root, bearer token.
+    let ntfy: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() == "/" && r.json()["topic"] == "deals")
+        .collect();
+    assert_eq!(ntfy.len(), 1);
+    assert_eq!(ntfy[0].method, "POST");
+    assert_eq!(
+        ntfy[0].header("authorization"),
+        "Bearer tk_abcdefghijklmnop"
+    );
+    let body = ntfy[0].json();
+    assert_eq!(body["priority"], 4);
+    assert_eq!(body["tags"], serde_json::json!(["moneybag"]));
+    assert!(body["title"].as_str().unwrap().contains(&s.title));
+    assert!(body["message"].as_str().unwrap().contains("19.99 EUR"));
+    assert!(body["message"].as_str().unwrap().contains("24.50 EUR"));
+    // ntfy://topic goes to the default server, without credentials.
+    let cloud: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() == "/" && r.json()["topic"] == "cloudtopic")
+        .collect();
+    assert_eq!(cloud.len(), 1);
+    assert_eq!(cloud[0].header("authorization"), "");
+
+    // Gotify: POST /message?token=, JSON title/message/priority.
+    let gotify = fake.to("/message");
+    assert_eq!(gotify.len(), 1);
+    assert_eq!(gotify[0].method, "POST");
+    assert_eq!(
+        gotify[0].query(),
+        vec![("token".to_owned(), "AbCdEf.123".to_owned())]
+    );
+    assert_eq!(gotify[0].json()["priority"], 8);
+    assert!(
+        gotify[0].json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("19.99 EUR")
+    );
+
+    // Telegram: POST /bot<token>/sendMessage, chat_id, text, parse_mode.
+    let telegram = fake.to("/bot123456789:AAE-secretkey_x/sendMessage");
+    assert_eq!(telegram.len(), 1);
+    assert_eq!(telegram[0].method, "POST");
+    assert!(
+        telegram[0]
+            .header("content-type")
+            .starts_with("application/json")
+    );
+    let body = telegram[0].json();
+    assert_eq!(body["chat_id"], "-1001234567890");
+    assert_eq!(body["parse_mode"], "HTML");
+    assert!(body["text"].as_str().unwrap().contains("<b>19.99 EUR</b>"));
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .contains("&lt;Pro&gt; &amp; Co"),
+        "escaped: {body}"
+    );
+
+    // Discord: POST /api/webhooks/<id>/<token>, content and embeds.
+    let discord = fake.to("/api/webhooks/112233445566/webhook-token_xyz");
+    assert_eq!(discord.len(), 1);
+    let body = discord[0].json();
+    assert_eq!(body["username"], "PriceBot");
+    assert!(
+        body["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Price drop: ")
+    );
+    assert!(
+        body["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("19.99 EUR")
+    );
+    assert_eq!(
+        body["embeds"][0]["url"].as_str().unwrap(),
+        format!(
+            "http://127.0.0.1:8090/products/kettle-{}?a=1&b=2",
+            s.product_id
+        )
+    );
+
+    // Slack: POST /services/T/B/X, text and blocks, the channel named.
+    let slack = fake.to("/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ");
+    assert_eq!(slack.len(), 1);
+    let body = slack[0].json();
+    assert_eq!(body["channel"], "#deals");
+    assert!(body["text"].as_str().unwrap().contains("19.99 EUR"));
+    assert_eq!(body["blocks"][0]["type"], "section");
+    assert_eq!(body["blocks"][0]["text"]["type"], "mrkdwn");
+
+    // Pushover: POST /1/messages.json, form token/user/message/title.
+    let pushover = fake.to("/1/messages.json");
+    assert_eq!(pushover.len(), 1);
+    assert_eq!(
+        pushover[0].header("content-type"),
+        "application/x-www-form-urlencoded"
+    );
+    let form = pushover[0].form();
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(get("token"), "azGDORePK8gMaC0QOYAMyEEuzJnyUi");
+    assert_eq!(get("user"), "uQiRzpo4DXghDmr9QzzfQu27cmVRsG");
+    assert_eq!(get("priority"), "1");
+    assert!(get("message").contains("19.99 EUR"));
+    assert!(get("title").contains(&s.title));
+
+    // Matrix: PUT /_matrix/client/v3/rooms/<room>/send/m.room.message/<delivery id>.
+    let matrix_delivery = deliveries[7];
+    let matrix = fake.to("/_matrix/client/v3/rooms/");
+    assert_eq!(matrix.len(), 1);
+    assert_eq!(matrix[0].method, "PUT");
+    assert_eq!(
+        matrix[0].path(),
+        format!(
+            "/_matrix/client/v3/rooms/!roomid:example.org/send/m.room.message/{matrix_delivery}"
+        )
+    );
+    assert_eq!(matrix[0].header("authorization"), "Bearer syt_accesstoken");
+    assert_eq!(matrix[0].json()["msgtype"], "m.text");
+    assert_eq!(matrix[0].json()["format"], "org.matrix.custom.html");
+
+    // Webhook: signed JSON with the prices, product, watch and rules.
+    let hook = fake.to("/hooks/pw");
+    assert_eq!(hook.len(), 1);
+    assert_eq!(hook[0].method, "POST");
+    assert_eq!(
+        hook[0].query(),
+        vec![("source".to_owned(), "pricewatch".to_owned())]
+    );
+    assert_eq!(hook[0].header("webhook-id"), deliveries[8].to_string());
+    verify(&hook[0]);
+    let body = hook[0].json();
+    assert_eq!(body["type"], "price.alert");
+    assert_eq!(body["data"]["old_price"], "24.50");
+    assert_eq!(body["data"]["new_price"], "19.99");
+    assert_eq!(body["data"]["currency"], "EUR");
+    assert_eq!(body["data"]["rules"], serde_json::json!(["below_target"]));
+    assert_eq!(body["data"]["watch_id"], s.watch_id.to_string());
+    assert_eq!(body["data"]["product"]["title"], s.title);
+
+    // Email: through the SMTP relay.
+    let emails = support::wait_for_emails(&mail_to, 1, Duration::from_secs(5)).await;
+    assert_eq!(emails.len(), 1);
+    assert!(support::field(&emails[0], "subject").contains("19.99 EUR"));
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn webhook_retries_keep_their_id_and_wait_as_asked() {
+    let fake = Fake::start().await;
+    fake.script([
+        Reply::Status(429, vec![("Retry-After", "3".into())], "slow down".into()),
+        Reply::Status(503, vec![], String::new()),
+    ]);
+    let n = start(&flags(&fake, &["--delivery-max-attempts=5"])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let hook = add_channel(
+        &mut conn,
+        s.user_id,
+        &format!("json://127.0.0.1:{}/h", fake.port),
+    )
+    .await;
+    let (notification, ids) = alert(&mut conn, &s, &[hook]).await;
+    let sent = wait_delivery(&n, ids[0], "sent", Duration::from_secs(20)).await;
+    assert_eq!(sent.attempts, 3);
+    let requests = fake.to("/h");
+    assert_eq!(requests.len(), 3, "429, 503, then accepted");
+    for request in &requests {
+        assert_eq!(
+            request.header("webhook-id"),
+            ids[0].to_string(),
+            "the same id on every retry"
+        );
+        verify(request);
+    }
+    let waited = requests[1].at - requests[0].at;
+    assert!(
+        waited >= Duration::from_secs(3),
+        "Retry-After: 3 honoured, waited {waited:?}"
+    );
+    support::wait_for_status(&n, notification, "sent", Duration::from_secs(5)).await;
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_bad_receiver_fails_only_its_own_delivery() {
+    let good = Fake::start().await;
+    let hanging = Fake::answering(Reply::Hang).await;
+    let failing = Fake::answering(Reply::Status(500, vec![], "oops".into())).await;
+    let inward = Fake::answering(Reply::Status(
+        302,
+        vec![("Location", "http://10.0.0.1/admin".into())],
+        String::new(),
+    ))
+    .await;
+    let gone = Fake::answering(Reply::Status(404, vec![], "no such hook".into())).await;
+    let n = start(&flags(
+        &good,
+        &["--delivery-max-attempts=2", "--delivery-timeout-seconds=2"],
+    ))
+    .await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let mut channels = Vec::new();
+    for fake in [&good, &hanging, &failing, &inward, &gone] {
+        channels.push(
+            add_channel(
+                &mut conn,
+                s.user_id,
+                &format!("json://127.0.0.1:{}/h", fake.port),
+            )
+            .await,
+        );
+    }
+    let started = Instant::now();
+    let (notification, ids) = alert(&mut conn, &s, &channels).await;
+    wait_delivery(&n, ids[0], "sent", Duration::from_secs(10)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "not held up by the hanging receiver"
+    );
+    let redirected = wait_delivery(&n, ids[3], "failed", Duration::from_secs(10)).await;
+    assert_eq!(redirected.attempts, 1, "a refused address is not retried");
+    assert_eq!(
+        redirected.last_error.as_deref(),
+        Some("refused: address 10.0.0.1 is a private network address")
+    );
+    let not_found = wait_delivery(&n, ids[4], "failed", Duration::from_secs(10)).await;
+    assert_eq!(
+        not_found.last_error.as_deref(),
+        Some("HTTP 404: no such hook")
+    );
+    let failed = wait_delivery(&n, ids[2], "failed", Duration::from_secs(15)).await;
+    assert_eq!(failed.attempts, 2);
+    assert_eq!(
+        failed.last_error.as_deref(),
+        Some("gave up after 2 attempts: HTTP 500: oops")
+    );
+    let hung = wait_delivery(&n, ids[1], "failed", Duration::from_secs(15)).await;
+    assert_eq!(
+        hung.last_error.as_deref(),
+        Some("gave up after 2 attempts: timed out after 2 s")
+    );
+    assert_eq!(failing.to("/h").len(), 2);
+    assert!(
+        inward.to("/h").len() == 1,
+        "the redirect itself is not followed inward"
+    );
+    support::wait_for_status(&n, notification, "sent", Duration::from_secs(5)).await;
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn every_failed_delivery_fails_the_alert() {
+    let gone = Fake::answering(Reply::Status(410, vec![], String::new())).await;
+    let n = start(&flags(&gone, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let hook = add_channel(
+        &mut conn,
+        s.user_id,
+        &format!("json://127.0.0.1:{}/h", gone.port),
+    )
+    .await;
+    let (notification, ids) = alert(&mut conn, &s, &[hook]).await;
+    let failed = wait_delivery(&n, ids[0], "failed", Duration::from_secs(10)).await;
+    assert_eq!(failed.last_error.as_deref(), Some("HTTP 410"));
+    support::wait_for_status(&n, notification, "failed", Duration::from_secs(5)).await;
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_killed_notifier_is_taken_over() {
+    let fake = Fake::start().await;
+    let n = start(&flags(&fake, &["--delivery-stale-claim-seconds=2"])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let hook = add_channel(
+        &mut conn,
+        s.user_id,
+        &format!("json://127.0.0.1:{}/h", fake.port),
+    )
+    .await;
+    let (_, ids) = alert(&mut conn, &s, &[]).await;
+    assert!(ids.is_empty());
+    // A notifier killed with -9 mid-send leaves its claim behind.
+    let (notification, ids) = {
+        let id = Uuid::new_v4();
+        let n_id = pending_notification(&mut conn, &s, "18.00").await;
+        diesel::update(notifications::table.find(n_id))
+            .set(notifications::status.eq("delivering"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        diesel::insert_into(deliveries_table::table)
+            .values((
+                deliveries_table::id.eq(id),
+                deliveries_table::notification_id.eq(n_id),
+                deliveries_table::channel_id.eq(hook),
+                deliveries_table::status.eq("sending"),
+                deliveries_table::attempts.eq(1),
+                deliveries_table::claimed_at.eq(chrono::Utc::now()),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        (n_id, vec![id])
+    };
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        delivery(&n, ids[0]).await.status,
+        "sending",
+        "a fresh claim is left alone"
+    );
+    let sent = wait_delivery(&n, ids[0], "sent", Duration::from_secs(10)).await;
+    assert_eq!(sent.attempts, 2);
+    assert_eq!(fake.to("/h").len(), 1);
+    support::wait_for_status(&n, notification, "sent", Duration::from_secs(5)).await;
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn without_loopback_allowed_a_loopback_webhook_is_refused() {
+    let fake = Fake::start().await;
+    let n = start(&flags(&fake, &["--allow-loopback-targets=false"])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let hook = add_channel(
+        &mut conn,
+        s.user_id,
+        &format!("json://127.0.0.1:{}/h", fake.port),
+    )
+    .await;
+    let (_, ids) = alert(&mut conn, &s, &[hook]).await;
+    let refused = wait_delivery(&n, ids[0], "failed", Duration::from_secs(10)).await;
+    assert!(
+        refused.last_error.as_deref().unwrap().contains("loopback"),
+        "{:?}",
+        refused.last_error
+    );
+    assert!(fake.requests().is_empty(), "nothing reached the receiver");
+    drop(conn);
+    n.shut_down().await;
+}
+
+/// The guard itself (not the URL parser) refuses a name that resolves to loopback.
+#[tokio::test]
+async fn a_name_resolving_to_loopback_is_refused_by_the_guard() {
+    use pricewatch_egress::{AddressResolver, EgressSettings, GuardedClient, ResolveFuture};
+    use pricewatch_notifier::deliver::message::AlertMessage;
+    use pricewatch_notifier::deliver::services::{Failure, ServiceUrls, Services, Target};
+
+    struct ToLoopback;
+    impl AddressResolver for ToLoopback {
+        fn resolve<'a>(&'a self, _host: &'a str) -> ResolveFuture<'a> {
+            Box::pin(async { Ok(vec!["127.0.0.1".parse().unwrap()]) })
+        }
+    }
+    let fake = Fake::start().await;
+    let client = GuardedClient::builder(EgressSettings {
+        allow_loopback: false,
+        ..EgressSettings::default()
+    })
+    .resolver(Arc::new(ToLoopback))
+    .build()
+    .unwrap();
+    let base = url::Url::parse(&fake.base()).unwrap();
+    let services = Services {
+        client,
+        urls: ServiceUrls {
+            ntfy: base.clone(),
+            telegram: base.clone(),
+            discord: base.clone(),
+            slack: base.clone(),
+            pushover: base,
+        },
+    };
+    let channel = Channel::parse(&format!("json://hooks.example.com:{}/h", fake.port)).unwrap();
+    let message = AlertMessage {
+        title: "t".into(),
+        text: "x".into(),
+        html: "x".into(),
+        product_url: "https://shop.example/p".into(),
+        event: serde_json::json!({}),
+    };
+    let target = Target {
+        delivery_id: Uuid::new_v4(),
+        channel: &channel,
+        signing_secret: Some(WHSEC),
+    };
+    let failure = services.send(&target, &message).await.unwrap_err();
+    assert_eq!(
+        failure,
+        Failure::Permanent("refused: address 127.0.0.1 is a loopback address".into())
+    );
+    assert!(fake.requests().is_empty());
+}
