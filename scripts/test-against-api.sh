@@ -28,6 +28,7 @@ api_port=$(free_port)
 DATABASE_URL="$db_url" REDIS_URL=redis://127.0.0.1:6379/0 REDIS_KEY_PREFIX="pwgw$$" \
   AMQP_URL='amqp://guest:guest@127.0.0.1:5672/%2f' QUEUE_PREFIX="pwgw$$" \
   SECRET_KEY=gateway-test-secret-key-0123456789abcdef AUTH_RATE_LIMIT_PER_MINUTE=100000 API_BIND="127.0.0.1:$api_port" \
+  CHANNEL_SECRET_KEY=BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc= \
   API_WORKERS=2 RUST_LOG=warn target/debug/pricewatch-api >"$work/api.log" 2>&1 &
 api_pid=$!
 for _ in $(seq 1 100); do

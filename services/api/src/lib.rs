@@ -70,7 +70,7 @@ impl Application {
     pub async fn build_with_resolver(
         settings: Settings,
         listener: TcpListener,
-        resolver: Arc<dyn resolve::HostResolver>,
+        resolver: Arc<dyn pricewatch_egress::AddressResolver>,
     ) -> anyhow::Result<Self> {
         pricewatch_ops::metrics::install(SERVICE);
         if settings.run_migrations {

@@ -1,68 +1,43 @@
-//! The address policy for a host a user names by DNS name (a webhook, a
-//! self-hosted ntfy, Gotify or Matrix server): resolved once, with a timeout,
-//! and every address checked with `pricewatch_domain::address::check_address`
+//! The address policy for a host a user names by DNS name when adding a
+//! channel (a webhook, a self-hosted ntfy, Gotify or Matrix server): the
+//! egress crate's guard resolves it once, within [`RESOLVE_TIMEOUT`], and
+//! checks every address with `pricewatch_domain::address::check_address`
 //! (literal addresses were already checked by the channel parser). Whatever
 //! connects later checks again at each connection.
 
-use std::future::Future;
-use std::io;
-use std::net::IpAddr;
-use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use pricewatch_domain::address::check_address;
 use pricewatch_domain::channel::Endpoint;
-use url::Host;
+use pricewatch_egress::AddressResolver;
+use pricewatch_egress::guard::{Guard, PinTable};
+use url::{Host, Url};
+
+pub use pricewatch_egress::{ResolveFuture, SystemResolver};
 
 /// How long a name may take to resolve.
 pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(3);
 
-pub type Resolving<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + Send + 'a>>;
-
-/// Resolves host names: the system resolver in production, a fixed table in
-/// tests (which send nothing beyond loopback).
-pub trait HostResolver: Send + Sync {
-    fn resolve<'a>(&'a self, host: &'a str) -> Resolving<'a>;
-}
-
-/// The system resolver, through tokio's `lookup_host`.
-pub struct SystemResolver;
-
-impl HostResolver for SystemResolver {
-    fn resolve<'a>(&'a self, host: &'a str) -> Resolving<'a> {
-        Box::pin(async move {
-            let addrs = tokio::net::lookup_host((host, 0)).await?;
-            Ok(addrs.map(|a| a.ip()).collect())
-        })
-    }
-}
-
 /// Why a named host was refused, in the channel parser's `part: message` form.
 pub async fn check_endpoint(
-    resolver: &dyn HostResolver,
+    resolver: &Arc<dyn AddressResolver>,
     endpoint: &Endpoint,
     allow_loopback: bool,
 ) -> Result<(), String> {
-    let Host::Domain(name) = &endpoint.server.host else {
+    if !matches!(endpoint.server.host, Host::Domain(_)) {
         return Ok(());
-    };
-    let addrs = match tokio::time::timeout(RESOLVE_TIMEOUT, resolver.resolve(name)).await {
-        Err(_) => {
-            return Err(format!(
-                "host: {name} did not resolve within {} s",
-                RESOLVE_TIMEOUT.as_secs()
-            ));
-        }
-        Ok(Err(_)) => return Err(format!("host: {name} does not resolve")),
-        Ok(Ok(addrs)) => addrs,
-    };
-    if addrs.is_empty() {
-        return Err(format!("host: {name} does not resolve"));
     }
-    for ip in addrs {
-        check_address(ip, allow_loopback).map_err(|reason| {
-            format!("host: {name} resolves to {ip}, which is not allowed: {reason}")
-        })?;
-    }
-    Ok(())
+    let url = Url::parse(&endpoint.base_url()).map_err(|e| format!("host: {e}"))?;
+    // Nothing connects here: the pins the guard keeps for a connection go unused.
+    let pins = Arc::new(PinTable::new(Duration::ZERO, None));
+    Guard::new(
+        Arc::clone(resolver),
+        allow_loopback,
+        Vec::new(),
+        RESOLVE_TIMEOUT,
+        pins,
+    )
+    .check(&url)
+    .await
+    .map_err(|e| format!("host: {e}"))
 }

@@ -16,7 +16,7 @@ pub struct AppState {
     /// Client for the other services' health probes.
     pub http: reqwest::Client,
     /// Resolves the hosts of new channels for the address policy.
-    pub resolver: Arc<dyn crate::resolve::HostResolver>,
+    pub resolver: Arc<dyn pricewatch_egress::AddressResolver>,
 }
 
 impl AppState {

@@ -392,3 +392,60 @@ async fn a_test_message_is_queued_once_at_a_time() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_channels_and_alerting() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    let paths = &doc["paths"];
+    for (path, methods) in [
+        ("/api/v1/channels", &["get", "post"][..]),
+        ("/api/v1/channels/{id}", &["get", "patch", "delete"][..]),
+        ("/api/v1/channels/{id}/test", &["post"][..]),
+    ] {
+        for method in methods {
+            let op = &paths[path][method];
+            assert!(op.is_object(), "{method} {path} missing");
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path}: no 401"
+            );
+            assert!(op["security"].is_array(), "{method} {path}: no security");
+        }
+    }
+    assert!(paths["/api/v1/channels"]["post"]["responses"]["422"].is_object());
+    assert!(paths["/api/v1/channels/{id}/test"]["post"]["responses"]["202"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    assert!(
+        schemas["CreatedChannel"]["allOf"].is_array()
+            || schemas["CreatedChannel"]["properties"]["signing_secret"].is_object(),
+        "{}",
+        schemas["CreatedChannel"]
+    );
+    assert!(
+        schemas["ChannelResponse"]["properties"]
+            .get("signing_secret")
+            .is_none()
+    );
+    for field in ["rules", "channel_ids", "cooldown_minutes"] {
+        assert!(
+            schemas["WatchResponse"]["properties"][field].is_object(),
+            "{field}"
+        );
+        assert!(
+            schemas["CreateWatch"]["properties"][field].is_object(),
+            "{field}"
+        );
+        assert!(
+            schemas["UpdateWatch"]["properties"][field].is_object(),
+            "{field}"
+        );
+    }
+    assert!(
+        schemas["RuleSchema"]["oneOf"].is_array(),
+        "{}",
+        schemas["RuleSchema"]
+    );
+    assert!(schemas["NotificationResponse"]["properties"]["deliveries"].is_object());
+    assert!(schemas["DeliveryResponse"]["properties"]["status"].is_object());
+}

@@ -5,8 +5,9 @@ use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
 
 use clap::Parser;
-use pricewatch_api::resolve::{HostResolver, Resolving};
+use pricewatch_api::resolve::ResolveFuture;
 use pricewatch_api::{Application, Settings};
+use pricewatch_egress::AddressResolver;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -24,8 +25,8 @@ pub fn channel_key() -> pricewatch_storage::sealed::ChannelKey {
 /// `missing.test` does not resolve, any other name is a public address.
 pub struct TestResolver;
 
-impl HostResolver for TestResolver {
-    fn resolve<'a>(&'a self, host: &'a str) -> Resolving<'a> {
+impl AddressResolver for TestResolver {
+    fn resolve<'a>(&'a self, host: &'a str) -> ResolveFuture<'a> {
         Box::pin(async move {
             let ip: IpAddr = if host.ends_with(".private.test") {
                 "10.1.2.3".parse().unwrap()

@@ -20,7 +20,7 @@ pub struct CreateChannel {
     /// The channel as a URL: `mailto://`, `ntfy://`, `ntfys://`, `gotify://`,
     /// `gotifys://`, `tgram://`, `discord://`, `slack://`, `pover://`,
     /// `matrix://`, `matrixs://`, `json://` or `jsons://` (see docs/channels.md).
-    #[schema(example = "ntfys://ntfy.example.com/prices")]
+    #[schema(example = "ntfy://my-price-alerts")]
     pub url: String,
     /// What to call it (1 to 100 characters).
     #[schema(example = "My phone")]

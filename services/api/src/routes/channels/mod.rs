@@ -127,7 +127,7 @@ pub async fn parse_url(state: &AppState, raw: &str) -> Result<Channel, ApiError>
     let channel =
         Channel::parse_with(raw, allow_loopback).map_err(|e| ApiError::validation("url", e))?;
     if let Some(endpoint) = channel.endpoint() {
-        crate::resolve::check_endpoint(state.resolver.as_ref(), &endpoint, allow_loopback)
+        crate::resolve::check_endpoint(&state.resolver, &endpoint, allow_loopback)
             .await
             .map_err(|message| ApiError::validation("url", message))?;
     }

@@ -34,6 +34,15 @@ pub async fn send_test(
     {
         return Err(ApiError::NotFound("channel"));
     }
-    let test = channel_tests::request(&mut conn, id).await?;
+    let test = channel_tests::request(&mut conn, id)
+        .await
+        .map_err(|e| match e {
+            // Deleted since the lookup above.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => ApiError::NotFound("channel"),
+            other => other.into(),
+        })?;
     Ok(HttpResponse::Accepted().json(ChannelTestResponse::from(test)))
 }

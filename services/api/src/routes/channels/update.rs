@@ -18,7 +18,7 @@ pub struct UpdateChannel {
     #[schema(example = "Work phone")]
     pub name: Option<String>,
     /// A new URL of the same kind (a webhook keeps its signing secret).
-    #[schema(example = "ntfys://ntfy.example.com/deals")]
+    #[schema(example = "ntfy://my-deals")]
     pub url: Option<String>,
 }
 
