@@ -79,8 +79,13 @@ wait_emails() { # expected count, within ~15 s
 }
 
 checked_after 1970-01-01T00:00:00Z
-price=$(curl -fsS "$api/api/v1/products/$product_id" "${auth[@]}" | jq -r .last_price)
+product=$(curl -fsS "$api/api/v1/products/$product_id" "${auth[@]}")
+price=$(jq -r .last_price <<<"$product")
 [[ $price == 1299.99 ]] || fail "first check recorded $price, expected 1299.99"
+how=$(jq -r '[.last_check.method, .last_check.sources_agree, .last_check.decision] | map(tostring) | join(" / ")' <<<"$product")
+[[ $(jq -r '.last_check.method != null and .last_check.sources_agree != null and (.last_check.decision | length) > 0' <<<"$product") == true ]] \
+  || fail "the last check does not say how the price was found: $how"
+echo "ok   how it was found: $how"
 echo "ok   first check recorded 1299.99 (above the target): no email"
 [[ $(emails) == 0 ]] || fail "an email before any drop"
 

@@ -9,6 +9,7 @@ pub mod channel;
 pub mod frequency;
 pub mod messages;
 pub mod money;
+pub mod money_format;
 pub mod product_url;
 pub mod reading;
 pub mod tag;

@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::schema::{
-    api_tokens, channels, deliveries, notifications, price_history, products, schedules, users,
-    watches,
+    api_tokens, channel_tests, channels, deliveries, notifications, price_history, products,
+    schedules, users, watches,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -42,6 +42,11 @@ pub struct Product {
     pub unconfirmed_price: Option<Decimal>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether structured data and the visible page showed the same amount
+    /// at the last recorded price.
+    pub sources_agree: Option<bool>,
+    /// Why the last recorded price won over the others, in a sentence.
+    pub extraction_decision: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -166,6 +171,23 @@ pub struct ChannelRow {
 pub struct Delivery {
     pub id: Uuid,
     pub notification_id: Uuid,
+    pub channel_id: Uuid,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A "send a test" of one channel: a fixed test message, no alert behind it.
+/// Sent by the notifier like a [`Delivery`] (pending → sending → sent, or
+/// failed); at most one of a channel is pending or sending at a time.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = channel_tests, check_for_backend(diesel::pg::Pg))]
+pub struct ChannelTest {
+    pub id: Uuid,
     pub channel_id: Uuid,
     pub status: String,
     pub attempts: i32,

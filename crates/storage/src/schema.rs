@@ -33,6 +33,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         check_requested_at -> Nullable<Timestamptz>,
+        sources_agree -> Nullable<Bool>,
+        extraction_decision -> Nullable<Text>,
     }
 }
 
@@ -150,6 +152,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    channel_tests (id) {
+        id -> Uuid,
+        channel_id -> Uuid,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     feed_tokens (user_id) {
         user_id -> Uuid,
         token_hash -> Bytea,
@@ -158,7 +174,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(watches -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(watches -> products (product_id));
@@ -172,6 +198,7 @@ diesel::joinable!(watch_channels -> watches (watch_id));
 diesel::joinable!(watch_channels -> channels (channel_id));
 diesel::joinable!(deliveries -> notifications (notification_id));
 diesel::joinable!(deliveries -> channels (channel_id));
+diesel::joinable!(channel_tests -> channels (channel_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -184,5 +211,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     channels,
     watch_channels,
     deliveries,
+    channel_tests,
     feed_tokens,
+    password_resets,
 );

@@ -110,6 +110,8 @@ fn reading(product_id: Uuid, price: &str, in_stock: Option<bool>) -> CheckRecord
         image_url: None,
         in_stock,
         method: "json_ld".into(),
+        sources_agree: true,
+        decision: "structured data and the visible page agree".into(),
         etag: None,
         last_modified: None,
     }

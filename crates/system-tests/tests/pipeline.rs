@@ -351,6 +351,18 @@ async fn a_due_product_is_checked_recorded_and_alerts_once() {
     assert!(product.check_error.is_none());
     assert!(product.last_checked_at.is_some());
     assert!(product.etag.is_some(), "validators kept for the next check");
+    assert_eq!(product.extraction_method.as_deref(), Some("meta"));
+    assert!(
+        product.sources_agree.is_some(),
+        "whether the sources agreed is kept"
+    );
+    assert!(
+        product
+            .extraction_decision
+            .as_deref()
+            .is_some_and(|d| !d.is_empty()),
+        "the decision is kept in words"
+    );
     assert!(
         product.next_check_at > Utc::now() + chrono::Duration::hours(23),
         "next check a day ahead: {}",
@@ -723,6 +735,8 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind_or_whose_me
         image_url: None,
         in_stock: Some(true),
         method: "json_ld".into(),
+        sources_agree: true,
+        decision: "structured data and the visible page agree".into(),
         etag: None,
         last_modified: None,
     };

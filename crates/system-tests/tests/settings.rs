@@ -42,6 +42,10 @@ fn accepted() -> BTreeMap<&'static str, BTreeSet<String>> {
             "notifier",
             env_names(&pricewatch_notifier::Settings::command()),
         ),
+        (
+            "renderer",
+            env_names(&pricewatch_renderer::Settings::command()),
+        ),
         ("migrate", env_names(migrate)),
         (
             "demo-shop",

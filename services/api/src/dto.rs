@@ -52,6 +52,11 @@ pub struct LastCheck {
     pub checked_at: Option<DateTime<Utc>>,
     /// Which extraction method found the price (json_ld, microdata, meta, …).
     pub method: Option<String>,
+    /// Whether the page's structured data and its visible text showed the
+    /// same amount at the last recorded price (null before the first price).
+    pub sources_agree: Option<bool>,
+    /// Why the last recorded price won over the page's other prices.
+    pub decision: Option<String>,
     pub consecutive_failures: i32,
 }
 
@@ -86,12 +91,52 @@ impl From<Product> for ProductResponse {
                 error: p.check_error,
                 checked_at: p.last_checked_at,
                 method: p.extraction_method,
+                sources_agree: p.sources_agree,
+                decision: p.extraction_decision,
                 consecutive_failures: p.consecutive_failures,
             },
             next_check_at: p.check_interval_hours.map(|_| p.next_check_at),
             created_at: p.created_at,
         }
     }
+}
+
+/// One alert rule, as a watch's `rules` lists them (documentation of
+/// `pricewatch_domain::alert::Rule`, whose serde form it copies).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RuleSchema {
+    /// The price is at or below the watch's target (a watch's only rule when it names none).
+    BelowTarget,
+    /// The price fell by at least `percent` % (more than 0, at most 100) since the rule last fired or was set.
+    PercentDrop {
+        #[schema(value_type = String, example = "10")]
+        percent: Decimal,
+    },
+    /// The price fell by at least `amount`, in the product's currency.
+    AmountDrop {
+        #[schema(value_type = String, example = "5.00")]
+        amount: Decimal,
+    },
+    /// The lowest price of the last `days` days (0: ever).
+    NewLow {
+        #[schema(minimum = 0, maximum = 3650)]
+        days: u32,
+    },
+    /// The product is back in stock.
+    BackInStock,
+    /// The price changed, up or down.
+    AnyChange,
+}
+
+/// A watch's alerting, as shown.
+#[derive(Debug, Default)]
+pub struct WatchAlertingResponse {
+    pub rules: Vec<pricewatch_domain::alert::Rule>,
+    pub channel_ids: Vec<Uuid>,
+    pub cooldown_minutes: i32,
+    pub last_alert_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -106,6 +151,15 @@ pub struct WatchResponse {
     /// Lower-case, sorted.
     #[schema(example = json!(["kitchen"]))]
     pub tags: Vec<String>,
+    /// When the watch alerts: each rule that fires on a check is named in
+    /// the alert. `[{"kind": "below_target"}]` unless set.
+    #[schema(value_type = Vec<RuleSchema>, example = json!([{"kind": "below_target"}, {"kind": "percent_drop", "percent": "10"}]))]
+    pub rules: Vec<pricewatch_domain::alert::Rule>,
+    /// The channels the watch's alerts go to; empty: every channel of the account.
+    pub channel_ids: Vec<Uuid>,
+    /// The least time between two alerts of this watch, in minutes (0 to 10080).
+    pub cooldown_minutes: i32,
+    pub last_alert_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub product: ProductResponse,
@@ -114,7 +168,11 @@ pub struct WatchResponse {
 impl WatchResponse {
     /// Fails only on a stored frequency that is none of ours (the database
     /// allows 6, 12 and 24 hours): a 500 that names the watch, never a guess.
-    pub fn new(w: Watch, p: Product) -> Result<Self, crate::error::ApiError> {
+    pub fn new(
+        w: Watch,
+        p: Product,
+        alerting: WatchAlertingResponse,
+    ) -> Result<Self, crate::error::ApiError> {
         let frequency = Frequency::from_hours(w.frequency_hours).map_err(|e| {
             crate::error::ApiError::Internal(anyhow::anyhow!("watch {}: {e}", w.id))
         })?;
@@ -125,6 +183,10 @@ impl WatchResponse {
             active: w.active,
             css_selector: w.css_selector,
             tags: w.tags,
+            rules: alerting.rules,
+            channel_ids: alerting.channel_ids,
+            cooldown_minutes: alerting.cooldown_minutes,
+            last_alert_at: alerting.last_alert_at,
             created_at: w.created_at,
             updated_at: w.updated_at,
             product: p.into(),
@@ -164,16 +226,52 @@ pub struct NotificationResponse {
     pub currency: String,
     #[schema(value_type = String)]
     pub target_price: Decimal,
-    /// pending, sending, sent or failed.
+    /// The rules that fired: below_target, percent_drop, amount_drop, new_low, back_in_stock, any_change.
+    #[schema(example = json!(["below_target", "percent_drop"]))]
+    pub rules: Vec<String>,
+    /// The email to the account's address: pending, sending, sent or failed;
+    /// `delivering` when the alert goes to the account's channels instead
+    /// (see `deliveries`), until every delivery is finished.
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// One per channel the alert goes to.
+    pub deliveries: Vec<DeliveryResponse>,
 }
 
-impl From<Notification> for NotificationResponse {
-    fn from(n: Notification) -> Self {
+/// An alert's delivery to one channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryResponse {
+    pub channel_id: Uuid,
+    /// The channel's kind: email, ntfy, gotify, telegram, discord, slack, pushover, matrix or webhook.
+    pub kind: String,
+    /// The channel's name.
+    pub name: String,
+    /// pending, sending, sent or failed.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<pricewatch_storage::queries::channels::DeliveryView> for DeliveryResponse {
+    fn from(d: pricewatch_storage::queries::channels::DeliveryView) -> Self {
+        DeliveryResponse {
+            channel_id: d.channel_id,
+            kind: d.kind,
+            name: d.name,
+            status: d.status,
+            attempts: d.attempts,
+            last_error: d.last_error,
+            sent_at: d.sent_at,
+        }
+    }
+}
+
+impl NotificationResponse {
+    pub fn new(n: Notification, deliveries: Vec<DeliveryResponse>) -> Self {
         NotificationResponse {
             id: n.id,
             watch_id: n.watch_id,
@@ -182,11 +280,13 @@ impl From<Notification> for NotificationResponse {
             new_price: money(n.new_price),
             currency: n.currency,
             target_price: money(n.target_price),
+            rules: n.rules,
             status: n.status,
             attempts: n.attempts,
             last_error: n.last_error,
             sent_at: n.sent_at,
             created_at: n.created_at,
+            deliveries,
         }
     }
 }

@@ -1,22 +1,27 @@
 //! The PriceWatch REST api (actix-web). `main.rs` hands [`run`] to the shared
 //! start-up; tests start the same [`Application`] on port 0.
 
+pub mod account;
 pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod rate_limit;
 pub mod request_id;
+pub mod resolve;
 pub mod routes;
 pub mod settings;
 pub mod state;
+pub mod watch_actions;
+pub mod web;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
 use pricewatch_ops::heartbeat::{self, Heartbeat};
 use pricewatch_storage::PoolSettings;
@@ -57,6 +62,16 @@ impl Application {
         settings: Settings,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
+        Self::build_with_resolver(settings, listener, Arc::new(resolve::SystemResolver)).await
+    }
+
+    /// As [`Application::build_with_listener`], with the resolver that the
+    /// address policy of new channels asks (tests give a fixed table).
+    pub async fn build_with_resolver(
+        settings: Settings,
+        listener: TcpListener,
+        resolver: Arc<dyn resolve::HostResolver>,
+    ) -> anyhow::Result<Self> {
         pricewatch_ops::metrics::install(SERVICE);
         if settings.run_migrations {
             let applied = pricewatch_storage::migrate::run_pending(
@@ -96,7 +111,7 @@ impl Application {
         ));
         let port = listener.local_addr()?.port();
         let workers = settings.worker_count();
-        let state = web::Data::new(AppState {
+        let state = actix_web::web::Data::new(AppState {
             db,
             redis,
             tokens: auth::token::TokenKeys::new(
@@ -105,35 +120,38 @@ impl Application {
             ),
             settings,
             http,
+            resolver,
         });
         let openapi = routes::ApiDoc::openapi();
-        let server =
-            HttpServer::new(move || {
-                App::new()
-                    .app_data(state.clone())
-                    .app_data(
-                        web::PathConfig::default()
-                            .error_handler(|_, _| ApiError::NotFound("resource").into()),
-                    )
-                    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(
+                    actix_web::web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::NotFound("resource").into()),
+                )
+                .app_data(
+                    actix_web::web::QueryConfig::default().error_handler(|err, _| {
                         ApiError::validation("query", err.to_string()).into()
-                    }))
-                    .configure(routes::configure)
-                    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
-                    .route("/docs", web::get().to(docs_redirect))
-                    .default_service(web::to(not_found))
-                    .wrap(cors(&state.settings.cors_allowed_origins))
-                    .wrap(actix_web::middleware::from_fn(cors_refusal_as_json))
-                    .wrap(actix_web::middleware::from_fn(
-                        pricewatch_ops::metrics::track_http,
-                    ))
-                    .wrap(sentry_actix::Sentry::new())
-                    .wrap(actix_web::middleware::from_fn(request_id::assign))
-            })
-            .workers(workers)
-            .shutdown_timeout(10)
-            .listen(listener)?
-            .run();
+                    }),
+                )
+                .configure(routes::configure)
+                .configure(crate::web::configure)
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .route("/docs", actix_web::web::get().to(docs_redirect))
+                .default_service(actix_web::web::to(not_found))
+                .wrap(cors(&state.settings.cors_allowed_origins))
+                .wrap(actix_web::middleware::from_fn(cors_refusal_as_json))
+                .wrap(actix_web::middleware::from_fn(
+                    pricewatch_ops::metrics::track_http,
+                ))
+                .wrap(sentry_actix::Sentry::new())
+                .wrap(actix_web::middleware::from_fn(request_id::assign))
+        })
+        .workers(workers)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
         Ok(Application {
             port,
             server,
@@ -204,6 +222,16 @@ async fn docs_redirect() -> HttpResponse {
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
+    // A browser asking for a page gets the web app's 404 page; clients of the
+    // REST API (and anything under /api/) keep the JSON shape.
+    let wants_html = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && !req.path().starts_with("/api/") {
+        return web::error::not_found_page(&req);
+    }
     HttpResponse::NotFound().json(ErrorBody {
         error: "not_found".to_owned(),
         message: format!("no route for {} {}", req.method(), req.path()),

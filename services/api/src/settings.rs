@@ -51,6 +51,14 @@ pub struct Settings {
     /// Most watches one account may have.
     #[arg(long, env = "MAX_WATCHES_PER_USER", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_watches_per_user: u32,
+    /// Most notification channels one account may have.
+    #[arg(long, env = "MAX_CHANNELS_PER_USER", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_channels_per_user: u32,
+    /// Seals channel URLs and webhook signing secrets at rest: 32 bytes in
+    /// base64 (`openssl rand -base64 32`), the notifier's key too. Empty: no
+    /// channel can be added.
+    #[arg(long, env = "CHANNEL_SECRET_KEY", default_value = "", value_parser = pricewatch_storage::sealed::parse_channel_key, hide_env_values = true, hide_default_value = true)]
+    pub channel_secret_key: pricewatch_storage::sealed::ChannelKeySetting,
     /// Seconds between two "check now" requests for the same product.
     #[arg(long, env = "CHECK_NOW_MIN_INTERVAL_SECONDS", default_value_t = 300)]
     pub check_now_min_interval_seconds: u32,
@@ -83,8 +91,45 @@ pub struct Settings {
         default_value = "http://127.0.0.1:8003"
     )]
     pub notifier_health_url: url::Url,
+    /// The address users open (the gateway): links in password reset emails,
+    /// and the web app's session cookie is `Secure` when it is https.
+    #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://localhost:8080")]
+    pub public_base_url: url::Url,
+    /// The SMTP relay that password reset emails go through (the notifier's settings).
+    #[arg(long, env = "SMTP_HOST", default_value = "127.0.0.1")]
+    pub smtp_host: String,
+    #[arg(long, env = "SMTP_PORT", default_value_t = 1025)]
+    pub smtp_port: u16,
+    #[arg(long, env = "SMTP_USERNAME", default_value = "")]
+    pub smtp_username: String,
+    #[arg(
+        long,
+        env = "SMTP_PASSWORD",
+        default_value = "",
+        hide_default_value = true,
+        hide_env_values = true
+    )]
+    pub smtp_password: SecretString,
+    /// Sender of password reset emails, e.g. "PriceWatch <alerts@example.com>".
+    #[arg(
+        long,
+        env = "SMTP_FROM",
+        default_value = "PriceWatch <alerts@pricewatch.local>"
+    )]
+    pub smtp_from: String,
+    /// none, starttls or tls.
+    #[arg(long, env = "SMTP_TLS", value_enum, default_value = "none")]
+    pub smtp_tls: SmtpTls,
     #[command(flatten)]
     pub common: ServiceSettings,
+}
+
+/// How the api talks to the SMTP relay (as the notifier does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
 }
 
 impl pricewatch_ops::start::ServiceBinary for Settings {
@@ -134,6 +179,11 @@ impl Settings {
             Some(n) if n > 0 => usize::from(n),
             _ => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         }
+    }
+
+    /// Whether users reach the app over https (the session cookie is then `Secure`).
+    pub fn public_is_https(&self) -> bool {
+        self.public_base_url.scheme() == "https"
     }
 
     pub fn is_trusted_proxy(&self, ip: std::net::IpAddr) -> bool {

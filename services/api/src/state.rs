@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use pricewatch_storage::DbPool;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Client for the other services' health probes.
     pub http: reqwest::Client,
+    /// Resolves the hosts of new channels for the address policy.
+    pub resolver: Arc<dyn crate::resolve::HostResolver>,
 }
 
 impl AppState {

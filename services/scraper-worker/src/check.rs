@@ -332,6 +332,8 @@ impl Checker {
             image_url: found.image.clone(),
             in_stock: found.availability.in_stock(),
             method: found.method.as_str().to_owned(),
+            sources_agree: found.sources_agree,
+            decision: found.decision.clone(),
             etag: page.etag.clone(),
             last_modified: page.last_modified.clone(),
         };

@@ -516,3 +516,31 @@ fn still_ready(rule: &Rule, before: RuleState, id: Uuid) -> RuleState {
         ..before
     }
 }
+
+/// The states of a watch's new list of rules, when a user replaces it: a rule
+/// that was already there (the same kind and values) keeps its state, so that
+/// changing other rules neither re-fires nor forgets it; a new rule starts
+/// from [`RuleState::initial`] for the product's `current` reading. `old`
+/// holds the rules and states as stored (a watch without rules: the target
+/// rule alone, its state `armed`).
+pub fn carry_states(
+    old_rules: &[Rule],
+    old_states: &[RuleState],
+    new_rules: &[Rule],
+    current: Option<Reading>,
+) -> Vec<RuleState> {
+    new_rules
+        .iter()
+        .map(|rule| {
+            old_rules
+                .iter()
+                .position(|old| old == rule)
+                .and_then(|i| old_states.get(i))
+                .map(|state| RuleState {
+                    last_check: None,
+                    ..state.clone()
+                })
+                .unwrap_or_else(|| RuleState::initial(rule, current))
+        })
+        .collect()
+}

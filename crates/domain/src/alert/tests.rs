@@ -411,3 +411,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn replaced_rules_keep_the_states_of_those_that_stay() {
+    let ten = Rule::PercentDrop {
+        percent: Decimal::TEN,
+    };
+    let old_rules = [Rule::BelowTarget, ten.clone()];
+    let old_states = [
+        RuleState {
+            armed: false,
+            reference: None,
+            last_check: Some(Uuid::nil()),
+        },
+        RuleState {
+            armed: false,
+            reference: Some(Decimal::ONE_HUNDRED),
+            last_check: None,
+        },
+    ];
+    let now = Reading {
+        price: Decimal::new(80, 0),
+        in_stock: Some(false),
+    };
+    let states = carry_states(
+        &old_rules,
+        &old_states,
+        &[Rule::BackInStock, ten, Rule::BelowTarget],
+        Some(now),
+    );
+    assert!(
+        states[0].armed,
+        "a new back_in_stock rule is armed while out of stock"
+    );
+    assert_eq!(states[1].reference, Some(Decimal::ONE_HUNDRED), "kept");
+    assert!(!states[2].armed, "a disarmed target rule stays disarmed");
+    assert_eq!(states[2].last_check, None);
+    let other = carry_states(
+        &old_rules,
+        &old_states,
+        &[Rule::PercentDrop {
+            percent: Decimal::ONE,
+        }],
+        Some(now),
+    );
+    assert_eq!(
+        other[0].reference,
+        Some(Decimal::new(80, 0)),
+        "a changed rule starts anew"
+    );
+}

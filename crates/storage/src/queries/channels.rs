@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::models::ChannelRow;
-use crate::schema::{channels, watch_channels, watches};
+use crate::schema::{channels, deliveries, watch_channels, watches};
 
 pub async fn insert(conn: &mut AsyncPgConnection, channel: &ChannelRow) -> QueryResult<ChannelRow> {
     diesel::insert_into(channels::table)
@@ -220,4 +220,48 @@ pub async fn watch_is_users(
     ))
     .get_result(conn)
     .await
+}
+
+/// One delivery of an alert, with the channel it went to, as its user sees it.
+#[derive(Debug, Clone, Queryable)]
+pub struct DeliveryView {
+    pub notification_id: Uuid,
+    pub channel_id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// The deliveries of these notifications with their channels' kinds and
+/// names, by notification, then channel name.
+pub async fn deliveries_of(
+    conn: &mut AsyncPgConnection,
+    notification_ids: &[Uuid],
+) -> QueryResult<Vec<DeliveryView>> {
+    if notification_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    deliveries::table
+        .inner_join(channels::table)
+        .filter(deliveries::notification_id.eq_any(notification_ids))
+        .order((
+            deliveries::notification_id.asc(),
+            channels::name.asc(),
+            channels::id.asc(),
+        ))
+        .select((
+            deliveries::notification_id,
+            deliveries::channel_id,
+            channels::kind,
+            channels::name,
+            deliveries::status,
+            deliveries::attempts,
+            deliveries::last_error,
+            deliveries::sent_at,
+        ))
+        .load(conn)
+        .await
 }

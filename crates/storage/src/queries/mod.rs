@@ -1,15 +1,18 @@
 //! Query functions, one module per table. Each takes `&mut AsyncPgConnection`.
 
 pub mod api_tokens;
+pub mod channel_tests;
 pub mod channels;
 pub mod checks;
 pub mod deliveries;
 pub mod feed_tokens;
 pub mod notifications;
+pub mod password_resets;
 pub mod prices;
 pub mod products;
 pub mod schedules;
 pub mod users;
+pub mod watch_views;
 pub mod watches;
 
 /// A page request, already validated (page ≥ 1, 1 ≤ per_page ≤ max).

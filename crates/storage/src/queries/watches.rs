@@ -300,3 +300,20 @@ pub async fn set_cooldown(
         .execute(conn)
         .await
 }
+
+/// The user's watch's alerting and its `armed` column, the row locked until
+/// the transaction ends (a check waits, then sees the new rules).
+pub async fn lock_alerting(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<(WatchAlerting, bool)>> {
+    watches::table
+        .filter(watches::id.eq(id))
+        .filter(watches::user_id.eq(user_id))
+        .select((WatchAlerting::as_select(), watches::armed))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}

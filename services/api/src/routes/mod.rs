@@ -1,6 +1,7 @@
 //! Every route of the api, in one table, and the OpenAPI document built from them.
 
 pub mod auth;
+pub mod channels;
 pub mod export;
 pub mod feed;
 pub mod health;
@@ -29,6 +30,8 @@ use utoipa::{Modify, OpenApi};
         watches::update::update, watches::delete::delete, watches::check::check_now,
         products::get, products::prices,
         notifications::list,
+        channels::create::create, channels::list::list, channels::list::get,
+        channels::update::update, channels::delete::delete, channels::test::send_test,
         tokens::create, tokens::list, tokens::revoke,
         tags::list, tags::pause, tags::resume, tags::delete_watches,
         imports::import, export::export,
@@ -41,6 +44,7 @@ use utoipa::{Modify, OpenApi};
         (name = "watches", description = "Products you watch and their targets"),
         (name = "products", description = "Product pages and their price history"),
         (name = "notifications", description = "Price-drop alerts"),
+        (name = "channels", description = "Where alerts go: ntfy, Telegram, Discord, Slack, Pushover, Gotify, Matrix, email, webhooks"),
         (name = "tokens", description = "Personal API tokens for scripts"),
         (name = "tags", description = "Groups of watches, and actions on a whole group"),
         (name = "import and export", description = "Bring a list of watches in; take watches and price history out"),
@@ -145,6 +149,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/products/{id}/prices", "GET").route(web::get().to(products::prices)),
             )
             .service(resource("/notifications", "GET").route(web::get().to(notifications::list)))
+            .service(
+                resource("/channels", "GET, POST")
+                    .route(web::post().to(channels::create::create))
+                    .route(web::get().to(channels::list::list)),
+            )
+            .service(
+                resource("/channels/{id}", "GET, PATCH, DELETE")
+                    .route(web::get().to(channels::list::get))
+                    .route(web::patch().to(channels::update::update))
+                    .route(web::delete().to(channels::delete::delete)),
+            )
+            .service(
+                resource("/channels/{id}/test", "POST")
+                    .route(web::post().to(channels::test::send_test)),
+            )
             .service(
                 resource("/tokens", "GET, POST")
                     .route(web::post().to(tokens::create))

@@ -1,13 +1,16 @@
 use actix_web::{HttpResponse, web};
-use pricewatch_storage::queries::notifications;
+use std::collections::HashMap;
+
+use pricewatch_storage::queries::{channels, notifications};
 
 use crate::auth::AuthUser;
-use crate::dto::{NotificationResponse, PageOf};
+use crate::dto::{DeliveryResponse, NotificationResponse, PageOf};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Pagination, ValidQuery};
 use crate::state::AppState;
 
-/// The user's alerts, sent and pending, newest first.
+/// The user's alerts, sent and pending, newest first, each with the rules
+/// that fired and its deliveries to the account's channels.
 #[utoipa::path(
     get, path = "/api/v1/notifications", tag = "notifications",
     params(Pagination),
@@ -25,8 +28,22 @@ pub async fn list(
     let page = query.validate()?;
     let mut conn = state.conn().await?;
     let (items, total) = notifications::list_for_user(&mut conn, user.id, page).await?;
+    let ids: Vec<_> = items.iter().map(|n| n.id).collect();
+    let mut deliveries: HashMap<_, Vec<DeliveryResponse>> = HashMap::new();
+    for d in channels::deliveries_of(&mut conn, &ids).await? {
+        deliveries
+            .entry(d.notification_id)
+            .or_default()
+            .push(d.into());
+    }
     Ok(HttpResponse::Ok().json(PageOf {
-        items: items.into_iter().map(NotificationResponse::from).collect(),
+        items: items
+            .into_iter()
+            .map(|n| {
+                let mine = deliveries.remove(&n.id).unwrap_or_default();
+                NotificationResponse::new(n, mine)
+            })
+            .collect(),
         total,
         page: page.page,
         per_page: page.per_page,

@@ -1,12 +1,45 @@
 //! `spawn_app()`: the api in-process on port 0 with its own database (cloned from
 //! a migrated template), its own Redis key prefix and queue prefix.
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
+use std::sync::Arc;
 
 use clap::Parser;
+use pricewatch_api::resolve::{HostResolver, Resolving};
 use pricewatch_api::{Application, Settings};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+/// The tests' `CHANNEL_SECRET_KEY`: 32 bytes of 7.
+pub const CHANNEL_KEY_BASE64: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+
+/// The key itself, to open what the api sealed.
+#[allow(dead_code)]
+pub fn channel_key() -> pricewatch_storage::sealed::ChannelKey {
+    pricewatch_storage::sealed::ChannelKey::from_bytes([7; 32])
+}
+
+/// Names resolved without DNS (tests send nothing beyond loopback):
+/// `*.private.test` is on a private network, `loopback.test` on loopback,
+/// `missing.test` does not resolve, any other name is a public address.
+pub struct TestResolver;
+
+impl HostResolver for TestResolver {
+    fn resolve<'a>(&'a self, host: &'a str) -> Resolving<'a> {
+        Box::pin(async move {
+            let ip: IpAddr = if host.ends_with(".private.test") {
+                "10.1.2.3".parse().unwrap()
+            } else if host == "loopback.test" {
+                "127.0.0.1".parse().unwrap()
+            } else if host == "missing.test" {
+                return Err(std::io::Error::other("no such host"));
+            } else {
+                "93.184.215.14".parse().unwrap()
+            };
+            Ok(vec![ip])
+        })
+    }
+}
 
 /// A fresh database for one test, migrated (cloned from the template).
 pub async fn create_test_database() -> String {
@@ -47,6 +80,7 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
         "--scraper-worker-health-url=http://127.0.0.1:9".to_owned(),
         "--scheduler-health-url=http://127.0.0.1:9".to_owned(),
         "--notifier-health-url=http://127.0.0.1:9".to_owned(),
+        format!("--channel-secret-key={CHANNEL_KEY_BASE64}"),
     ];
     for flag in extra {
         let name = flag.split('=').next().unwrap_or(flag);
@@ -55,7 +89,7 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     }
     let settings = Settings::try_parse_from(args).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let app = Application::build_with_listener(settings, listener)
+    let app = Application::build_with_resolver(settings, listener, Arc::new(TestResolver))
         .await
         .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -124,6 +158,16 @@ impl TestApp {
             req = req.bearer_auth(t);
         }
         req.send().await.unwrap()
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value, token: &str) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .json(body)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {

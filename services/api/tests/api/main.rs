@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alerting;
 mod auth;
+mod channels;
 mod errors;
 mod export;
 mod feed;
@@ -14,3 +16,4 @@ mod products;
 mod tags;
 mod tokens;
 mod watches;
+mod web;

@@ -17,6 +17,10 @@ pub struct CheckRecord {
     pub in_stock: Option<bool>,
     /// How the price was found (`json_ld`, `selector`, …).
     pub method: String,
+    /// Whether structured data and the visible page showed the same amount.
+    pub sources_agree: bool,
+    /// Why this reading won, in a sentence.
+    pub decision: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
 }
@@ -129,7 +133,8 @@ async fn record_in_transaction(
                  last_price = $3, currency = $4, title = $6, image_url = $7, in_stock = $5,
                  check_status = 'ok', check_error = NULL, extraction_method = $8,
                  consecutive_failures = 0, last_checked_at = now(), etag = $9,
-                 last_modified = $10, unconfirmed_price = NULL, updated_at = now()
+                 last_modified = $10, unconfirmed_price = NULL, updated_at = now(),
+                 sources_agree = $11, extraction_decision = $12
              FROM old WHERE p.id = old.id
              RETURNING old.last_price AS old_price, old.in_stock AS old_in_stock),
          ws AS (
@@ -168,6 +173,8 @@ async fn record_in_transaction(
     .bind::<sql_types::Text, _>(&check.method)
     .bind::<sql_types::Nullable<sql_types::Text>, _>(&check.etag)
     .bind::<sql_types::Nullable<sql_types::Text>, _>(&check.last_modified)
+    .bind::<sql_types::Bool, _>(check.sources_agree)
+    .bind::<sql_types::Text, _>(&check.decision)
     .prepared()
     .load(conn)
     .await?;

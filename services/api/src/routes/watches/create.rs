@@ -9,9 +9,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::alerting::{self, AlertingInput};
 use super::{ValidWatch, validate_new};
 use crate::auth::AuthUser;
-use crate::dto::WatchResponse;
+use crate::dto::{RuleSchema, WatchResponse};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ValidJson;
 use crate::state::AppState;
@@ -33,6 +34,14 @@ pub struct CreateWatch {
     /// Optional tags to group watches: letters, digits, `-`, `_`, `.`; at most 20.
     #[schema(example = json!(["kitchen", "black-friday"]))]
     pub tags: Option<Vec<String>>,
+    /// When to alert; `[{"kind": "below_target"}]` (the target alone) when absent.
+    #[schema(value_type = Option<Vec<RuleSchema>>, example = json!([{"kind": "below_target"}, {"kind": "back_in_stock"}]))]
+    pub rules: Option<serde_json::Value>,
+    /// The channels to alert (the account's own); empty or absent: all of them.
+    pub channel_ids: Option<Vec<Uuid>>,
+    /// The least time between two alerts, in minutes (0 to 10080; 0 when absent).
+    #[schema(minimum = 0, maximum = 10080)]
+    pub cooldown_minutes: Option<i64>,
 }
 
 #[utoipa::path(
@@ -43,7 +52,7 @@ pub struct CreateWatch {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "a read-only API token"),
         (status = 409, body = ErrorBody, description = "already watched, or the account's watch limit is reached"),
-        (status = 422, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "a field is invalid: `url`, `target_price`, `frequency`, `css_selector`, `tags`, `rules`, `channel_ids` (not your channels) or `cooldown_minutes`"),
     ),
     security(("bearer" = []))
 )]
@@ -52,7 +61,8 @@ pub async fn create(
     state: web::Data<AppState>,
     ValidJson(body): ValidJson<CreateWatch>,
 ) -> ApiResult<HttpResponse> {
-    let valid = validate_new(
+    let input = AlertingInput::parse(body.rules.as_ref(), body.channel_ids, body.cooldown_minutes)?;
+    let mut valid = validate_new(
         state.settings.allow_loopback_targets,
         &body.url,
         &body.target_price,
@@ -61,6 +71,7 @@ pub async fn create(
         &body.tags.unwrap_or_default(),
         true,
     )?;
+    valid.alerting = input;
     let limit = i64::from(state.settings.max_watches_per_user);
     let mut conn = state.conn().await?;
     let placed = place(&mut conn, user.id, limit, vec![valid], Mode::Create).await?;
@@ -83,7 +94,7 @@ pub async fn create(
         .await?
         .ok_or(ApiError::NotFound("watch"))?;
     crate::routes::products::forget_cached(&state, product.id).await;
-    Ok(HttpResponse::Created().json(WatchResponse::new(watch, product)?))
+    Ok(HttpResponse::Created().json(alerting::response(&mut conn, watch, product).await?))
 }
 
 /// How [`place`] treats the watches it is given.
@@ -155,6 +166,7 @@ pub async fn place(
                 continue;
             }
             let product = products::get_or_create(conn, item.url.as_str(), item.url.host()).await?;
+            let input = item.alerting.clone();
             let now = Utc::now();
             let inserted = watches::insert_if_absent(
                 conn,
@@ -175,6 +187,9 @@ pub async fn place(
             .await?;
             match inserted {
                 Some(watch) => {
+                    if !input.is_empty() {
+                        alerting::apply(conn, user_id, watch.id, &product, &input, false).await?;
+                    }
                     count += 1;
                     touched.push(product.id);
                     if product.last_checked_at.is_none() {

@@ -25,5 +25,5 @@ pub async fn get(
     let (watch, product) = watches::find_for_user(&mut conn, id.into_inner(), user.id)
         .await?
         .ok_or(ApiError::NotFound("watch"))?;
-    Ok(HttpResponse::Ok().json(WatchResponse::new(watch, product)?))
+    Ok(HttpResponse::Ok().json(super::alerting::response(&mut conn, watch, product).await?))
 }

@@ -57,10 +57,7 @@ pub async fn list(
     let mut conn = state.conn().await?;
     let (rows, total) = watches::list_for_user(&mut conn, user.id, tag.as_deref(), page).await?;
     Ok(HttpResponse::Ok().json(PageOf {
-        items: rows
-            .into_iter()
-            .map(|(w, p)| WatchResponse::new(w, p))
-            .collect::<Result<_, _>>()?,
+        items: super::alerting::responses(&mut conn, rows).await?,
         total,
         page: page.page,
         per_page: page.per_page,

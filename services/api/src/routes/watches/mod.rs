@@ -1,5 +1,6 @@
 //! Watches: a user's interest in one product at a target price.
 
+pub mod alerting;
 pub mod check;
 pub mod create;
 pub mod delete;
@@ -101,6 +102,8 @@ pub struct ValidWatch {
     pub css_selector: Option<String>,
     pub tags: Vec<String>,
     pub active: bool,
+    /// Rules, channels and cooldown (imports: the defaults).
+    pub alerting: alerting::AlertingInput,
 }
 
 /// Why a watch request was refused: the field, a code for import reports,
@@ -160,6 +163,7 @@ pub fn validate_new(
         css_selector,
         tags,
         active,
+        alerting: alerting::AlertingInput::default(),
     })
 }
 

@@ -6,9 +6,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::alerting::{self, AlertingInput};
 use super::{parse_frequency, parse_price, parse_selector, parse_tags};
 use crate::auth::AuthUser;
-use crate::dto::WatchResponse;
+use crate::dto::{RuleSchema, WatchResponse};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ValidJson;
 use crate::state::AppState;
@@ -25,6 +26,14 @@ pub struct UpdateWatch {
     pub css_selector: Option<String>,
     /// The watch's new tags (replacing the old ones); `[]` clears them.
     pub tags: Option<Vec<String>>,
+    /// The watch's rules, replacing the old ones; a rule kept as it was keeps its state.
+    #[schema(value_type = Option<Vec<RuleSchema>>, example = json!([{"kind": "percent_drop", "percent": "10"}]))]
+    pub rules: Option<serde_json::Value>,
+    /// The channels to alert, replacing the old choice; `[]`: all of the account's.
+    pub channel_ids: Option<Vec<Uuid>>,
+    /// The least time between two alerts, in minutes (0 to 10080).
+    #[schema(minimum = 0, maximum = 10080)]
+    pub cooldown_minutes: Option<i64>,
 }
 
 #[utoipa::path(
@@ -34,7 +43,8 @@ pub struct UpdateWatch {
     responses(
         (status = 200, body = WatchResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "a field is invalid: `target_price`, `frequency`, `css_selector`, `tags`, `rules`, `channel_ids` (not your channels) or `cooldown_minutes`"),
     ),
     security(("bearer" = []))
 )]
@@ -60,10 +70,12 @@ pub async fn update(
     if let Some(tags) = &body.tags {
         changes.tags = Some(parse_tags(tags)?);
     }
+    let input = AlertingInput::parse(body.rules.as_ref(), body.channel_ids, body.cooldown_minutes)?;
+    let rearm_target = changes.target_price.is_some();
     let id = id.into_inner();
     let mut conn = state.conn().await?;
     let found = conn
-        .transaction::<_, diesel::result::Error, _>(async move |conn| {
+        .transaction::<_, ApiError, _>(async move |conn| {
             let nothing_to_change = changes.target_price.is_none()
                 && changes.frequency_hours.is_none()
                 && changes.active.is_none()
@@ -76,10 +88,17 @@ pub async fn update(
                 };
                 products::refresh_schedule(conn, watch.product_id).await?;
             }
-            watches::find_for_user(conn, id, user.id).await
+            let Some((watch, product)) = watches::find_for_user(conn, id, user.id).await? else {
+                return Ok(None);
+            };
+            if !input.is_empty() || rearm_target {
+                alerting::apply(conn, user.id, id, &product, &input, rearm_target).await?;
+                return Ok(watches::find_for_user(conn, id, user.id).await?);
+            }
+            Ok(Some((watch, product)))
         })
         .await?;
     let (watch, product) = found.ok_or(ApiError::NotFound("watch"))?;
     crate::routes::products::forget_cached(&state, product.id).await;
-    Ok(HttpResponse::Ok().json(WatchResponse::new(watch, product)?))
+    Ok(HttpResponse::Ok().json(alerting::response(&mut conn, watch, product).await?))
 }

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    pricewatch_ops::start::main(pricewatch_renderer::run).await
+}
