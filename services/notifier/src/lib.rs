@@ -235,7 +235,8 @@ fn deliverer(
     let timeout = Duration::from_secs(settings.delivery_timeout_seconds);
     let client = pricewatch_egress::GuardedClient::builder(pricewatch_egress::EgressSettings {
         connect_timeout: timeout.min(Duration::from_secs(5)),
-        timeout,
+        // A backstop: the delivery's own timeout (around all its requests) ends it first.
+        timeout: timeout + Duration::from_secs(5),
         max_redirects: 3,
         allow_loopback: settings.allow_loopback_targets,
         user_agent: concat!("PriceWatch/", env!("CARGO_PKG_VERSION")).to_owned(),

@@ -605,3 +605,25 @@ async fn a_name_resolving_to_loopback_is_refused_by_the_guard() {
     );
     assert!(fake.requests().is_empty());
 }
+
+#[tokio::test]
+async fn without_the_channel_key_deliveries_wait() {
+    let fake = Fake::start().await;
+    let n = start(&flags(&fake, &["--channel-secret-key="])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let hook = add_channel(
+        &mut conn,
+        s.user_id,
+        &format!("json://127.0.0.1:{}/h", fake.port),
+    )
+    .await;
+    let (notification, ids) = alert(&mut conn, &s, &[hook]).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let waiting = delivery(&n, ids[0]).await;
+    assert_eq!((waiting.status.as_str(), waiting.attempts), ("pending", 0));
+    assert!(fake.requests().is_empty());
+    assert_eq!(n.row(notification).await.0, "delivering");
+    drop(conn);
+    n.shut_down().await;
+}

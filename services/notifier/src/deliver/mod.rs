@@ -92,7 +92,12 @@ impl Deliverer {
             chrono::Duration::from_std(self.settings.stale_claim).unwrap_or(chrono::Duration::MAX);
         loop {
             while tasks.try_join_next().is_some() {}
-            let free = permits.available_permits();
+            // Without the key no channel opens: the deliveries wait, unclaimed.
+            let free = if self.key.is_some() {
+                permits.available_permits()
+            } else {
+                0
+            };
             let claimed = if free == 0 {
                 Vec::new()
             } else {
@@ -186,10 +191,16 @@ impl Deliverer {
         let secrets: Vec<String> = opened
             .as_ref()
             .map(|(c, s)| {
+                // An SMTP answer may quote the recipient: it never reaches the logs.
+                let recipient = match c {
+                    Channel::Email(e) => Some(e.to.as_str().to_owned()),
+                    _ => None,
+                };
                 c.secrets()
                     .iter()
                     .map(|x| x.expose().to_owned())
                     .chain(s.clone())
+                    .chain(recipient)
                     .collect()
             })
             .unwrap_or_default();
