@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build dev test lint fmt clippy bench bench-extract bench-pipeline bench-export bench-render clean-test-dbs
+.PHONY: help deps build dev test lint fmt clippy bench bench-extract bench-pipeline bench-export bench-render bench-web clean-test-dbs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ lint: ## fmt, clippy, and static checks of CI, compose, Docker, Helm, nginx, she
 fmt: ## Format the code
 	cargo fmt --all
 
-bench: bench-extract bench-pipeline bench-export ## Every benchmark
+bench: bench-extract bench-pipeline bench-export bench-render bench-web ## Every benchmark
 
 bench-extract: ## Extraction throughput vs bare tokenizer and the Python stack
 	scripts/bench-extract.sh
@@ -45,6 +45,9 @@ bench-render: deps ## Renders per second with 2 tabs on the demo shop's script-b
 
 bench-export: deps ## The api's memory while it streams a 1,000-watch, 1,000,000-reading export (BENCH_PROFILE=release)
 	scripts/bench-export.sh
+
+bench-web: deps ## The watch list's render time (200 watches) and Lighthouse scores of three pages (BENCH_PROFILE=release)
+	scripts/bench-web.sh
 
 clean-test-dbs: ## Drop databases left behind by earlier test runs
 	@scripts/test.sh --clean-only

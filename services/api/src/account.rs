@@ -4,9 +4,10 @@
 
 use actix_web::HttpRequest;
 use chrono::Utc;
+use diesel_async::AsyncConnection;
 use pricewatch_domain::account::Email;
 use pricewatch_storage::models::User;
-use pricewatch_storage::queries::{is_unique_violation, users};
+use pricewatch_storage::queries::{is_unique_violation, password_resets, users};
 use uuid::Uuid;
 
 use crate::auth::password;
@@ -131,7 +132,9 @@ pub async fn change_password(
 }
 
 /// Sets a new password (already checked against the policy by the caller or
-/// here) and raises the token version; returns the new version.
+/// here), raises the token version and deletes the account's reset links (a
+/// link mailed before the change must not work after it), in one
+/// transaction; returns the new version.
 pub async fn set_password(
     state: &AppState,
     user_id: Uuid,
@@ -140,7 +143,11 @@ pub async fn set_password(
     password::check_strength(&new_password)?;
     let hash = password::hash(new_password).await?;
     let mut conn = state.conn().await?;
-    users::set_password(&mut conn, user_id, &hash)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".to_owned()))
+    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+        let version = users::set_password(conn, user_id, &hash).await?;
+        password_resets::delete_for_user(conn, user_id).await?;
+        Ok(version)
+    })
+    .await?
+    .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".to_owned()))
 }

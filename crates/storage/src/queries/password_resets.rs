@@ -63,3 +63,10 @@ pub async fn take(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> QueryResul
         .await?;
     Ok((expires_at > Utc::now()).then_some(user_id))
 }
+
+/// Deletes every reset link of the user (a password change ends them all).
+pub async fn delete_for_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<usize> {
+    diesel::delete(password_resets::table.filter(password_resets::user_id.eq(user_id)))
+        .execute(conn)
+        .await
+}

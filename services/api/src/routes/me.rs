@@ -3,7 +3,7 @@ use pricewatch_storage::queries::users;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, password};
+use crate::auth::AuthUser;
 use crate::dto::{TokenResponse, UserResponse};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ValidJson;
@@ -46,23 +46,9 @@ pub async fn change_password(
     state: web::Data<AppState>,
     ValidJson(body): ValidJson<PasswordChange>,
 ) -> ApiResult<HttpResponse> {
-    password::check_strength(&body.new_password)?;
-    let mut conn = state.conn().await?;
-    let found = users::find(&mut conn, user.id)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".to_owned()))?;
-    drop(conn);
-    if !password::verify(body.current_password, Some(found.password_hash)).await? {
-        return Err(ApiError::validation(
-            "current_password",
-            "current_password is not this account's password",
-        ));
-    }
-    let hash = password::hash(body.new_password).await?;
-    let mut conn = state.conn().await?;
-    let version = users::set_password(&mut conn, user.id, &hash)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".to_owned()))?;
+    let version =
+        crate::account::change_password(&state, user.id, body.current_password, body.new_password)
+            .await?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token: state.tokens.issue(user.id, version)?,
         token_type: "bearer",

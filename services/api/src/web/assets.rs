@@ -16,7 +16,7 @@ pub struct Asset {
     pub body: &'static [u8],
 }
 
-const FILES: [(&str, &str, &[u8]); 3] = [
+const FILES: [(&str, &str, &[u8]); 4] = [
     (
         "htmx.js",
         "text/javascript; charset=utf-8",
@@ -31,6 +31,11 @@ const FILES: [(&str, &str, &[u8]); 3] = [
         "app.css",
         "text/css; charset=utf-8",
         include_bytes!("../../static/app.css"),
+    ),
+    (
+        "icon.svg",
+        "image/svg+xml",
+        include_bytes!("../../static/icon.svg"),
     ),
 ];
 

@@ -980,3 +980,99 @@ async fn changing_the_password_in_settings_ends_the_other_sessions() {
     assert_eq!(get_page(&app, "/", Some(&fresh)).await.status(), 200);
     assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 401);
 }
+
+/// Asks for a reset link for `email` through the form.
+async fn ask_for_reset(app: &TestApp, email: &str) -> String {
+    let form = get_page(app, "/forgot-password", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let r = post_form(
+        app,
+        "/forgot-password",
+        &[("email", email), ("csrf_token", &csrf_of(&form))],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
+/// The token of the reset link in a mailed message.
+fn reset_token_in(mail: &str) -> String {
+    let mail = quoted_printable(mail);
+    let at = mail
+        .find("https://prices.example.com/reset-password?token=")
+        .expect("a link to PUBLIC_BASE_URL");
+    let link = mail[at..].split_whitespace().next().unwrap();
+    link.split("token=").nth(1).unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_reset_links_mailed_before() {
+    let (port, mut mails) = fake_smtp().await;
+    let app = crate::helpers::spawn_app_with(&[
+        "--smtp-host=127.0.0.1",
+        &format!("--smtp-port={port}"),
+        "--public-base-url=https://prices.example.com",
+    ])
+    .await;
+    let (email, token) = app.user().await;
+    ask_for_reset(&app, &email).await;
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .expect("the reset email arrives")
+        .unwrap();
+    let path = format!("/reset-password?token={}", reset_token_in(&mail));
+    assert_eq!(get_page(&app, &path, None).await.status(), 200);
+
+    // The owner remembers the password and changes it through the API.
+    let r = app
+        .post_json(
+            "/api/v1/me/password",
+            &json!({
+                "current_password": "correct horse 9",
+                "new_password": "brand new horse 7",
+            }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // Whoever finds the old email later cannot use it.
+    assert_eq!(get_page(&app, &path, None).await.status(), 404);
+    assert_eq!(
+        app.sql("SELECT 1 FROM password_resets").await,
+        0,
+        "no reset link is left"
+    );
+    sign_in(&app, &email, "brand new horse 7").await;
+}
+
+#[tokio::test]
+async fn a_second_reset_request_within_the_minute_sends_no_second_email() {
+    let (port, mut mails) = fake_smtp().await;
+    let app = crate::helpers::spawn_app_with(&[
+        "--smtp-host=127.0.0.1",
+        &format!("--smtp-port={port}"),
+        "--public-base-url=https://prices.example.com",
+    ])
+    .await;
+    let (email, _) = app.user().await;
+    let first = ask_for_reset(&app, &email).await;
+    // The same answer: the limit tells nothing either.
+    let second = ask_for_reset(&app, &email.to_uppercase()).await;
+    assert_eq!(redact(&first), redact(&second));
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .expect("the first reset email arrives")
+        .unwrap();
+    assert!(mail.contains(&format!("To: {email}")), "{mail}");
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_secs(3), mails.recv())
+            .await
+            .is_err(),
+        "a second email went out"
+    );
+    assert_eq!(app.sql("SELECT 1 FROM password_resets").await, 1);
+}

@@ -22,6 +22,9 @@ use crate::web::{csrf, mail};
 /// A reset link works this long, once.
 pub const RESET_TTL_MINUTES: i64 = 60;
 
+/// Reset links mailed to one email in a minute ([`crate::rate_limit::WINDOW`]).
+pub const RESETS_PER_EMAIL_PER_MINUTE: u32 = 1;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CredentialsForm {
@@ -225,6 +228,24 @@ pub async fn forgot_form(
     )
 }
 
+/// Records the link and mails it when `email` has an account; nothing otherwise.
+async fn send_reset(
+    state: &AppState,
+    email: &str,
+    token: &str,
+    subject: &str,
+    body: String,
+) -> anyhow::Result<()> {
+    let mut conn = state.conn().await?;
+    let Some(user) = users::find_by_email(&mut conn, email).await? else {
+        return Ok(());
+    };
+    let expires = Utc::now() + chrono::Duration::minutes(RESET_TTL_MINUTES);
+    password_resets::insert(&mut conn, user.id, &token_hash(token), expires).await?;
+    drop(conn);
+    mail::send_reset_link(&state.settings, &user.email, subject, body).await
+}
+
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
@@ -275,23 +296,38 @@ pub async fn forgot(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    let mut conn = state.conn().await?;
-    if let Some(user) = users::find_by_email(&mut conn, &email).await? {
+    // One link per email a minute, whoever asks: the answer stays the same,
+    // so the limit tells nothing either.
+    let key = crate::rate_limit::key_for(&state, "forgot:email", &email);
+    let admitted = match crate::rate_limit::sliding_window(
+        &state.redis,
+        &key,
+        RESETS_PER_EMAIL_PER_MINUTE,
+        crate::rate_limit::WINDOW,
+        Utc::now().timestamp_millis(),
+    )
+    .await
+    {
+        Ok(wait) => wait.is_none(),
+        Err(e) => {
+            tracing::warn!(error = %e, "reset limit per email skipped: Redis unavailable");
+            true
+        }
+    };
+    if admitted {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
-        let expires = Utc::now() + chrono::Duration::minutes(RESET_TTL_MINUTES);
-        password_resets::insert(&mut conn, user.id, &token_hash(&token), expires).await?;
         let mut link = state.settings.public_base_url.clone();
         link.set_path("/reset-password");
         link.set_query(Some(&format!("token={token}")));
         let subject = ui.t("reset-email-subject");
         let body = ui.t1("reset-email-body", "link", link.as_str());
-        let settings = state.settings.clone();
-        let to = user.email;
-        // After the answer: its timing must not tell whether the account exists.
+        let state = state.clone();
+        // The lookup, the row and the email all happen after the answer: its
+        // timing must not tell whether the account exists.
         tokio::spawn(async move {
-            if let Err(e) = mail::send_reset_link(&settings, &to, &subject, body).await {
+            if let Err(e) = send_reset(&state, &email, &token, &subject, body).await {
                 tracing::warn!(error = format!("{e:#}"), "password reset email not sent");
             }
         });
