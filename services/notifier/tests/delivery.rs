@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pricewatch_domain::channel::Channel;
 use pricewatch_storage::models::{ChannelRow, Delivery};
-use pricewatch_storage::queries::{channels, deliveries};
+use pricewatch_storage::queries::{channel_tests, channels, deliveries};
 use pricewatch_storage::schema::{deliveries as deliveries_table, notifications};
 use pricewatch_storage::sealed::{ChannelKey, ChannelSecrets};
 use support::fake::{Fake, Reply};
@@ -624,6 +624,101 @@ async fn without_the_channel_key_deliveries_wait() {
     assert_eq!((waiting.status.as_str(), waiting.attempts), ("pending", 0));
     assert!(fake.requests().is_empty());
     assert_eq!(n.row(notification).await.0, "delivering");
+    drop(conn);
+    n.shut_down().await;
+}
+
+/// Waits until the channel test is `status` (and returns it).
+async fn wait_test(
+    n: &TestNotifier,
+    channel_id: Uuid,
+    status: &str,
+    within: Duration,
+) -> pricewatch_storage::models::ChannelTest {
+    let deadline = Instant::now() + within;
+    loop {
+        let mut conn = n.conn().await;
+        let row = channel_tests::latest(&mut conn, channel_id)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.status == status {
+            return row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the test of {channel_id} is {} ({:?}), expected {status}",
+            row.status,
+            row.last_error
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_requested_test_sends_the_test_message_once() {
+    let fake = Fake::start().await;
+    let receiver = Fake::start().await;
+    receiver.script([Reply::Status(503, vec![], String::new())]);
+    let n = start(&flags(&fake, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let mail_to = format!("test-{}@example.test", Uuid::new_v4().simple());
+    let hook = add_channel(
+        &mut conn,
+        s.user_id,
+        &format!("json://127.0.0.1:{}/t", receiver.port),
+    )
+    .await;
+    let telegram = add_channel(&mut conn, s.user_id, "tgram://123456789:AAE-secretkey_x/42").await;
+    let mail = add_channel(&mut conn, s.user_id, &format!("mailto://{mail_to}")).await;
+    let test = channel_tests::request(&mut conn, hook).await.unwrap();
+    // Asking again while it waits gives the same test.
+    assert_eq!(
+        channel_tests::request(&mut conn, hook).await.unwrap().id,
+        test.id
+    );
+    channel_tests::request(&mut conn, telegram).await.unwrap();
+    channel_tests::request(&mut conn, mail).await.unwrap();
+
+    // The webhook answered 503 first: retried with the same id, then sent.
+    let sent = wait_test(&n, hook, "sent", Duration::from_secs(20)).await;
+    assert_eq!(sent.id, test.id);
+    assert_eq!(sent.attempts, 2);
+    assert!(sent.sent_at.is_some() && sent.last_error.is_none());
+    let requests = receiver.to("/t");
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(request.header("webhook-id"), test.id.to_string());
+        verify(request);
+        let event = request.json();
+        assert_eq!(event["type"], "channel.test");
+        assert_eq!(
+            event["data"]["message"],
+            "PriceWatch test message: this channel works"
+        );
+    }
+
+    wait_test(&n, telegram, "sent", Duration::from_secs(10)).await;
+    let messages = fake.to("/bot123456789:AAE-secretkey_x/sendMessage");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].json()["chat_id"], "42");
+    assert!(
+        messages[0].json()["text"]
+            .as_str()
+            .unwrap()
+            .contains("PriceWatch test message: this channel works")
+    );
+
+    wait_test(&n, mail, "sent", Duration::from_secs(10)).await;
+    let emails = support::wait_for_emails(&mail_to, 1, Duration::from_secs(5)).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!(support::field(&emails[0], "subject"), "PriceWatch test");
+
+    // A finished test makes room for a new one.
+    let again = channel_tests::request(&mut conn, hook).await.unwrap();
+    assert_ne!(again.id, test.id);
+    assert_eq!(again.status, "pending");
     drop(conn);
     n.shut_down().await;
 }
