@@ -481,7 +481,7 @@ async fn every_failed_delivery_fails_the_alert() {
 #[tokio::test]
 async fn a_claim_left_by_a_killed_notifier_is_taken_over() {
     let fake = Fake::start().await;
-    let n = start(&flags(&fake, &["--delivery-stale-claim-seconds=2"])).await;
+    let n = start(&flags(&fake, &["--delivery-stale-claim-seconds=34"])).await;
     let mut conn = n.conn().await;
     let s = seed(&mut conn).await;
     let hook = add_channel(
@@ -521,6 +521,12 @@ async fn a_claim_left_by_a_killed_notifier_is_taken_over() {
         "sending",
         "a fresh claim is left alone"
     );
+    // 34 s later (more than the 3 s delivery timeout + 30) the claim is stale.
+    diesel::update(deliveries_table::table.find(ids[0]))
+        .set(deliveries_table::claimed_at.eq(chrono::Utc::now() - chrono::Duration::seconds(35)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let sent = wait_delivery(&n, ids[0], "sent", Duration::from_secs(10)).await;
     assert_eq!(sent.attempts, 2);
     assert_eq!(fake.to("/h").len(), 1);
@@ -721,4 +727,49 @@ async fn a_requested_test_sends_the_test_message_once() {
     assert_eq!(again.status, "pending");
     drop(conn);
     n.shut_down().await;
+}
+
+#[test]
+fn a_stale_claim_shorter_than_a_delivery_stops_the_notifier() {
+    // Every other setting is valid, so only the check can stop it (before
+    // it connects to anything).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pricewatch-notifier"))
+        .env_clear()
+        .env("DELIVERY_STALE_CLAIM_SECONDS", "45")
+        .env("DELIVERY_TIMEOUT_SECONDS", "15")
+        .env("DATABASE_URL", "postgres://127.0.0.1:1/none")
+        .env("REDIS_URL", "redis://127.0.0.1:1/0")
+        .env("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/%2f")
+        .env("NOTIFIER_HEALTH_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains(
+            "DELIVERY_STALE_CLAIM_SECONDS (45) must be more than DELIVERY_TIMEOUT_SECONDS (15) + 30"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_stale_claim_check_allows_a_long_enough_claim() {
+    use clap::Parser;
+    use pricewatch_ops::start::ServiceBinary;
+    let parse = |stale: &str, timeout: &str| {
+        pricewatch_notifier::Settings::try_parse_from([
+            "pricewatch-notifier",
+            "--database-url=postgres://127.0.0.1:1/none",
+            "--redis-url=redis://127.0.0.1:1/0",
+            "--amqp-url=amqp://guest:guest@127.0.0.1:1/%2f",
+            &format!("--delivery-stale-claim-seconds={stale}"),
+            &format!("--delivery-timeout-seconds={timeout}"),
+        ])
+        .unwrap()
+    };
+    assert!(parse("46", "15").check().is_ok());
+    assert!(parse("45", "15").check().is_err());
+    assert!(parse("300", "15").check().is_ok(), "the defaults pass");
 }
