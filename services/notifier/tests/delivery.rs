@@ -564,7 +564,9 @@ async fn without_loopback_allowed_a_loopback_webhook_is_refused() {
 async fn a_name_resolving_to_loopback_is_refused_by_the_guard() {
     use pricewatch_egress::{AddressResolver, EgressSettings, GuardedClient, ResolveFuture};
     use pricewatch_notifier::deliver::message::AlertMessage;
-    use pricewatch_notifier::deliver::services::{Failure, ServiceUrls, Services, Target};
+    use pricewatch_notifier::deliver::services::{
+        Failure, ServiceUrls, Services, Target, TargetsDone,
+    };
 
     struct ToLoopback;
     impl AddressResolver for ToLoopback {
@@ -603,6 +605,7 @@ async fn a_name_resolving_to_loopback_is_refused_by_the_guard() {
         delivery_id: Uuid::new_v4(),
         channel: &channel,
         signing_secret: Some(WHSEC),
+        done: &TargetsDone::default(),
     };
     let failure = services.send(&target, &message).await.unwrap_err();
     assert_eq!(
@@ -772,4 +775,41 @@ fn the_stale_claim_check_allows_a_long_enough_claim() {
     assert!(parse("46", "15").check().is_ok());
     assert!(parse("45", "15").check().is_err());
     assert!(parse("300", "15").check().is_ok(), "the defaults pass");
+}
+
+#[tokio::test]
+async fn a_retry_sends_only_to_the_targets_not_reached() {
+    let fake = Fake::start().await;
+    // Chat 1 accepts; chat 2 is rate limited once.
+    fake.script([
+        Reply::ok(),
+        Reply::Status(
+            429,
+            vec![("Retry-After", "1".into())],
+            "Too Many Requests".into(),
+        ),
+    ]);
+    let n = start(&flags(&fake, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let telegram = add_channel(
+        &mut conn,
+        s.user_id,
+        "tgram://123456789:AAE-secretkey_x/111/222",
+    )
+    .await;
+    let (notification, ids) = alert(&mut conn, &s, &[telegram]).await;
+    let sent = wait_delivery(&n, ids[0], "sent", Duration::from_secs(20)).await;
+    assert_eq!(sent.attempts, 2);
+    let to_chat = |chat: &str| {
+        fake.to("/bot123456789:AAE-secretkey_x/sendMessage")
+            .into_iter()
+            .filter(|r| r.json()["chat_id"] == chat)
+            .count()
+    };
+    assert_eq!(to_chat("111"), 1, "chat 1 got the alert once");
+    assert_eq!(to_chat("222"), 2, "chat 2: 429, then accepted");
+    support::wait_for_status(&n, notification, "sent", Duration::from_secs(5)).await;
+    drop(conn);
+    n.shut_down().await;
 }

@@ -54,6 +54,9 @@ pub struct Claimed {
     pub channel_id: Uuid,
     #[diesel(sql_type = sql_types::Integer)]
     pub attempts: i32,
+    /// Indices of the channel's targets already reached.
+    #[diesel(sql_type = sql_types::Array<sql_types::Integer>)]
+    pub targets_done: Vec<i32>,
 }
 
 /// Claims up to `limit` tests that are due, or whose 'sending' claim is
@@ -76,7 +79,7 @@ pub async fn claim_due(
              ORDER BY next_attempt_at
              LIMIT $1
              FOR UPDATE SKIP LOCKED)
-         RETURNING t.id, t.channel_id, t.attempts",
+         RETURNING t.id, t.channel_id, t.attempts, t.targets_done",
     )
     .bind::<sql_types::BigInt, _>(limit)
     .bind::<sql_types::Double, _>(stale_seconds)
@@ -102,12 +105,14 @@ pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bo
     Ok(updated > 0)
 }
 
-/// Back to 'pending' until `at`, with the reason of the failed attempt.
+/// Back to 'pending' until `at`, with the reason of the failed attempt and
+/// the targets reached so far (not sent to again).
 pub async fn retry_at(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     reason: &str,
     at: DateTime<Utc>,
+    targets_done: &[i32],
 ) -> QueryResult<bool> {
     let updated = diesel::update(
         channel_tests::table
@@ -119,6 +124,7 @@ pub async fn retry_at(
         channel_tests::next_attempt_at.eq(at),
         channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
         channel_tests::last_error.eq(reason),
+        channel_tests::targets_done.eq(targets_done),
     ))
     .execute(conn)
     .await?;

@@ -33,7 +33,7 @@ use tokio::task::JoinSet;
 
 use crate::email::{Mailer, SendError};
 use message::AlertMessage;
-use services::{Failure, Services, Target};
+use services::{Failure, Services, Target, TargetsDone};
 
 /// How the loop delivers.
 #[derive(Debug, Clone)]
@@ -95,6 +95,13 @@ impl Job {
         }
     }
 
+    fn targets_done(&self) -> &[i32] {
+        match self {
+            Job::Delivery(d) => &d.targets_done,
+            Job::Test(t) => &t.targets_done,
+        }
+    }
+
     fn label(&self) -> &'static str {
         match self {
             Job::Delivery(_) => "delivery",
@@ -121,10 +128,11 @@ impl Job {
         conn: &mut AsyncPgConnection,
         reason: &str,
         at: chrono::DateTime<Utc>,
+        targets_done: &[i32],
     ) -> QueryResult<bool> {
         match self {
-            Job::Delivery(d) => deliveries::retry_at(conn, d.id, reason, at).await,
-            Job::Test(t) => channel_tests::retry_at(conn, t.id, reason, at).await,
+            Job::Delivery(d) => deliveries::retry_at(conn, d.id, reason, at, targets_done).await,
+            Job::Test(t) => channel_tests::retry_at(conn, t.id, reason, at, targets_done).await,
         }
     }
 
@@ -274,13 +282,21 @@ impl Deliverer {
         };
         drop(conn);
         let opened = self.open(&row);
+        let done = TargetsDone::new(delivery.targets_done().to_vec());
         let sent = match &opened {
             Ok((channel, secret)) => {
                 let message = match &details {
                     Some(details) => AlertMessage::new(details, &self.public_base_url, Utc::now()),
                     None => AlertMessage::test(id, &self.public_base_url, Utc::now()),
                 };
-                let send = self.send(id, channel, secret.as_deref(), &message, details.as_ref());
+                let send = self.send(
+                    id,
+                    channel,
+                    secret.as_deref(),
+                    &done,
+                    &message,
+                    details.as_ref(),
+                );
                 match tokio::time::timeout(self.settings.timeout, send).await {
                     Ok(result) => result,
                     Err(_) => Err(Failure::Retry {
@@ -335,7 +351,9 @@ impl Deliverer {
                     };
                     let wait = retry_delay(self.settings.retry_base, attempts, after);
                     let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                    delivery.retry_at(&mut conn, &reason, at).await?;
+                    delivery
+                        .retry_at(&mut conn, &reason, at, &done.to_vec())
+                        .await?;
                     tracing::warn!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, ?wait, %reason, "delivery failed, retrying later");
                     Outcome::Retry
                 }
@@ -373,6 +391,7 @@ impl Deliverer {
         id: uuid::Uuid,
         channel: &Channel,
         signing_secret: Option<&str>,
+        done: &TargetsDone,
         message: &AlertMessage,
         // `None`: a channel's test message.
         details: Option<&pricewatch_storage::queries::notifications::EmailDetails>,
@@ -404,6 +423,7 @@ impl Deliverer {
             delivery_id: id,
             channel,
             signing_secret,
+            done,
         };
         self.services.send(&target, message).await
     }
