@@ -158,7 +158,8 @@ async fn every_kind_gets_the_request_its_service_expects() {
     let mut conn = n.conn().await;
     let s = seed(&mut conn).await;
     let port = fake.port;
-    let mail_to = format!("alice-{}@example.test", Uuid::new_v4().simple());
+    // A mailto:// channel sends only to the account's own address.
+    let mail_to = s.email.clone();
     let urls = [
         format!("ntfy://tk_abcdefghijklmnop@127.0.0.1:{port}/deals?priority=high&tags=moneybag"),
         "ntfy://cloudtopic".to_owned(),
@@ -672,7 +673,7 @@ async fn a_requested_test_sends_the_test_message_once() {
     let n = start(&flags(&fake, &[])).await;
     let mut conn = n.conn().await;
     let s = seed(&mut conn).await;
-    let mail_to = format!("test-{}@example.test", Uuid::new_v4().simple());
+    let mail_to = s.email.clone();
     let hook = add_channel(
         &mut conn,
         s.user_id,
@@ -810,6 +811,33 @@ async fn a_retry_sends_only_to_the_targets_not_reached() {
     assert_eq!(to_chat("111"), 1, "chat 1 got the alert once");
     assert_eq!(to_chat("222"), 2, "chat 2: 429, then accepted");
     support::wait_for_status(&n, notification, "sent", Duration::from_secs(5)).await;
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_mailto_to_another_address_is_never_sent() {
+    let fake = Fake::start().await;
+    let n = start(&flags(&fake, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    // Written past the api (which refuses it): the notifier refuses it too.
+    let stranger = format!("stranger-{}@example.test", Uuid::new_v4().simple());
+    let mail = add_channel(&mut conn, s.user_id, &format!("mailto://{stranger}")).await;
+    let (_, ids) = alert(&mut conn, &s, &[mail]).await;
+    let failed = wait_delivery(&n, ids[0], "failed", Duration::from_secs(10)).await;
+    assert_eq!(failed.attempts, 1);
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("may only send to your account's own email address"),
+        "{:?}",
+        failed.last_error
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(support::emails_to(&stranger).await.is_empty());
     drop(conn);
     n.shut_down().await;
 }

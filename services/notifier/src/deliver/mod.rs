@@ -26,7 +26,7 @@ use pricewatch_ops::shutdown::Shutdown;
 use pricewatch_storage::AsyncPgConnection;
 use pricewatch_storage::DbPool;
 use pricewatch_storage::queries::deliveries::{self, Claimed};
-use pricewatch_storage::queries::{channel_tests, channels, notifications};
+use pricewatch_storage::queries::{channel_tests, channels, notifications, users};
 use pricewatch_storage::sealed::ChannelKey;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -280,8 +280,18 @@ impl Deliverer {
             ),
             Job::Test(_) => None,
         };
+        let account_email = users::find(&mut conn, row.user_id)
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
         drop(conn);
-        let opened = self.open(&row);
+        // Defence in depth: the api refuses a mailto:// to another address.
+        let opened = self.open(&row).and_then(|(channel, secret)| {
+            channel
+                .check_recipient(&account_email)
+                .map_err(|e| Failure::Permanent(e.to_owned()))?;
+            Ok((channel, secret))
+        });
         let done = TargetsDone::new(delivery.targets_done().to_vec());
         let sent = match &opened {
             Ok((channel, secret)) => {
