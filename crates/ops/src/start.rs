@@ -15,6 +15,11 @@ pub trait ServiceBinary: clap::Parser {
     const SERVICE: &'static str;
     /// What every service connects to and reports with.
     fn common(&self) -> &ServiceSettings;
+    /// Checks across settings that clap cannot express; `Err`: one line
+    /// naming the settings.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Parses the settings, starts telemetry and awaits `run` with them.
@@ -25,6 +30,10 @@ where
     Fut: Future<Output = anyhow::Result<()>>,
 {
     let settings: S = parse_or_exit(S::BINARY);
+    if let Err(e) = settings.check() {
+        eprintln!("{}: configuration error: {e}", S::BINARY);
+        return ExitCode::from(2);
+    }
     let common = settings.common();
     let _telemetry = match crate::telemetry::init(S::SERVICE, &common.log, &common.sentry) {
         Ok(guard) => guard,

@@ -152,6 +152,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        targets_done -> Array<Int4>,
     }
 }
 
@@ -166,6 +167,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        targets_done -> Array<Int4>,
     }
 }
 

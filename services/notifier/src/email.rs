@@ -132,6 +132,20 @@ impl Mailer {
             .map_err(|e| SendError::Permanent(format!("cannot build the email: {e}")))
     }
 
+    /// Writes a channel's test email to `to` (`id`: the test's id).
+    pub fn compose_test(&self, to: &str, id: uuid::Uuid) -> Result<lettre::Message, SendError> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("invalid recipient address: {e}")))?;
+        lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject("PriceWatch test")
+            .message_id(Some(format!("<channel-test-{id}@pricewatch>")))
+            .body(crate::deliver::message::TEST_TEXT.to_owned())
+            .map_err(|e| SendError::Permanent(format!("cannot build the email: {e}")))
+    }
+
     /// Sends one email; `Ok` once the SMTP server has accepted it.
     ///
     /// `handed_over` fires right before the final "." of DATA is written, in

@@ -83,7 +83,8 @@ pub struct Settings {
     /// Most deliveries to one channel in any minute; more wait their turn.
     #[arg(long, env = "DELIVERIES_PER_CHANNEL_PER_MINUTE", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub deliveries_per_channel_per_minute: u32,
-    /// A delivery claimed longer ago than this by a notifier that died is taken over.
+    /// A delivery claimed longer ago than this by a notifier that died is
+    /// taken over; more than DELIVERY_TIMEOUT_SECONDS + 30.
     #[arg(long, env = "DELIVERY_STALE_CLAIM_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(2..=86_400))]
     pub delivery_stale_claim_seconds: u64,
     /// How often the notifier looks for due deliveries when it found none.
@@ -129,7 +130,25 @@ impl pricewatch_ops::start::ServiceBinary for Settings {
     fn common(&self) -> &ServiceSettings {
         &self.common
     }
+
+    /// A claim must outlive the longest delivery by a margin, or a delivery
+    /// still in flight would be claimed, and sent, a second time.
+    fn check(&self) -> Result<(), String> {
+        let least = self
+            .delivery_timeout_seconds
+            .saturating_add(STALE_CLAIM_MARGIN_SECONDS);
+        if self.delivery_stale_claim_seconds <= least {
+            return Err(format!(
+                "DELIVERY_STALE_CLAIM_SECONDS ({}) must be more than DELIVERY_TIMEOUT_SECONDS ({}) + {STALE_CLAIM_MARGIN_SECONDS}, so that a delivery in flight is never claimed twice",
+                self.delivery_stale_claim_seconds, self.delivery_timeout_seconds
+            ));
+        }
+        Ok(())
+    }
 }
+
+/// How much longer than `DELIVERY_TIMEOUT_SECONDS` a claim must last.
+pub const STALE_CLAIM_MARGIN_SECONDS: u64 = 30;
 
 /// Runs until SIGTERM/SIGINT.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
@@ -156,6 +175,7 @@ pub async fn run_until_stopped(
     probe: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    pricewatch_ops::start::ServiceBinary::check(&settings).map_err(anyhow::Error::msg)?;
     let mailer = email::Mailer::from_settings(&settings)?;
     let deps = Dependencies::connect(SERVICE, &settings.common, 4)?;
     let checks = deps.ready_checks();

@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pricewatch_domain::channel::Channel;
 use pricewatch_storage::models::{ChannelRow, Delivery};
-use pricewatch_storage::queries::{channels, deliveries};
+use pricewatch_storage::queries::{channel_tests, channels, deliveries};
 use pricewatch_storage::schema::{deliveries as deliveries_table, notifications};
 use pricewatch_storage::sealed::{ChannelKey, ChannelSecrets};
 use support::fake::{Fake, Reply};
@@ -158,7 +158,8 @@ async fn every_kind_gets_the_request_its_service_expects() {
     let mut conn = n.conn().await;
     let s = seed(&mut conn).await;
     let port = fake.port;
-    let mail_to = format!("alice-{}@example.test", Uuid::new_v4().simple());
+    // A mailto:// channel sends only to the account's own address.
+    let mail_to = s.email.clone();
     let urls = [
         format!("ntfy://tk_abcdefghijklmnop@127.0.0.1:{port}/deals?priority=high&tags=moneybag"),
         "ntfy://cloudtopic".to_owned(),
@@ -481,7 +482,7 @@ async fn every_failed_delivery_fails_the_alert() {
 #[tokio::test]
 async fn a_claim_left_by_a_killed_notifier_is_taken_over() {
     let fake = Fake::start().await;
-    let n = start(&flags(&fake, &["--delivery-stale-claim-seconds=2"])).await;
+    let n = start(&flags(&fake, &["--delivery-stale-claim-seconds=34"])).await;
     let mut conn = n.conn().await;
     let s = seed(&mut conn).await;
     let hook = add_channel(
@@ -521,6 +522,12 @@ async fn a_claim_left_by_a_killed_notifier_is_taken_over() {
         "sending",
         "a fresh claim is left alone"
     );
+    // 34 s later (more than the 3 s delivery timeout + 30) the claim is stale.
+    diesel::update(deliveries_table::table.find(ids[0]))
+        .set(deliveries_table::claimed_at.eq(chrono::Utc::now() - chrono::Duration::seconds(35)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let sent = wait_delivery(&n, ids[0], "sent", Duration::from_secs(10)).await;
     assert_eq!(sent.attempts, 2);
     assert_eq!(fake.to("/h").len(), 1);
@@ -558,7 +565,9 @@ async fn without_loopback_allowed_a_loopback_webhook_is_refused() {
 async fn a_name_resolving_to_loopback_is_refused_by_the_guard() {
     use pricewatch_egress::{AddressResolver, EgressSettings, GuardedClient, ResolveFuture};
     use pricewatch_notifier::deliver::message::AlertMessage;
-    use pricewatch_notifier::deliver::services::{Failure, ServiceUrls, Services, Target};
+    use pricewatch_notifier::deliver::services::{
+        Failure, ServiceUrls, Services, Target, TargetsDone,
+    };
 
     struct ToLoopback;
     impl AddressResolver for ToLoopback {
@@ -597,6 +606,7 @@ async fn a_name_resolving_to_loopback_is_refused_by_the_guard() {
         delivery_id: Uuid::new_v4(),
         channel: &channel,
         signing_secret: Some(WHSEC),
+        done: &TargetsDone::default(),
     };
     let failure = services.send(&target, &message).await.unwrap_err();
     assert_eq!(
@@ -624,6 +634,210 @@ async fn without_the_channel_key_deliveries_wait() {
     assert_eq!((waiting.status.as_str(), waiting.attempts), ("pending", 0));
     assert!(fake.requests().is_empty());
     assert_eq!(n.row(notification).await.0, "delivering");
+    drop(conn);
+    n.shut_down().await;
+}
+
+/// Waits until the channel test is `status` (and returns it).
+async fn wait_test(
+    n: &TestNotifier,
+    channel_id: Uuid,
+    status: &str,
+    within: Duration,
+) -> pricewatch_storage::models::ChannelTest {
+    let deadline = Instant::now() + within;
+    loop {
+        let mut conn = n.conn().await;
+        let row = channel_tests::latest(&mut conn, channel_id)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.status == status {
+            return row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the test of {channel_id} is {} ({:?}), expected {status}",
+            row.status,
+            row.last_error
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_requested_test_sends_the_test_message_once() {
+    let fake = Fake::start().await;
+    let receiver = Fake::start().await;
+    receiver.script([Reply::Status(503, vec![], String::new())]);
+    let n = start(&flags(&fake, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let mail_to = s.email.clone();
+    let hook = add_channel(
+        &mut conn,
+        s.user_id,
+        &format!("json://127.0.0.1:{}/t", receiver.port),
+    )
+    .await;
+    let telegram = add_channel(&mut conn, s.user_id, "tgram://123456789:AAE-secretkey_x/42").await;
+    let mail = add_channel(&mut conn, s.user_id, &format!("mailto://{mail_to}")).await;
+    let test = channel_tests::request(&mut conn, hook).await.unwrap();
+    // Asking again while it waits gives the same test.
+    assert_eq!(
+        channel_tests::request(&mut conn, hook).await.unwrap().id,
+        test.id
+    );
+    channel_tests::request(&mut conn, telegram).await.unwrap();
+    channel_tests::request(&mut conn, mail).await.unwrap();
+
+    // The webhook answered 503 first: retried with the same id, then sent.
+    let sent = wait_test(&n, hook, "sent", Duration::from_secs(20)).await;
+    assert_eq!(sent.id, test.id);
+    assert_eq!(sent.attempts, 2);
+    assert!(sent.sent_at.is_some() && sent.last_error.is_none());
+    let requests = receiver.to("/t");
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(request.header("webhook-id"), test.id.to_string());
+        verify(request);
+        let event = request.json();
+        assert_eq!(event["type"], "channel.test");
+        assert_eq!(
+            event["data"]["message"],
+            "PriceWatch test message: this channel works"
+        );
+    }
+
+    wait_test(&n, telegram, "sent", Duration::from_secs(10)).await;
+    let messages = fake.to("/bot123456789:AAE-secretkey_x/sendMessage");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].json()["chat_id"], "42");
+    assert!(
+        messages[0].json()["text"]
+            .as_str()
+            .unwrap()
+            .contains("PriceWatch test message: this channel works")
+    );
+
+    wait_test(&n, mail, "sent", Duration::from_secs(10)).await;
+    let emails = support::wait_for_emails(&mail_to, 1, Duration::from_secs(5)).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!(support::field(&emails[0], "subject"), "PriceWatch test");
+
+    // A finished test makes room for a new one.
+    let again = channel_tests::request(&mut conn, hook).await.unwrap();
+    assert_ne!(again.id, test.id);
+    assert_eq!(again.status, "pending");
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[test]
+fn a_stale_claim_shorter_than_a_delivery_stops_the_notifier() {
+    // Every other setting is valid, so only the check can stop it (before
+    // it connects to anything).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pricewatch-notifier"))
+        .env_clear()
+        .env("DELIVERY_STALE_CLAIM_SECONDS", "45")
+        .env("DELIVERY_TIMEOUT_SECONDS", "15")
+        .env("DATABASE_URL", "postgres://127.0.0.1:1/none")
+        .env("REDIS_URL", "redis://127.0.0.1:1/0")
+        .env("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/%2f")
+        .env("NOTIFIER_HEALTH_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains(
+            "DELIVERY_STALE_CLAIM_SECONDS (45) must be more than DELIVERY_TIMEOUT_SECONDS (15) + 30"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_stale_claim_check_allows_a_long_enough_claim() {
+    use clap::Parser;
+    use pricewatch_ops::start::ServiceBinary;
+    let parse = |stale: &str, timeout: &str| {
+        pricewatch_notifier::Settings::try_parse_from([
+            "pricewatch-notifier",
+            "--database-url=postgres://127.0.0.1:1/none",
+            "--redis-url=redis://127.0.0.1:1/0",
+            "--amqp-url=amqp://guest:guest@127.0.0.1:1/%2f",
+            &format!("--delivery-stale-claim-seconds={stale}"),
+            &format!("--delivery-timeout-seconds={timeout}"),
+        ])
+        .unwrap()
+    };
+    assert!(parse("46", "15").check().is_ok());
+    assert!(parse("45", "15").check().is_err());
+    assert!(parse("300", "15").check().is_ok(), "the defaults pass");
+}
+
+#[tokio::test]
+async fn a_retry_sends_only_to_the_targets_not_reached() {
+    let fake = Fake::start().await;
+    // Chat 1 accepts; chat 2 is rate limited once.
+    fake.script([
+        Reply::ok(),
+        Reply::Status(
+            429,
+            vec![("Retry-After", "1".into())],
+            "Too Many Requests".into(),
+        ),
+    ]);
+    let n = start(&flags(&fake, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let telegram = add_channel(
+        &mut conn,
+        s.user_id,
+        "tgram://123456789:AAE-secretkey_x/111/222",
+    )
+    .await;
+    let (notification, ids) = alert(&mut conn, &s, &[telegram]).await;
+    let sent = wait_delivery(&n, ids[0], "sent", Duration::from_secs(20)).await;
+    assert_eq!(sent.attempts, 2);
+    let to_chat = |chat: &str| {
+        fake.to("/bot123456789:AAE-secretkey_x/sendMessage")
+            .into_iter()
+            .filter(|r| r.json()["chat_id"] == chat)
+            .count()
+    };
+    assert_eq!(to_chat("111"), 1, "chat 1 got the alert once");
+    assert_eq!(to_chat("222"), 2, "chat 2: 429, then accepted");
+    support::wait_for_status(&n, notification, "sent", Duration::from_secs(5)).await;
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_mailto_to_another_address_is_never_sent() {
+    let fake = Fake::start().await;
+    let n = start(&flags(&fake, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    // Written past the api (which refuses it): the notifier refuses it too.
+    let stranger = format!("stranger-{}@example.test", Uuid::new_v4().simple());
+    let mail = add_channel(&mut conn, s.user_id, &format!("mailto://{stranger}")).await;
+    let (_, ids) = alert(&mut conn, &s, &[mail]).await;
+    let failed = wait_delivery(&n, ids[0], "failed", Duration::from_secs(10)).await;
+    assert_eq!(failed.attempts, 1);
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("may only send to your account's own email address"),
+        "{:?}",
+        failed.last_error
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(support::emails_to(&stranger).await.is_empty());
     drop(conn);
     n.shut_down().await;
 }

@@ -314,6 +314,21 @@ pub const SCHEMES: [&str; 13] = [
 ];
 
 impl Channel {
+    /// A `mailto://` channel may only send to the account's own address:
+    /// otherwise any account of an open instance could mail anyone (an open
+    /// relay). Other kinds pass.
+    pub fn check_recipient(&self, account_email: &str) -> Result<(), &'static str> {
+        let Channel::Email(email) = self else {
+            return Ok(());
+        };
+        match crate::account::Email::parse(account_email) {
+            Ok(own) if own == email.to => Ok(()),
+            _ => Err(
+                "a mailto:// channel may only send to your account's own email address (PriceWatch does not mail other addresses)",
+            ),
+        }
+    }
+
     /// Parses a channel URL; literal addresses and `localhost` names that the
     /// address policy refuses are errors, loopback only passes with
     /// `allow_loopback` (development).

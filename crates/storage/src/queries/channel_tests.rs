@@ -1,7 +1,9 @@
 //! "Send a test" of a channel: one row per test message, sent by the
 //! notifier like a delivery (`pending` → `sending` → `sent`, or `failed`).
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -12,29 +14,165 @@ use crate::schema::channel_tests;
 /// channel that is still pending or sending (at most one at a time, by a
 /// unique partial index), so that asking again sends nothing twice.
 pub async fn request(conn: &mut AsyncPgConnection, channel_id: Uuid) -> QueryResult<ChannelTest> {
-    let inserted = diesel::insert_into(channel_tests::table)
-        .values((
-            channel_tests::id.eq(Uuid::new_v4()),
-            channel_tests::channel_id.eq(channel_id),
-        ))
-        .on_conflict(channel_tests::channel_id)
-        .filter_target(channel_tests::status.eq_any(["pending", "sending"]))
-        .do_nothing()
-        .returning(ChannelTest::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
-    match inserted {
-        Some(test) => Ok(test),
-        None => {
-            channel_tests::table
-                .filter(channel_tests::channel_id.eq(channel_id))
-                .filter(channel_tests::status.eq_any(["pending", "sending"]))
-                .select(ChannelTest::as_select())
-                .first(conn)
-                .await
+    // The open test may finish between an insert that did nothing and the
+    // look-up: then there is room for a new one, so insert again.
+    loop {
+        let inserted = diesel::insert_into(channel_tests::table)
+            .values((
+                channel_tests::id.eq(Uuid::new_v4()),
+                channel_tests::channel_id.eq(channel_id),
+            ))
+            .on_conflict(channel_tests::channel_id)
+            .filter_target(channel_tests::status.eq_any(["pending", "sending"]))
+            .do_nothing()
+            .returning(ChannelTest::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+        if let Some(test) = inserted {
+            return Ok(test);
+        }
+        let open = channel_tests::table
+            .filter(channel_tests::channel_id.eq(channel_id))
+            .filter(channel_tests::status.eq_any(["pending", "sending"]))
+            .select(ChannelTest::as_select())
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(test) = open {
+            return Ok(test);
         }
     }
+}
+
+/// A test just claimed: `attempts` counts this one.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Claimed {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub channel_id: Uuid,
+    #[diesel(sql_type = sql_types::Integer)]
+    pub attempts: i32,
+    /// Indices of the channel's targets already reached.
+    #[diesel(sql_type = sql_types::Array<sql_types::Integer>)]
+    pub targets_done: Vec<i32>,
+}
+
+/// Claims up to `limit` tests that are due, or whose 'sending' claim is
+/// older than `stale_after`, as [`crate::queries::deliveries::claim_due`]
+/// claims deliveries.
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+    stale_after: chrono::Duration,
+) -> QueryResult<Vec<Claimed>> {
+    let stale_seconds = stale_after.num_milliseconds() as f64 / 1000.0;
+    diesel::sql_query(
+        "UPDATE channel_tests t
+         SET status = 'sending', claimed_at = now(), attempts = t.attempts + 1
+         WHERE t.id IN (
+             SELECT id FROM channel_tests
+             WHERE (status = 'pending' AND next_attempt_at <= now())
+                OR (status = 'sending'
+                    AND claimed_at < now() - make_interval(secs => $2))
+             ORDER BY next_attempt_at
+             LIMIT $1
+             FOR UPDATE SKIP LOCKED)
+         RETURNING t.id, t.channel_id, t.attempts, t.targets_done",
+    )
+    .bind::<sql_types::BigInt, _>(limit)
+    .bind::<sql_types::Double, _>(stale_seconds)
+    .load(conn)
+    .await
+}
+
+/// The receiver accepted it. `false` when the row was no longer this claim's.
+pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    let updated = diesel::update(
+        channel_tests::table
+            .filter(channel_tests::id.eq(id))
+            .filter(channel_tests::status.eq("sending")),
+    )
+    .set((
+        channel_tests::status.eq("sent"),
+        channel_tests::sent_at.eq(diesel::dsl::now),
+        channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
+        channel_tests::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated > 0)
+}
+
+/// Back to 'pending' until `at`, with the reason of the failed attempt and
+/// the targets reached so far (not sent to again).
+pub async fn retry_at(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reason: &str,
+    at: DateTime<Utc>,
+    targets_done: &[i32],
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        channel_tests::table
+            .filter(channel_tests::id.eq(id))
+            .filter(channel_tests::status.eq("sending")),
+    )
+    .set((
+        channel_tests::status.eq("pending"),
+        channel_tests::next_attempt_at.eq(at),
+        channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
+        channel_tests::last_error.eq(reason),
+        channel_tests::targets_done.eq(targets_done),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated > 0)
+}
+
+/// Back to 'pending' until `at` without using up the attempt (the channel's
+/// rate limit, not a failure).
+pub async fn postpone(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        channel_tests::table
+            .filter(channel_tests::id.eq(id))
+            .filter(channel_tests::status.eq("sending")),
+    )
+    .set((
+        channel_tests::status.eq("pending"),
+        channel_tests::next_attempt_at.eq(at),
+        channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
+        channel_tests::attempts.eq(channel_tests::attempts - 1),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated > 0)
+}
+
+/// Given up: 'failed' with the reason.
+pub async fn mark_failed(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reason: &str,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        channel_tests::table
+            .filter(channel_tests::id.eq(id))
+            .filter(channel_tests::status.eq("sending")),
+    )
+    .set((
+        channel_tests::status.eq("failed"),
+        channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
+        channel_tests::last_error.eq(reason),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated > 0)
 }
 
 /// The channel's latest test, if any.

@@ -25,6 +25,9 @@ pub struct Claimed {
     pub channel_id: Uuid,
     #[diesel(sql_type = sql_types::Integer)]
     pub attempts: i32,
+    /// Indices of the channel's targets already reached.
+    #[diesel(sql_type = sql_types::Array<sql_types::Integer>)]
+    pub targets_done: Vec<i32>,
 }
 
 /// Claims up to `limit` deliveries that are due, or whose 'sending' claim is
@@ -47,7 +50,7 @@ pub async fn claim_due(
              ORDER BY next_attempt_at
              LIMIT $1
              FOR UPDATE SKIP LOCKED)
-         RETURNING d.id, d.notification_id, d.channel_id, d.attempts",
+         RETURNING d.id, d.notification_id, d.channel_id, d.attempts, d.targets_done",
     )
     .bind::<sql_types::BigInt, _>(limit)
     .bind::<sql_types::Double, _>(stale_seconds)
@@ -73,12 +76,14 @@ pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bo
     Ok(updated > 0)
 }
 
-/// Back to 'pending' until `at`, with the reason of the failed attempt.
+/// Back to 'pending' until `at`, with the reason of the failed attempt and
+/// the targets reached so far (not sent to again).
 pub async fn retry_at(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     reason: &str,
     at: DateTime<Utc>,
+    targets_done: &[i32],
 ) -> QueryResult<bool> {
     let updated = diesel::update(
         deliveries::table
@@ -90,6 +95,7 @@ pub async fn retry_at(
         deliveries::next_attempt_at.eq(at),
         deliveries::claimed_at.eq(None::<DateTime<Utc>>),
         deliveries::last_error.eq(reason),
+        deliveries::targets_done.eq(targets_done),
     ))
     .execute(conn)
     .await?;

@@ -39,10 +39,11 @@ async fn sealed(app: &TestApp, id: &str) -> Vec<u8> {
 #[tokio::test]
 async fn every_kind_of_channel_is_added_with_its_secrets_masked() {
     let app = spawn_app().await;
-    let (_, token) = app.user().await;
+    let (email, token) = app.user().await;
+    let mailto = format!("mailto://{email}");
     // (url, kind, secret that must never be shown)
     let cases = [
-        ("mailto://alerts@example.com", "email", None),
+        (mailto.as_str(), "email", None),
         ("ntfy://prices", "ntfy", None),
         (
             "ntfys://me:ntfy-password-0001@ntfy.example.com/deals",
@@ -213,6 +214,22 @@ async fn bad_urls_and_names_are_422_naming_the_field() {
         );
         assert_eq!(body["field"], "url", "{url}: {body}");
     }
+    // A mailto:// channel sends only to the account's own address: no open relay.
+    let (status, code, body) =
+        error_of(add(&app, &token, "mailto://someone-else@example.com", "x").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (422, "validation_failed"),
+        "{body}"
+    );
+    assert_eq!(body["field"], "url", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("only send to your account's own email address"),
+        "{body}"
+    );
     let (_, _, body) = error_of(add(&app, &token, "json://10.0.0.5/hook", "x").await).await;
     assert!(
         body["message"]

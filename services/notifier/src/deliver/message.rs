@@ -98,6 +98,30 @@ impl AlertMessage {
     }
 }
 
+/// The fixed words of a channel's test message.
+pub const TEST_TEXT: &str = "PriceWatch test message: this channel works";
+
+impl AlertMessage {
+    /// The message of a "send a test" of a channel (`id`: the test's id).
+    pub fn test(id: Uuid, public_base_url: &url::Url, at: DateTime<Utc>) -> Self {
+        let link = public_base_url.to_string();
+        AlertMessage {
+            title: "PriceWatch test".to_owned(),
+            text: TEST_TEXT.to_owned(),
+            html: escape_html(TEST_TEXT),
+            product_url: link,
+            event: json!({
+                "type": "channel.test",
+                "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "data": {
+                    "test_id": id,
+                    "message": TEST_TEXT,
+                }
+            }),
+        }
+    }
+}
+
 /// The transaction id of the `index`-th room of a Matrix delivery: the
 /// delivery's id for the first, so a retry is the same transaction.
 pub fn transaction_id(delivery_id: Uuid, index: usize) -> String {

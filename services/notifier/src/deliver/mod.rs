@@ -20,18 +20,20 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
+use diesel::QueryResult;
 use pricewatch_domain::channel::Channel;
 use pricewatch_ops::shutdown::Shutdown;
+use pricewatch_storage::AsyncPgConnection;
 use pricewatch_storage::DbPool;
 use pricewatch_storage::queries::deliveries::{self, Claimed};
-use pricewatch_storage::queries::{channels, notifications};
+use pricewatch_storage::queries::{channel_tests, channels, notifications, users};
 use pricewatch_storage::sealed::ChannelKey;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::email::{Mailer, SendError};
 use message::AlertMessage;
-use services::{Failure, Services, Target};
+use services::{Failure, Services, Target, TargetsDone};
 
 /// How the loop delivers.
 #[derive(Debug, Clone)]
@@ -61,6 +63,89 @@ pub struct Deliverer {
     pub mailer: Mailer,
     pub public_base_url: url::Url,
     pub settings: DeliverySettings,
+}
+
+/// One claimed row to send: an alert's delivery, or a channel's test
+/// message (same send path, its own table, no alert behind it).
+#[derive(Debug, Clone)]
+pub enum Job {
+    Delivery(Claimed),
+    Test(channel_tests::Claimed),
+}
+
+impl Job {
+    fn id(&self) -> uuid::Uuid {
+        match self {
+            Job::Delivery(d) => d.id,
+            Job::Test(t) => t.id,
+        }
+    }
+
+    fn channel_id(&self) -> uuid::Uuid {
+        match self {
+            Job::Delivery(d) => d.channel_id,
+            Job::Test(t) => t.channel_id,
+        }
+    }
+
+    fn attempts(&self) -> i32 {
+        match self {
+            Job::Delivery(d) => d.attempts,
+            Job::Test(t) => t.attempts,
+        }
+    }
+
+    fn targets_done(&self) -> &[i32] {
+        match self {
+            Job::Delivery(d) => &d.targets_done,
+            Job::Test(t) => &t.targets_done,
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Job::Delivery(_) => "delivery",
+            Job::Test(_) => "test",
+        }
+    }
+
+    async fn mark_sent(&self, conn: &mut AsyncPgConnection) -> QueryResult<bool> {
+        match self {
+            Job::Delivery(d) => deliveries::mark_sent(conn, d.id).await,
+            Job::Test(t) => channel_tests::mark_sent(conn, t.id).await,
+        }
+    }
+
+    async fn mark_failed(&self, conn: &mut AsyncPgConnection, reason: &str) -> QueryResult<bool> {
+        match self {
+            Job::Delivery(d) => deliveries::mark_failed(conn, d.id, reason).await,
+            Job::Test(t) => channel_tests::mark_failed(conn, t.id, reason).await,
+        }
+    }
+
+    async fn retry_at(
+        &self,
+        conn: &mut AsyncPgConnection,
+        reason: &str,
+        at: chrono::DateTime<Utc>,
+        targets_done: &[i32],
+    ) -> QueryResult<bool> {
+        match self {
+            Job::Delivery(d) => deliveries::retry_at(conn, d.id, reason, at, targets_done).await,
+            Job::Test(t) => channel_tests::retry_at(conn, t.id, reason, at, targets_done).await,
+        }
+    }
+
+    async fn postpone(
+        &self,
+        conn: &mut AsyncPgConnection,
+        at: chrono::DateTime<Utc>,
+    ) -> QueryResult<bool> {
+        match self {
+            Job::Delivery(d) => deliveries::postpone(conn, d.id, at).await,
+            Job::Test(t) => channel_tests::postpone(conn, t.id, at).await,
+        }
+    }
 }
 
 /// How one delivery ended, for the log and the metric.
@@ -134,50 +219,94 @@ impl Deliverer {
         tracing::info!("delivery loop stopped");
     }
 
-    async fn claim(&self, limit: usize, stale: chrono::Duration) -> anyhow::Result<Vec<Claimed>> {
+    /// Due deliveries first, then due channel tests with the room left.
+    async fn claim(&self, limit: usize, stale: chrono::Duration) -> anyhow::Result<Vec<Job>> {
         let mut conn = self.db.get().await.context("no database connection")?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(deliveries::claim_due(&mut conn, limit, stale).await?)
+        let max = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut jobs: Vec<Job> = deliveries::claim_due(&mut conn, max, stale)
+            .await?
+            .into_iter()
+            .map(Job::Delivery)
+            .collect();
+        let left = i64::try_from(limit.saturating_sub(jobs.len())).unwrap_or(i64::MAX);
+        if left > 0 {
+            jobs.extend(
+                channel_tests::claim_due(&mut conn, left, stale)
+                    .await?
+                    .into_iter()
+                    .map(Job::Test),
+            );
+        }
+        Ok(jobs)
     }
 
     /// One claimed delivery, from the channel to the recorded outcome.
-    async fn deliver(&self, delivery: Claimed) {
-        let id = delivery.id;
+    async fn deliver(&self, delivery: Job) {
+        let id = delivery.id();
         let result = self.attempt(&delivery).await;
         let recorded = match result {
             Ok(outcome) => {
-                metrics::counter!("pricewatch_deliveries_total", "outcome" => outcome.label())
-                    .increment(1);
+                if matches!(delivery, Job::Delivery(_)) {
+                    metrics::counter!("pricewatch_deliveries_total", "outcome" => outcome.label())
+                        .increment(1);
+                }
                 Ok(())
             }
             Err(error) => Err(error),
         };
         if let Err(error) = recorded {
             // The claim goes stale and the delivery is taken again later.
-            tracing::warn!(delivery_id = %id, error = %format!("{error:#}"), "delivery not recorded");
+            tracing::warn!(delivery_id = %id, job = delivery.label(), error = %format!("{error:#}"), "delivery not recorded");
         }
     }
 
-    async fn attempt(&self, delivery: &Claimed) -> anyhow::Result<Outcome> {
-        let id = delivery.id;
+    async fn attempt(&self, delivery: &Job) -> anyhow::Result<Outcome> {
+        let id = delivery.id();
+        let job = delivery.label();
         let mut conn = self.db.get().await.context("no database connection")?;
-        let Some(row) = channels::find(&mut conn, delivery.channel_id).await? else {
+        let Some(row) = channels::find(&mut conn, delivery.channel_id()).await? else {
             return Ok(Outcome::Failed);
         };
-        if let Some(wait) = self.over_rate(&mut conn, delivery.channel_id).await? {
-            deliveries::postpone(&mut conn, id, Utc::now() + wait).await?;
-            tracing::info!(delivery_id = %id, channel_id = %row.id, ?wait, "channel's rate limit reached, postponed");
+        if let Some(wait) = self.over_rate(&mut conn, delivery.channel_id()).await? {
+            delivery.postpone(&mut conn, Utc::now() + wait).await?;
+            tracing::info!(delivery_id = %id, job, channel_id = %row.id, ?wait, "channel's rate limit reached, postponed");
             return Ok(Outcome::Postponed);
         }
-        let details = notifications::email_details(&mut conn, delivery.notification_id)
+        let details = match delivery {
+            Job::Delivery(d) => Some(
+                notifications::email_details(&mut conn, d.notification_id)
+                    .await?
+                    .context("the notification is gone")?,
+            ),
+            Job::Test(_) => None,
+        };
+        let account_email = users::find(&mut conn, row.user_id)
             .await?
-            .context("the notification is gone")?;
+            .map(|u| u.email)
+            .unwrap_or_default();
         drop(conn);
-        let opened = self.open(&row);
+        // Defence in depth: the api refuses a mailto:// to another address.
+        let opened = self.open(&row).and_then(|(channel, secret)| {
+            channel
+                .check_recipient(&account_email)
+                .map_err(|e| Failure::Permanent(e.to_owned()))?;
+            Ok((channel, secret))
+        });
+        let done = TargetsDone::new(delivery.targets_done().to_vec());
         let sent = match &opened {
             Ok((channel, secret)) => {
-                let message = AlertMessage::new(&details, &self.public_base_url, Utc::now());
-                let send = self.send(id, channel, secret.as_deref(), &message, &details);
+                let message = match &details {
+                    Some(details) => AlertMessage::new(details, &self.public_base_url, Utc::now()),
+                    None => AlertMessage::test(id, &self.public_base_url, Utc::now()),
+                };
+                let send = self.send(
+                    id,
+                    channel,
+                    secret.as_deref(),
+                    &done,
+                    &message,
+                    details.as_ref(),
+                );
                 match tokio::time::timeout(self.settings.timeout, send).await {
                     Ok(result) => result,
                     Err(_) => Err(Failure::Retry {
@@ -205,11 +334,11 @@ impl Deliverer {
             })
             .unwrap_or_default();
         let mut conn = self.db.get().await.context("no database connection")?;
-        let attempts = u32::try_from(delivery.attempts).unwrap_or(u32::MAX);
+        let attempts = u32::try_from(delivery.attempts()).unwrap_or(u32::MAX);
         let outcome = match sent {
             Ok(()) => {
-                deliveries::mark_sent(&mut conn, id).await?;
-                tracing::info!(delivery_id = %id, channel_id = %row.id, kind = %row.kind, attempts, "delivered");
+                delivery.mark_sent(&mut conn).await?;
+                tracing::info!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, "delivered");
                 Outcome::Sent
             }
             Err(failure) => {
@@ -222,8 +351,8 @@ impl Deliverer {
                     } else {
                         reason
                     };
-                    deliveries::mark_failed(&mut conn, id, &reason).await?;
-                    tracing::error!(delivery_id = %id, channel_id = %row.id, kind = %row.kind, attempts, %reason, "delivery failed for good");
+                    delivery.mark_failed(&mut conn, &reason).await?;
+                    tracing::error!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, %reason, "delivery failed for good");
                     Outcome::Failed
                 } else {
                     let after = match &failure {
@@ -232,17 +361,20 @@ impl Deliverer {
                     };
                     let wait = retry_delay(self.settings.retry_base, attempts, after);
                     let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                    deliveries::retry_at(&mut conn, id, &reason, at).await?;
-                    tracing::warn!(delivery_id = %id, channel_id = %row.id, kind = %row.kind, attempts, ?wait, %reason, "delivery failed, retrying later");
+                    delivery
+                        .retry_at(&mut conn, &reason, at, &done.to_vec())
+                        .await?;
+                    tracing::warn!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, ?wait, %reason, "delivery failed, retrying later");
                     Outcome::Retry
                 }
             }
         };
-        if matches!(outcome, Outcome::Sent | Outcome::Failed)
+        if let Job::Delivery(d) = delivery
+            && matches!(outcome, Outcome::Sent | Outcome::Failed)
             && let Some(status) =
-                deliveries::finish_notification(&mut conn, delivery.notification_id).await?
+                deliveries::finish_notification(&mut conn, d.notification_id).await?
         {
-            tracing::info!(notification_id = %delivery.notification_id, %status, "every delivery finished");
+            tracing::info!(notification_id = %d.notification_id, %status, "every delivery finished");
         }
         Ok(outcome)
     }
@@ -269,16 +401,21 @@ impl Deliverer {
         id: uuid::Uuid,
         channel: &Channel,
         signing_secret: Option<&str>,
+        done: &TargetsDone,
         message: &AlertMessage,
-        details: &pricewatch_storage::queries::notifications::EmailDetails,
+        // `None`: a channel's test message.
+        details: Option<&pricewatch_storage::queries::notifications::EmailDetails>,
     ) -> Result<(), Failure> {
         if let Channel::Email(email) = channel {
-            let mut details = details.clone();
-            details.email = email.to.as_str().to_owned();
-            let composed = self
-                .mailer
-                .compose(&details)
-                .map_err(|e| Failure::Permanent(e.to_string()))?;
+            let composed = match details {
+                Some(details) => {
+                    let mut details = details.clone();
+                    details.email = email.to.as_str().to_owned();
+                    self.mailer.compose(&details)
+                }
+                None => self.mailer.compose_test(email.to.as_str(), id),
+            }
+            .map_err(|e| Failure::Permanent(e.to_string()))?;
             let (handed_over, _signal) = tokio::sync::oneshot::channel();
             return match Box::pin(self.mailer.send(&composed, handed_over)).await {
                 // Past the final "." the server most likely kept it.
@@ -296,6 +433,7 @@ impl Deliverer {
             delivery_id: id,
             channel,
             signing_secret,
+            done,
         };
         self.services.send(&target, message).await
     }

@@ -81,18 +81,54 @@ pub struct Target<'a> {
     pub channel: &'a Channel,
     /// A webhook's `whsec_…` secret.
     pub signing_secret: Option<&'a str>,
+    /// The channel's targets (topics, chats, rooms) already reached.
+    pub done: &'a TargetsDone,
+}
+
+/// Indices of a channel's targets reached, by earlier attempts and this one:
+/// kept outside the send, so that a send cut short by the timeout still
+/// tells which targets it reached.
+#[derive(Debug, Default)]
+pub struct TargetsDone(std::sync::Mutex<Vec<i32>>);
+
+impl TargetsDone {
+    pub fn new(done: Vec<i32>) -> Self {
+        Self(std::sync::Mutex::new(done))
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        let Ok(index) = i32::try_from(index) else {
+            return false;
+        };
+        self.0.lock().is_ok_and(|done| done.contains(&index))
+    }
+
+    fn insert(&self, index: usize) {
+        if let (Ok(index), Ok(mut done)) = (i32::try_from(index), self.0.lock())
+            && !done.contains(&index)
+        {
+            done.push(index);
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<i32> {
+        self.0.lock().map(|done| done.clone()).unwrap_or_default()
+    }
 }
 
 impl Services {
     pub async fn send(&self, target: &Target<'_>, message: &AlertMessage) -> Result<(), Failure> {
         match target.channel {
-            Channel::Ntfy(n) => self.ntfy(n, message).await,
+            Channel::Ntfy(n) => self.ntfy(n, target.done, message).await,
             Channel::Gotify(g) => self.gotify(g, message).await,
-            Channel::Telegram(t) => self.telegram(t, message).await,
+            Channel::Telegram(t) => self.telegram(t, target.done, message).await,
             Channel::Discord(d) => self.discord(d, message).await,
             Channel::Slack(s) => self.slack(s, message).await,
             Channel::Pushover(p) => self.pushover(p, message).await,
-            Channel::Matrix(m) => self.matrix(m, target.delivery_id, message).await,
+            Channel::Matrix(m) => {
+                self.matrix(m, target.delivery_id, target.done, message)
+                    .await
+            }
             Channel::Webhook(w) => {
                 let secret = target.signing_secret.ok_or_else(|| {
                     Failure::Permanent("the webhook has no signing secret".to_owned())
@@ -147,7 +183,7 @@ impl Services {
     }
 
     /// ntfy's JSON publishing: POST to the server's root, one message per topic.
-    async fn ntfy(&self, n: &Ntfy, m: &AlertMessage) -> Result<(), Failure> {
+    async fn ntfy(&self, n: &Ntfy, done: &TargetsDone, m: &AlertMessage) -> Result<(), Failure> {
         let base = match &n.server {
             Some(server) => parse_base(&format!(
                 "{}://{server}",
@@ -155,7 +191,10 @@ impl Services {
             ))?,
             None => self.urls.ntfy.clone(),
         };
-        for topic in &n.topics {
+        for (index, topic) in n.topics.iter().enumerate() {
+            if done.contains(index) {
+                continue;
+            }
             let mut body = json!({
                 "topic": topic,
                 "title": m.title,
@@ -177,6 +216,7 @@ impl Services {
                 None => request,
             };
             self.exchange(request).await?;
+            done.insert(index);
         }
         Ok(())
     }
@@ -199,10 +239,18 @@ impl Services {
     }
 
     /// Telegram Bot API: POST /bot<token>/sendMessage, one per chat.
-    async fn telegram(&self, t: &Telegram, m: &AlertMessage) -> Result<(), Failure> {
+    async fn telegram(
+        &self,
+        t: &Telegram,
+        done: &TargetsDone,
+        m: &AlertMessage,
+    ) -> Result<(), Failure> {
         let method = format!("bot{}", t.bot_token.expose());
         let url = with_segments(&self.urls.telegram, &[&method, "sendMessage"]);
-        for chat in &t.chats {
+        for (index, chat) in t.chats.iter().enumerate() {
+            if done.contains(index) {
+                continue;
+            }
             let body = json!({
                 "chat_id": chat,
                 "text": m.html,
@@ -210,6 +258,7 @@ impl Services {
             });
             self.exchange(self.request(Method::POST, url.clone())?.json(&body))
                 .await?;
+            done.insert(index);
         }
         Ok(())
     }
@@ -304,7 +353,13 @@ impl Services {
     }
 
     /// Matrix client-server API: PUT /rooms/<room>/send/m.room.message/<txnId>.
-    async fn matrix(&self, mx: &Matrix, id: Uuid, m: &AlertMessage) -> Result<(), Failure> {
+    async fn matrix(
+        &self,
+        mx: &Matrix,
+        id: Uuid,
+        done: &TargetsDone,
+        m: &AlertMessage,
+    ) -> Result<(), Failure> {
         let base = parse_base(&format!(
             "{}://{}",
             if mx.secure { "https" } else { "http" },
@@ -331,6 +386,9 @@ impl Services {
             }
         };
         for (index, room) in mx.rooms.iter().enumerate() {
+            if done.contains(index) {
+                continue;
+            }
             let room_id = if room.starts_with('#') {
                 let url = with_segments(
                     &base,
@@ -367,6 +425,7 @@ impl Services {
                     .json(&body),
             )
             .await?;
+            done.insert(index);
         }
         Ok(())
     }

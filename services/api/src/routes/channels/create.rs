@@ -71,6 +71,7 @@ pub async fn create(
     };
     let limit = i64::from(state.settings.max_channels_per_user);
     let mut conn = state.conn().await?;
+    super::check_recipient(&mut conn, user.id, &channel).await?;
     let created = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             if !users::lock(conn, user.id).await? {

@@ -134,6 +134,25 @@ pub async fn parse_url(state: &AppState, raw: &str) -> Result<Channel, ApiError>
     Ok(channel)
 }
 
+/// A `mailto://` channel names the account's own address, else a 422
+/// naming `url` (no open mail relay).
+pub async fn check_recipient(
+    conn: &mut pricewatch_storage::AsyncPgConnection,
+    user_id: Uuid,
+    channel: &Channel,
+) -> Result<(), ApiError> {
+    if !matches!(channel, Channel::Email(_)) {
+        return Ok(());
+    }
+    let email = pricewatch_storage::queries::users::find(conn, user_id)
+        .await?
+        .map(|u| u.email)
+        .unwrap_or_default();
+    channel
+        .check_recipient(&email)
+        .map_err(|message| ApiError::validation("url", message))
+}
+
 /// A webhook's signing secret: `whsec_` and the base64 of 32 random bytes.
 pub fn new_signing_secret() -> String {
     let mut bytes = [0u8; SIGNING_SECRET_BYTES];

@@ -50,6 +50,9 @@ pub async fn update(
         None => None,
     };
     let mut conn = state.conn().await?;
+    if let Some(channel) = &channel {
+        super::check_recipient(&mut conn, user.id, channel).await?;
+    }
     let current = channels::find_for_user(&mut conn, id, user.id)
         .await?
         .ok_or(ApiError::NotFound("channel"))?;

@@ -1,0 +1,2 @@
+ALTER TABLE channel_tests DROP COLUMN targets_done;
+ALTER TABLE deliveries DROP COLUMN targets_done;
