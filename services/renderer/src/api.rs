@@ -119,7 +119,10 @@ pub async fn render(state: web::Data<ApiState>, body: web::Bytes) -> HttpRespons
     // of the page, this one included, is checked again by the proxy.
     if let Err(refusal) = state
         .policy
-        .check_host(url.host_str().unwrap_or_default())
+        .check_target(
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or_default(),
+        )
         .await
     {
         return if refusal.is_policy() {
