@@ -35,6 +35,8 @@ pub struct ApiState {
     pub policy: Policy,
     /// Default and largest timeout of a render.
     pub max_timeout: Duration,
+    /// The largest HTML a render hands back.
+    pub max_html_bytes: usize,
 }
 
 fn error(status: actix_web::http::StatusCode, code: &str, message: &str) -> HttpResponse {
@@ -119,7 +121,10 @@ pub async fn render(state: web::Data<ApiState>, body: web::Bytes) -> HttpRespons
     // of the page, this one included, is checked again by the proxy.
     if let Err(refusal) = state
         .policy
-        .check_host(url.host_str().unwrap_or_default())
+        .check_target(
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or_default(),
+        )
         .await
     {
         return if refusal.is_policy() {
@@ -140,6 +145,7 @@ pub async fn render(state: web::Data<ApiState>, body: web::Bytes) -> HttpRespons
         url,
         wait_for,
         deadline: deadline(timeout),
+        max_html_bytes: state.max_html_bytes,
     };
     match state.renderer.render(&request, timeout).await {
         Ok(rendered) => HttpResponse::Ok().json(rendered),
@@ -148,6 +154,9 @@ pub async fn render(state: web::Data<ApiState>, body: web::Bytes) -> HttpRespons
         }
         Err(e @ (RenderError::Timeout(_) | RenderError::SelectorMissing(_))) => {
             error(StatusCode::GATEWAY_TIMEOUT, "timeout", &e.to_string())
+        }
+        Err(e @ RenderError::TooLarge(_)) => {
+            error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", &e.to_string())
         }
         Err(e @ RenderError::Navigation(_)) => {
             error(StatusCode::BAD_GATEWAY, "navigation_failed", &e.to_string())

@@ -54,6 +54,14 @@ pub struct Settings {
     /// Dev/test only: let the browser reach loopback addresses (the demo shop).
     #[arg(long, env = "ALLOW_LOOPBACK_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_loopback_targets: bool,
+    /// The only ports the browser may reach on a public host (comma-separated).
+    /// With ALLOW_LOOPBACK_TARGETS, loopback hosts may use any port.
+    #[arg(long, env = "RENDERER_ALLOWED_PORTS", default_value = "80,443", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..))]
+    pub allowed_ports: Vec<u16>,
+    /// The largest rendered HTML handed back, in bytes (5 MiB); a page whose
+    /// DOM is larger fails with 413 `too_large`.
+    #[arg(long, env = "RENDERER_MAX_HTML_BYTES", default_value_t = 5 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=268_435_456))]
+    pub max_html_bytes: u64,
     #[command(flatten)]
     pub common: ServiceSettings,
 }
@@ -92,6 +100,7 @@ pub async fn run_until_stopped(
     let redis = pricewatch_ops::redis::connect_pool(&settings.common.redis.redis_url, 2)?;
     let policy = proxy::Policy {
         allow_loopback: settings.allow_loopback_targets,
+        allowed_ports: settings.allowed_ports.clone(),
         resolve_timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(10),
         gate,
@@ -131,6 +140,7 @@ pub async fn run_until_stopped(
         renderer: Arc::clone(&renderer),
         policy,
         max_timeout: Duration::from_secs(settings.timeout_seconds),
+        max_html_bytes: usize::try_from(settings.max_html_bytes).unwrap_or(usize::MAX),
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -37,6 +37,10 @@ pub trait ConnectGate: Send + Sync {
 pub struct Policy {
     /// Dev/test only: the local demo shop. Private ranges stay refused.
     pub allow_loopback: bool,
+    /// The only ports the browser may reach on a public host (80 and 443 by
+    /// default). With `allow_loopback`, a loopback host may be reached on any
+    /// port (the local demo shop listens on its own).
+    pub allowed_ports: Vec<u16>,
     pub resolve_timeout: Duration,
     pub connect_timeout: Duration,
     pub gate: Option<Arc<dyn ConnectGate>>,
@@ -46,6 +50,7 @@ impl std::fmt::Debug for Policy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Policy")
             .field("allow_loopback", &self.allow_loopback)
+            .field("allowed_ports", &self.allowed_ports)
             .field("gate", &self.gate.is_some())
             .finish_non_exhaustive()
     }
@@ -60,6 +65,8 @@ pub enum Refusal {
         addr: IpAddr,
         reason: Reason,
     },
+    #[error("{host}:{port} is not an allowed port")]
+    Port { host: String, port: u16 },
     #[error("cannot resolve {host}: {detail}")]
     Resolve { host: String, detail: String },
     #[error("{host} is unreachable")]
@@ -69,7 +76,16 @@ pub enum Refusal {
 impl Refusal {
     /// A refusal by the address policy, as opposed to a failure to connect.
     pub fn is_policy(&self) -> bool {
-        matches!(self, Refusal::Forbidden { .. })
+        matches!(self, Refusal::Forbidden { .. } | Refusal::Port { .. })
+    }
+
+    /// The reason sent in the refusal header.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Refusal::Forbidden { reason, .. } => reason,
+            Refusal::Port { .. } => "port",
+            _ => "refused",
+        }
     }
 }
 
@@ -96,7 +112,7 @@ impl ProxyStats {
     /// Whether a recent policy refusal names this host.
     pub fn refused_host(&self, host: &str) -> bool {
         self.refusals().iter().any(|r| match r {
-            Refusal::Forbidden { host: h, .. } => h == host,
+            Refusal::Forbidden { host: h, .. } | Refusal::Port { host: h, .. } => h == host,
             _ => false,
         })
     }
@@ -149,9 +165,32 @@ impl Policy {
         Ok(addrs)
     }
 
+    /// Whether `port` may be reached on `addrs` (already checked): one of
+    /// the allowed ports, or any port of a loopback host when loopback is
+    /// allowed.
+    pub fn port_allowed(&self, addrs: &[IpAddr], port: u16) -> bool {
+        self.allowed_ports.contains(&port)
+            || (self.allow_loopback
+                && !addrs.is_empty()
+                && addrs.iter().all(|a| a.to_canonical().is_loopback()))
+    }
+
+    /// Checks `host` and `port` as [`Policy::check_host`] and
+    /// [`Policy::port_allowed`] do.
+    pub async fn check_target(&self, host: &str, port: u16) -> Result<Vec<IpAddr>, Refusal> {
+        let addrs = self.check_host(host).await?;
+        if !self.port_allowed(&addrs, port) {
+            return Err(Refusal::Port {
+                host: host.to_owned(),
+                port,
+            });
+        }
+        Ok(addrs)
+    }
+
     /// Connects to one of the checked addresses of `host`.
     async fn dial(&self, host: &str, port: u16) -> Result<TcpStream, Refusal> {
-        let addrs = self.check_host(host).await?;
+        let addrs = self.check_target(host, port).await?;
         for ip in addrs {
             let addr = SocketAddr::new(ip, port);
             if let Some(gate) = &self.gate
@@ -238,14 +277,10 @@ async fn serve(mut client: TcpStream, policy: &Policy, stats: &ProxyStats) -> st
             stats.record_refusal(&refusal);
             tracing::info!(%refusal, "proxy refused a request of the browser");
             return if refusal.is_policy() {
-                let reason = match &refusal {
-                    Refusal::Forbidden { reason, .. } => *reason,
-                    _ => "refused",
-                };
                 respond(
                     &mut client,
                     "403 Forbidden",
-                    Some(reason),
+                    Some(refusal.reason()),
                     &format!("refused by the address policy: {refusal}"),
                 )
                 .await
@@ -327,7 +362,13 @@ impl Request {
         }
         if method.eq_ignore_ascii_case("CONNECT") {
             let url = Url::parse(&format!("http://{target}/")).ok()?;
-            let port = url.port()?;
+            // `port()` is None for the scheme's default (80), which a
+            // CONNECT may name too.
+            let (_, digits) = target.rsplit_once(':')?;
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let port = url.port_or_known_default()?;
             return Some(Request {
                 tunnel: true,
                 host: url.host_str()?.to_owned(),
@@ -376,6 +417,11 @@ mod tests {
             Request::parse("CONNECT shop.test:443 HTTP/1.1\r\nHost: shop.test:443\r\n").unwrap();
         assert!(connect.tunnel);
         assert_eq!((connect.host.as_str(), connect.port), ("shop.test", 443));
+        let default_port = Request::parse("CONNECT shop.test:80 HTTP/1.1\r\n").unwrap();
+        assert_eq!(
+            (default_port.host.as_str(), default_port.port),
+            ("shop.test", 80)
+        );
         let v6 = Request::parse("CONNECT [::1]:8443 HTTP/1.1\r\n").unwrap();
         assert_eq!((v6.host.as_str(), v6.port), ("[::1]", 8443));
 
@@ -397,12 +443,14 @@ mod tests {
         assert_eq!(Request::parse("GET file:///etc/passwd HTTP/1.1\r\n"), None);
         assert_eq!(Request::parse("GET ftp://x/ HTTP/1.1\r\n"), None);
         assert_eq!(Request::parse("CONNECT nohost HTTP/1.1\r\n"), None);
+        assert_eq!(Request::parse("CONNECT [::1] HTTP/1.1\r\n"), None);
     }
 
     #[tokio::test]
     async fn private_hosts_fail_the_policy_before_any_dial() {
         let policy = Policy {
             allow_loopback: true,
+            allowed_ports: vec![80, 443],
             resolve_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(2),
             gate: None,
@@ -423,5 +471,96 @@ mod tests {
         };
         assert!(strict.check_host("127.0.0.1").await.is_err());
         assert!(strict.check_host("localhost").await.is_err());
+    }
+
+    /// Records every address the proxy would dial, and dials none.
+    #[derive(Default)]
+    struct Dials(Mutex<Vec<SocketAddr>>);
+
+    impl ConnectGate for Dials {
+        fn admit(&self, addr: SocketAddr) -> bool {
+            self.0.lock().unwrap().push(addr);
+            addr.ip().is_loopback()
+        }
+    }
+
+    async fn ask(proxy: SocketAddr, head: &str) -> String {
+        let mut client = TcpStream::connect(proxy).await.unwrap();
+        client.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0_u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(10), client.read(&mut answer))
+            .await
+            .unwrap()
+            .unwrap();
+        String::from_utf8_lossy(&answer[..n]).into_owned()
+    }
+
+    fn proxy_with(allow_loopback: bool, dials: &Arc<Dials>) -> Proxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let policy = Policy {
+            allow_loopback,
+            allowed_ports: vec![80, 443],
+            resolve_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+            gate: Some(Arc::clone(dials) as Arc<dyn ConnectGate>),
+        };
+        Proxy::start(TcpListener::from_std(listener).unwrap(), policy).unwrap()
+    }
+
+    #[tokio::test]
+    async fn other_ports_of_public_hosts_are_refused_before_any_dial() {
+        let dials = Arc::new(Dials::default());
+        let proxy = proxy_with(false, &dials);
+        // A public address: refused for its port, so
+        // nothing is ever sent to it (the gate lets no public dial through).
+        for head in [
+            "CONNECT 93.184.215.14:22 HTTP/1.1\r\n\r\n",
+            "CONNECT 93.184.215.14:6379 HTTP/1.1\r\n\r\n",
+            "GET http://93.184.215.14:8080/ HTTP/1.1\r\nHost: 93.184.215.14:8080\r\n\r\n",
+        ] {
+            let answer = ask(proxy.addr, head).await;
+            assert!(answer.starts_with("HTTP/1.1 403"), "{head}: {answer}");
+            assert!(
+                answer.contains(&format!("{REFUSED_HEADER}: port")),
+                "{answer}"
+            );
+        }
+        assert!(
+            dials.0.lock().unwrap().is_empty(),
+            "a refused port was dialled"
+        );
+        assert!(proxy.stats.refused_host("93.184.215.14"));
+        assert_eq!(proxy.stats.refused(), 3);
+        // 80 and 443 pass the policy (the dial itself is stopped by the gate).
+        for head in [
+            "CONNECT 93.184.215.14:443 HTTP/1.1\r\n\r\n",
+            "CONNECT 93.184.215.14:80 HTTP/1.1\r\n\r\n",
+            "GET http://93.184.215.14/ HTTP/1.1\r\nHost: 93.184.215.14\r\n\r\n",
+        ] {
+            let answer = ask(proxy.addr, head).await;
+            assert!(answer.starts_with("HTTP/1.1 502"), "{head}: {answer}");
+        }
+        let dialled: Vec<u16> = dials.0.lock().unwrap().iter().map(|a| a.port()).collect();
+        assert_eq!(dialled, vec![443, 80, 80]);
+    }
+
+    #[tokio::test]
+    async fn loopback_hosts_use_any_port_only_when_loopback_is_allowed() {
+        let shop = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = shop.local_addr().unwrap().port();
+        let head = format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\n\r\n");
+
+        let dials = Arc::new(Dials::default());
+        let proxy = proxy_with(true, &dials);
+        let answer = ask(proxy.addr, &head).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert_eq!(dials.0.lock().unwrap().len(), 1);
+
+        let strict_dials = Arc::new(Dials::default());
+        let strict = proxy_with(false, &strict_dials);
+        let answer = ask(strict.addr, &head).await;
+        assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+        assert!(strict_dials.0.lock().unwrap().is_empty());
     }
 }

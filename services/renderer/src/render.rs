@@ -58,6 +58,8 @@ pub enum RenderError {
     Navigation(String),
     #[error("browser error: {0}")]
     Browser(String),
+    #[error("the rendered page is larger than {0} bytes")]
+    TooLarge(usize),
 }
 
 impl From<chromiumoxide::error::CdpError> for RenderError {
@@ -72,6 +74,9 @@ pub struct RenderRequest {
     pub url: Url,
     pub wait_for: Option<String>,
     pub deadline: Instant,
+    /// The largest HTML handed back; a larger DOM fails with
+    /// [`RenderError::TooLarge`].
+    pub max_html_bytes: usize,
 }
 
 /// Renders `request` in its own context of `chromium`. The caller bounds the
@@ -154,7 +159,21 @@ async fn load(page: &Page, request: &RenderRequest) -> Result<Rendered, RenderEr
         return Err(RenderError::BlockedByPolicy(reason));
     }
     let final_url = page.url().await?.unwrap_or_else(|| request.url.to_string());
+    // Measured in the page first (UTF-16 units, at most the bytes), so a huge
+    // DOM is never copied out of it.
+    let length: u64 = page
+        .evaluate("document.documentElement ? document.documentElement.outerHTML.length : 0")
+        .await?
+        .into_value()
+        .map_err(|e| RenderError::Browser(e.to_string()))?;
+    let limit = request.max_html_bytes;
+    if length > u64::try_from(limit).unwrap_or(u64::MAX) {
+        return Err(RenderError::TooLarge(limit));
+    }
     let html = page.content().await?;
+    if html.len() > limit {
+        return Err(RenderError::TooLarge(limit));
+    }
     Ok(Rendered {
         final_url,
         status: main.status.unwrap_or(200),

@@ -50,6 +50,11 @@ try {
 } catch (e) { note('ws', 'failed'); }
 </script></body></html>"#;
 
+/// A small page whose script builds a DOM of some 400 kB.
+const HUGE_PAGE: &str = r#"<!doctype html><html><body><div id="big"></div><script>
+document.getElementById('big').textContent = 'x'.repeat(400000);
+</script></body></html>"#;
+
 fn page(html: &'static str) -> impl Future<Output = HttpResponse> {
     std::future::ready(
         HttpResponse::Ok()
@@ -72,6 +77,7 @@ fn page_server() -> SocketAddr {
                 }),
             )
             .route("/trouble", web::get().to(|| page(TROUBLE_PAGE)))
+            .route("/huge", web::get().to(|| page(HUGE_PAGE)))
             .route(
                 "/redirect",
                 web::get().to(|| async {
@@ -198,8 +204,14 @@ async fn wait_ready(probe: SocketAddr) {
 async fn a_script_built_page_renders_with_its_price_and_private_addresses_are_never_dialled() {
     let site = page_server();
     let gate = Arc::new(RecordingGate::default());
-    let renderer = start(Arc::clone(&gate), &[]);
+    let renderer = start(Arc::clone(&gate), &["--max-html-bytes=200000"]);
     wait_ready(renderer.probe).await;
+
+    // A DOM larger than RENDERER_MAX_HTML_BYTES is refused, not handed back.
+    let (status, body) = render(renderer.api, json!({"url": format!("http://{site}/huge")})).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"], "too_large");
+    assert!(body.get("html").is_none());
 
     let (status, body) = render(renderer.api, json!({"url": format!("http://{site}/js")})).await;
     assert_eq!(status, 200, "{body}");

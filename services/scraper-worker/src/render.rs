@@ -95,7 +95,10 @@ impl RendererClient {
             |b| format!("{} ({})", b.message, b.error),
         );
         match body.as_ref().map(|b| b.error.as_str()) {
-            Some("blocked_by_policy" | "validation_failed") => Err(RenderFailure::Refused(message)),
+            // A page too large to hand back stays too large: no retry.
+            Some("blocked_by_policy" | "validation_failed" | "too_large") => {
+                Err(RenderFailure::Refused(message))
+            }
             _ => Err(RenderFailure::Unavailable(message)),
         }
     }
