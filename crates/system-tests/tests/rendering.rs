@@ -65,7 +65,7 @@ fn start_renderer(database_url: &str, prefix: &str) -> Renderer {
             "pricewatch-renderer",
             "--allow-loopback-targets=true",
             "--tabs=2",
-            "--timeout-seconds=15",
+            "--timeout-seconds=30",
         ]
         .into_iter()
         .map(str::to_owned)
