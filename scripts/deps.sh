@@ -64,12 +64,39 @@ if ! port_open 6379; then
   wait_port Redis 6379 15
 fi
 
-# RabbitMQ
-if ! port_open 5672; then
+# RabbitMQ. An open port is not enough: a broker whose node is up but whose
+# application is stopped, or that hangs (say after the disk filled up), accepts
+# no AMQP handshake, and every test would wait for it. Ask for the handshake's
+# first frame; start the application, then restart the broker, when it is not
+# there.
+amqp_answers() { # the server answers "AMQP 0-9-1" with a method frame (type 1)
+  timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672 && printf "AMQP\x00\x00\x09\x01" >&3 &&
+    head -c 1 <&3 | od -An -tx1' 2>/dev/null | grep -q 01
+}
+wait_amqp() { # seconds
+  local deadline=$((SECONDS + $1))
+  while ((SECONDS < deadline)); do
+    if amqp_answers; then return 0; fi
+    sleep 1
+  done
+  return 1
+}
+if ! amqp_answers; then
   command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server
-  log "starting RabbitMQ"
-  rabbitmq-server -detached || true
-  wait_port RabbitMQ 5672 90
+  if port_open 5672 || timeout 30 rabbitmqctl -q ping >/dev/null 2>&1; then
+    log "RabbitMQ is running but does not answer AMQP: starting its application"
+    timeout 30 rabbitmqctl -q start_app >/dev/null 2>&1 || true
+    if ! wait_amqp 20; then
+      log "RabbitMQ still does not answer: restarting it"
+      timeout 30 rabbitmqctl -q stop >/dev/null 2>&1 || pkill -9 -f 'beam.*rabbit' || true
+      sleep 2
+    fi
+  fi
+  if ! amqp_answers; then
+    log "starting RabbitMQ"
+    rabbitmq-server -detached || true
+    wait_amqp 90 || { log "RabbitMQ did not answer AMQP on port 5672 within 90 s"; exit 1; }
+  fi
 fi
 
 log "PostgreSQL :5432, Redis :6379, RabbitMQ :5672 are up"
