@@ -464,3 +464,36 @@ async fn a_user_with_channels_gets_one_delivery_per_channel_of_the_watch() {
     );
     db.drop().await;
 }
+
+#[tokio::test]
+async fn asking_for_a_channel_test_again_and_again_never_fails() {
+    use diesel::{ExpressionMethods, QueryDsl};
+    use pricewatch_storage::queries::channel_tests;
+    use pricewatch_storage::schema::channel_tests as tests_table;
+
+    let mut db = Db::new().await;
+    let conn = &mut db.conn;
+    let user_id = user(conn).await;
+    let hook = channels::insert(conn, &channel(user_id, "webhook"))
+        .await
+        .unwrap();
+    // More runs than PostgreSQL's five custom plans of a prepared statement,
+    // on one connection: the open test is answered again, and once it is
+    // sent a new one is queued.
+    let mut ids = Vec::new();
+    for round in 0..12 {
+        let first = channel_tests::request(conn, hook.id).await.unwrap();
+        let again = channel_tests::request(conn, hook.id).await.unwrap();
+        assert_eq!(first.id, again.id, "round {round}: the open test is answered");
+        ids.push(first.id);
+        diesel::update(tests_table::table.filter(tests_table::id.eq(first.id)))
+            .set(tests_table::status.eq("sent"))
+            .execute(conn)
+            .await
+            .unwrap();
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 12, "a new test once the last one was sent");
+    db.drop().await;
+}
