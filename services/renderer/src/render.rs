@@ -137,10 +137,18 @@ async fn load(page: &Page, request: &RenderRequest) -> Result<Rendered, RenderEr
     let watcher = watch_network(page, Arc::clone(&in_flight)).await?;
     let main = Arc::new(std::sync::Mutex::new(MainResponse::default()));
     let responses = watch_main_response(page, Arc::clone(&main)).await?;
-    let navigated = page.goto(request.url.as_str()).await;
-    let result = match navigated {
-        Ok(_) => settle(page, request, &in_flight).await,
-        Err(error) => Err(RenderError::Navigation(error.to_string())),
+    // A page whose script navigates to a refused address may leave the first
+    // navigation waiting for a load event that never comes: the proxy's
+    // refusal of the main document ends the wait at once.
+    let result = tokio::select! {
+        navigated = page.goto(request.url.as_str()) => match navigated {
+            Ok(_) => tokio::select! {
+                settled = settle(page, request, &in_flight) => settled,
+                () = until_refused(&main) => Ok(()),
+            },
+            Err(error) => Err(RenderError::Navigation(error.to_string())),
+        },
+        () = until_refused(&main) => Ok(()),
     };
     screener.abort();
     watcher.abort();
@@ -179,6 +187,21 @@ async fn load(page: &Page, request: &RenderRequest) -> Result<Rendered, RenderEr
         status: main.status.unwrap_or(200),
         html,
     })
+}
+
+/// Returns once the proxy has refused the main document.
+async fn until_refused(main: &std::sync::Mutex<MainResponse>) {
+    loop {
+        let refused = main
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .refused
+            .is_some();
+        if refused {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// After the load event: waits for the selector, or for the network to stay

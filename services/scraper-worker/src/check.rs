@@ -190,6 +190,13 @@ impl Checker {
             }
         };
         if browser_first {
+            // The browser goes where the HTTP fetch would: robots.txt first.
+            if let Err(error) = self.fetcher.may_visit(&url).await {
+                if let Err(error) = permit.release().await {
+                    tracing::debug!(%error, "politeness permit left to expire");
+                }
+                return self.fetch_failed(job, &context, &error).await;
+            }
             let rendered = self.render_page(&url, &context).await;
             if let Err(error) = permit.release().await {
                 tracing::debug!(%error, "politeness permit left to expire");

@@ -460,6 +460,38 @@ async fn robots_txt_is_respected_and_fetched_once_per_origin() {
 }
 
 #[tokio::test]
+async fn a_page_for_the_browser_is_asked_of_robots_txt_and_the_guard_first() {
+    let site = TestServer::start(|req| match req.path.as_str() {
+        "/robots.txt" => Reply::full(
+            200,
+            &[("Content-Type", "text/plain")],
+            b"User-agent: *\nDisallow: /private\n",
+        ),
+        _ => html("<p>1 EUR</p>"),
+    })
+    .await;
+    let h = Harness::public_site_with_robots(&site);
+    let open = site.url("/products/1").parse().unwrap();
+    h.fetcher.may_visit(&open).await.unwrap();
+    let closed = site.url("/private/1").parse().unwrap();
+    let error = h.fetcher.may_visit(&closed).await.unwrap_err();
+    assert_eq!(error.to_string(), "disallowed by robots.txt");
+    let paths: Vec<_> = site.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        ["/robots.txt"],
+        "only robots.txt: the pages are the browser's to fetch"
+    );
+
+    let private = "http://10.0.0.1/products/1".parse().unwrap();
+    let error = h.fetcher.may_visit(&private).await.unwrap_err();
+    assert!(
+        matches!(error, FetchError::ForbiddenAddress { .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
 async fn robots_txt_4xx_allows_all_and_5xx_disallows_all() {
     let missing = TestServer::start(|req| match req.path.as_str() {
         "/robots.txt" => status(404),

@@ -105,6 +105,23 @@ impl Fetcher {
             .unwrap_or(Err(FetchError::Timeout(total)))
     }
 
+    /// Whether a page may be visited at all, before the browser is asked for
+    /// it: its address passes the guard, and its robots.txt allows it when
+    /// robots.txt is respected. The HTTP fetch checks the same on every hop.
+    pub async fn may_visit(&self, url: &Url) -> Result<(), FetchError> {
+        let total = self.settings.total_timeout;
+        let check = async {
+            self.guard.check(url).await?;
+            if self.settings.respect_robots {
+                self.robots_allow(url).await?;
+            }
+            Ok(())
+        };
+        tokio::time::timeout(total, check)
+            .await
+            .unwrap_or(Err(FetchError::Timeout(total)))
+    }
+
     async fn fetch_page(
         &self,
         url: &Url,
