@@ -484,7 +484,10 @@ async fn asking_for_a_channel_test_again_and_again_never_fails() {
     for round in 0..12 {
         let first = channel_tests::request(conn, hook.id).await.unwrap();
         let again = channel_tests::request(conn, hook.id).await.unwrap();
-        assert_eq!(first.id, again.id, "round {round}: the open test is answered");
+        assert_eq!(
+            first.id, again.id,
+            "round {round}: the open test is answered"
+        );
         ids.push(first.id);
         diesel::update(tests_table::table.filter(tests_table::id.eq(first.id)))
             .set(tests_table::status.eq("sent"))
