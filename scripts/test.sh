@@ -37,6 +37,9 @@ if [ -x scripts/ensure-smtp-sink.sh ]; then scripts/ensure-smtp-sink.sh; fi
 # install it when missing, and fail (not skip) the browser tests without it.
 scripts/ensure-chromium.sh
 export PRICEWATCH_BROWSER_TESTS=1
+# The notifier's delivery test compares its requests with Apprise's (PyPI):
+# install it when missing; the test fails, not skips, without it.
+scripts/ensure-apprise.sh >/dev/null
 
 log "cargo test --workspace"
 cargo test --workspace --no-fail-fast

@@ -7,6 +7,7 @@
 
 mod support;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,7 @@ use pricewatch_storage::models::{ChannelRow, Delivery};
 use pricewatch_storage::queries::{channel_tests, channels, deliveries};
 use pricewatch_storage::schema::{deliveries as deliveries_table, notifications};
 use pricewatch_storage::sealed::{ChannelKey, ChannelSecrets};
+use serde_json::json;
 use support::fake::{Fake, Reply};
 use support::{Seeded, TestNotifier, pending_notification, seed, spawn_notifier};
 use uuid::Uuid;
@@ -840,4 +842,400 @@ async fn a_mailto_to_another_address_is_never_sent() {
     assert!(support::emails_to(&stranger).await.is_empty());
     drop(conn);
     n.shut_down().await;
+}
+
+// ---------------------------------------------------------------------------
+// The same channels sent by Apprise, the library whose URLs channels use.
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The Apprise version `scripts/ensure-apprise.sh` installs.
+fn apprise_version() -> String {
+    let script = std::fs::read_to_string(repo_root().join("scripts/ensure-apprise.sh")).unwrap();
+    script
+        .lines()
+        .find_map(|line| line.strip_prefix("APPRISE_VERSION="))
+        .expect("scripts/ensure-apprise.sh has an APPRISE_VERSION= line")
+        .trim()
+        .to_owned()
+}
+
+/// The python that has Apprise: `APPRISE_PYTHON`, else the venv of
+/// `scripts/ensure-apprise.sh`. Without it the comparison fails (it is not
+/// skipped), saying how to install it.
+fn apprise_python() -> PathBuf {
+    let want = apprise_version();
+    let python = std::env::var_os("APPRISE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools/apprise/bin/python"));
+    let found = match std::process::Command::new(&python)
+        .args(["-c", "import apprise; print(apprise.__version__)"])
+        .output()
+    {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        Err(e) => e.to_string(),
+    };
+    assert_eq!(
+        found,
+        want,
+        "Apprise {want} is needed at {} to compare the notifier's requests with Apprise's. \
+         Install it with scripts/ensure-apprise.sh (a venv in .tools/apprise, \
+         `pip install apprise=={want}`; `make test` runs it), or set APPRISE_PYTHON \
+         to a python that has apprise=={want}",
+        python.display()
+    );
+    python
+}
+
+/// Sends `title` and `body` to `url` with Apprise: no configuration files,
+/// no attachments, no plugin paths, no proxy, memory-only storage, so that
+/// it contacts nothing but the URL's own host.
+const APPRISE_SEND: &str = r#"
+import logging, sys
+import apprise
+logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+url, title, body = sys.argv[1:4]
+a = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory"))
+if not a.add(url):
+    sys.exit("Apprise does not take the URL " + url)
+sys.exit(0 if a.notify(title=title, body=body) else 1)
+"#;
+
+/// Runs Apprise once (60 s at most) off the runtime's thread, so the fake
+/// keeps answering.
+async fn apprise_send(python: &Path, url: &str, title: &str, body: &str) {
+    let home = std::env::temp_dir().join(format!("pw-apprise-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&home).unwrap();
+    let mut command = std::process::Command::new(python);
+    command
+        .args(["-c", APPRISE_SEND, url, title, body])
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", &home)
+        .env("LANG", "C.UTF-8")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let url = url.to_owned();
+    let (status, log) = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status,
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    assert!(
+        status.success(),
+        "Apprise failed ({status}) on {url}:\n{log}"
+    );
+}
+
+/// A path with its %-escapes decoded (Apprise escapes `!` and `:` of a
+/// Matrix room id, the notifier does not: the same path to a server).
+fn decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The names of a JSON object's fields.
+fn keys(body: &serde_json::Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// The one request of `fake` that `pick` selects.
+fn one(
+    fake: &Fake,
+    what: &str,
+    pick: impl Fn(&support::fake::Request) -> bool,
+) -> support::fake::Request {
+    let found: Vec<_> = fake.requests().into_iter().filter(|r| pick(r)).collect();
+    assert_eq!(found.len(), 1, "{what}: {found:#?}");
+    found.into_iter().next().unwrap()
+}
+
+/// For each self-hosted kind, the notifier's request and Apprise's for the
+/// same URL agree on what the real server relies on: method, path, where
+/// the credentials go, content type, and which fields carry the title, the
+/// text and the priority. Where PriceWatch differs on purpose (the signed
+/// webhook), the difference is asserted as docs/channels.md states it.
+/// Telegram, Discord, Slack and Pushover are not compared: Apprise sends
+/// them to fixed public hosts only.
+#[tokio::test]
+async fn self_hosted_kinds_match_what_apprise_sends() {
+    let python = apprise_python();
+    let ours = Fake::start().await;
+    let theirs = Fake::start().await;
+    let n = start(&flags(&ours, &[])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let urls = |port: u16| {
+        [
+            format!(
+                "ntfy://tk_abcdefghijklmnop@127.0.0.1:{port}/deals?priority=high&tags=moneybag"
+            ),
+            format!("ntfy://alice:s3cret@127.0.0.1:{port}/pricealerts"),
+            format!("gotify://127.0.0.1:{port}/AbCdEf.123?priority=8"),
+            format!("gotify://127.0.0.1:{port}/gotify/GhIjKl.456"),
+            format!("matrix://syt_accesstoken@127.0.0.1:{port}/!roomid:example.org"),
+            format!("json://alice:s3cret@127.0.0.1:{port}/hooks/pw?source=pricewatch"),
+        ]
+    };
+    let mut ids = Vec::new();
+    for url in urls(ours.port) {
+        ids.push(add_channel(&mut conn, s.user_id, &url).await);
+    }
+    let (_, deliveries) = alert(&mut conn, &s, &ids).await;
+    for &id in &deliveries {
+        wait_delivery(&n, id, "sent", Duration::from_secs(20)).await;
+    }
+    drop(conn);
+    n.shut_down().await;
+
+    // Apprise gets the title and text the notifier sent, word for word.
+    let ntfy = one(&ours, "our ntfy (token)", |r| r.json()["topic"] == "deals");
+    let title = ntfy.json()["title"].as_str().unwrap().to_owned();
+    let text = ntfy.json()["message"].as_str().unwrap().to_owned();
+    assert!(title.contains(&s.title) && text.contains("19.99 EUR"));
+    let mut apprise_urls = urls(theirs.port).to_vec();
+    // Apprise passes on only the query parameters written `-key=value`.
+    apprise_urls.push(format!(
+        "json://alice:s3cret@127.0.0.1:{}/hooks/dash?-source=pricewatch",
+        theirs.port
+    ));
+    for url in &apprise_urls {
+        apprise_send(&python, url, &title, &text).await;
+    }
+
+    // ntfy: both publish JSON to the server's root, one message per topic,
+    // with the same credentials, topic, title and message. PriceWatch puts
+    // the priority (as its number) and the tags in the JSON; Apprise in
+    // X-Priority and X-Tags headers, which ntfy reads the same way.
+    for (topic, auth) in [
+        ("deals", "Bearer tk_abcdefghijklmnop"),
+        ("pricealerts", "Basic YWxpY2U6czNjcmV0"),
+    ] {
+        let pick = |r: &support::fake::Request| r.path() == "/" && r.json()["topic"] == topic;
+        let (a, b) = (one(&ours, topic, pick), one(&theirs, topic, pick));
+        assert_eq!((a.method.as_str(), b.method.as_str()), ("POST", "POST"));
+        assert_eq!((a.target.as_str(), b.target.as_str()), ("/", "/"));
+        assert_eq!(a.header("authorization"), auth);
+        assert_eq!(b.header("authorization"), auth);
+        assert_eq!(a.header("content-type"), "application/json");
+        assert_eq!(b.header("content-type"), "application/json");
+        let (ja, jb) = (a.json(), b.json());
+        for field in ["topic", "title", "message"] {
+            assert_eq!(ja[field], jb[field], "ntfy {topic}: {field}");
+        }
+        assert_eq!(keys(&jb), ["message", "title", "topic"]);
+        if topic == "deals" {
+            assert_eq!(
+                keys(&ja),
+                ["click", "message", "priority", "tags", "title", "topic"]
+            );
+            assert_eq!(
+                (ja["priority"].clone(), b.header("x-priority")),
+                (json!(4), "high")
+            );
+            assert_eq!(
+                (ja["tags"].clone(), b.header("x-tags")),
+                (json!(["moneybag"]), "moneybag")
+            );
+        } else {
+            assert_eq!(keys(&ja), ["click", "message", "title", "topic"]);
+            assert_eq!(b.header("x-priority"), "");
+        }
+    }
+
+    // Gotify: both POST {prefix}/message with JSON title, message, priority.
+    // The app token: PriceWatch in the `token` query parameter, Apprise in
+    // the X-Gotify-Key header; the Gotify server takes either.
+    for (prefix, token, priority) in [("", "AbCdEf.123", Some(8)), ("/gotify", "GhIjKl.456", None)]
+    {
+        let path = format!("{prefix}/message");
+        let pick = |r: &support::fake::Request| r.path() == path;
+        let (a, b) = (one(&ours, &path, pick), one(&theirs, &path, pick));
+        assert_eq!((a.method.as_str(), b.method.as_str()), ("POST", "POST"));
+        assert_eq!(a.query(), [("token".to_owned(), token.to_owned())]);
+        assert_eq!(
+            (a.header("x-gotify-key"), b.header("x-gotify-key")),
+            ("", token)
+        );
+        assert!(b.query().is_empty());
+        assert_eq!(a.header("content-type"), "application/json");
+        assert_eq!(b.header("content-type"), "application/json");
+        let (ja, jb) = (a.json(), b.json());
+        assert_eq!(
+            (ja["title"].as_str(), ja["message"].as_str()),
+            (Some(title.as_str()), Some(text.as_str()))
+        );
+        assert_eq!(
+            (jb["title"].as_str(), jb["message"].as_str()),
+            (Some(title.as_str()), Some(text.as_str()))
+        );
+        match priority {
+            Some(p) => {
+                assert_eq!(keys(&ja), ["message", "priority", "title"]);
+                assert_eq!(
+                    (ja["priority"].clone(), jb["priority"].clone()),
+                    (json!(p), json!(p))
+                );
+            }
+            // Unset: PriceWatch leaves it to the application's default,
+            // Apprise sends Gotify's usual 5.
+            None => {
+                assert_eq!(keys(&ja), ["message", "title"]);
+                assert_eq!(jb["priority"], 5);
+            }
+        }
+        assert_eq!(keys(&jb), ["message", "priority", "title"]);
+    }
+
+    // Matrix (access token): both PUT an m.text m.room.message event to the
+    // room with the token as a bearer, title and text in `body`. The
+    // transaction id: the delivery's id for PriceWatch (a retry is the same
+    // transaction), a fresh one for Apprise. Apprise first asks who the token
+    // is and joins the room; PriceWatch does neither: the account must have
+    // joined the room already.
+    let send = "/_matrix/client/v3/rooms/!roomid:example.org/send/m.room.message/";
+    let pick = |r: &support::fake::Request| decoded(r.path()).starts_with(send);
+    let (a, b) = (
+        one(&ours, "our matrix send", pick),
+        one(&theirs, "Apprise's matrix send", pick),
+    );
+    assert_eq!((a.method.as_str(), b.method.as_str()), ("PUT", "PUT"));
+    assert_eq!(decoded(a.path()), format!("{send}{}", deliveries[4]));
+    assert!(decoded(b.path()).len() > send.len());
+    for r in [&a, &b] {
+        assert_eq!(r.header("authorization"), "Bearer syt_accesstoken");
+        assert_eq!(r.header("content-type"), "application/json");
+        let body = r.json();
+        assert_eq!(body["msgtype"], "m.text");
+        let plain = body["body"].as_str().unwrap();
+        assert!(
+            plain.contains(&title) && plain.contains(text.lines().next().unwrap()),
+            "{plain}"
+        );
+    }
+    assert_eq!(
+        keys(&a.json()),
+        ["body", "format", "formatted_body", "msgtype"]
+    );
+    assert_eq!(keys(&b.json()), ["body", "msgtype"]);
+    let ours_matrix: Vec<_> = ours
+        .to("/_matrix/")
+        .into_iter()
+        .map(|r| (r.method, decoded(&r.target)))
+        .collect();
+    assert_eq!(ours_matrix.len(), 1, "{ours_matrix:?}");
+    let theirs_matrix: Vec<_> = theirs
+        .to("/_matrix/")
+        .into_iter()
+        .map(|r| (r.method, decoded(&r.target)))
+        .collect();
+    assert_eq!(
+        theirs_matrix[..2],
+        [
+            (
+                "GET".to_owned(),
+                "/_matrix/client/v3/account/whoami".to_owned()
+            ),
+            (
+                "POST".to_owned(),
+                "/_matrix/client/v3/join/!roomid:example.org".to_owned()
+            ),
+        ],
+        "{theirs_matrix:?}"
+    );
+    assert_eq!(theirs_matrix.len(), 3, "{theirs_matrix:?}");
+
+    // json://: the same method, path, Basic credentials and content type.
+    // The body differs on purpose: PriceWatch sends its own event, signed
+    // per Standard Webhooks; Apprise an unsigned {version, title, message,
+    // attachments, type}. PriceWatch passes the URL's query on as is;
+    // Apprise drops it and passes on only `-key=value` parameters.
+    let a = one(&ours, "our webhook", |r| r.path() == "/hooks/pw");
+    let b = one(&theirs, "Apprise's webhook", |r| r.path() == "/hooks/pw");
+    let dash = one(&theirs, "Apprise's webhook, -key", |r| {
+        r.path() == "/hooks/dash"
+    });
+    for r in [&a, &b, &dash] {
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.header("authorization"), "Basic YWxpY2U6czNjcmV0");
+        assert_eq!(r.header("content-type"), "application/json");
+    }
+    let source = vec![("source".to_owned(), "pricewatch".to_owned())];
+    assert_eq!(a.query(), source);
+    assert!(
+        b.query().is_empty(),
+        "Apprise drops a plain query: {}",
+        b.target
+    );
+    assert_eq!(dash.query(), source);
+    verify(&a);
+    assert_eq!(keys(&a.json()), ["data", "timestamp", "type"]);
+    assert_eq!(a.json()["type"], "price.alert");
+    assert_eq!(
+        keys(&b.json()),
+        ["attachments", "message", "title", "type", "version"]
+    );
+    assert_eq!(
+        (b.json()["title"].as_str(), b.json()["message"].as_str()),
+        (Some(title.as_str()), Some(text.as_str()))
+    );
+    for header in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+        assert!(!a.header(header).is_empty(), "ours has {header}");
+        assert_eq!(b.header(header), "", "Apprise's has no {header}");
+    }
+
+    // Apprise sent nothing else (and nothing anywhere else: it had only
+    // loopback URLs, no configuration and no attachments).
+    assert_eq!(
+        theirs.requests().len(),
+        2 + 2 + 3 + 2,
+        "{:#?}",
+        theirs.requests()
+    );
 }
