@@ -19,7 +19,7 @@ use pricewatch_storage::models::{ChannelRow, Delivery};
 use pricewatch_storage::queries::{channel_tests, channels, deliveries};
 use pricewatch_storage::schema::{deliveries as deliveries_table, notifications};
 use pricewatch_storage::sealed::{ChannelKey, ChannelSecrets};
-use support::fake::{Fake, Reply};
+use pricewatch_test_support::fake_http::{Fake, Reply, Request};
 use support::{Seeded, TestNotifier, pending_notification, seed, spawn_notifier};
 use uuid::Uuid;
 
@@ -144,7 +144,7 @@ async fn wait_delivery(n: &TestNotifier, id: Uuid, status: &str, within: Duratio
     }
 }
 
-fn verify(request: &support::fake::Request) {
+fn verify(request: &Request) {
     standardwebhooks::Webhook::new(WHSEC)
         .unwrap()
         .verify(&request.body, &request.headers)
