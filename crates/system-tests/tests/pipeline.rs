@@ -1020,7 +1020,7 @@ async fn the_scheduler_holds_the_backlog_while_the_check_queue_is_full() {
     bus.close().await;
 }
 
-/// `cargo test -p pricewatch-scraper-worker --test pipeline --release -- --ignored --nocapture
+/// `cargo test -p pricewatch-system-tests --test pipeline --release -- --ignored --nocapture
 /// scheduler_publish_rate`: jobs per second the scheduler publishes with confirms.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check"]
@@ -1093,7 +1093,7 @@ async fn scheduler_publish_rate() {
     support::delete_queues(&queue_prefix).await;
 }
 
-/// `cargo test -p pricewatch-scraper-worker --test pipeline --release -- --ignored --nocapture
+/// `cargo test -p pricewatch-system-tests --test pipeline --release -- --ignored --nocapture
 /// pipeline_check_rate`: due products checked and recorded per second, end to end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check"]
