@@ -3,6 +3,8 @@
 //! key prefix and queue prefix; the demo shop stands in for the internet.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -13,10 +15,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pricewatch_bus::{Bus, BusConfig, CancellationToken, Topology};
 use pricewatch_demo_shop::SpawnedShop;
 use pricewatch_domain::messages::{CheckPrice, Message};
-use pricewatch_storage::models::{User, Watch};
-use pricewatch_storage::queries::{products, users, watches};
+use pricewatch_storage::queries::products;
 use pricewatch_storage::schema;
 use rust_decimal::Decimal;
+use support::{amqp_url, eventually, insert_watch, redis_url};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -24,14 +26,6 @@ use uuid::Uuid;
 
 async fn create_test_database() -> String {
     pricewatch_test_support::create().await.unwrap()
-}
-
-fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
 }
 
 // ---- The pipeline ----------------------------------------------------------------------------
@@ -57,72 +51,18 @@ async fn start_with(worker_extra: &[&str]) -> Pipeline {
 /// Like `start_with`, with `shop_products` generated `item-NNNNNN` products in the shop.
 async fn start_shop(worker_extra: &[&str], shop_products: u32) -> Pipeline {
     let database_url = create_test_database().await;
-    let redis_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
-    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let redis_prefix = support::unique_prefix();
+    let queue_prefix = support::unique_prefix();
     let shop = pricewatch_demo_shop::spawn(&pricewatch_demo_shop::Settings {
         products: shop_products,
         workers: 2,
         ..pricewatch_demo_shop::Settings::ephemeral()
     })
     .unwrap();
-    let common = [
-        format!("--database-url={database_url}"),
-        "--database-pool-size=4".to_owned(),
-        format!("--redis-url={}", redis_url()),
-        format!("--redis-key-prefix={redis_prefix}"),
-        format!("--amqp-url={}", amqp_url()),
-        format!("--queue-prefix={queue_prefix}"),
-    ];
-    let scheduler_settings = pricewatch_scheduler::Settings::try_parse_from(
-        [
-            "pricewatch-scheduler",
-            "--tick-seconds=1",
-            "--jitter-seconds=0",
-        ]
-        .into_iter()
-        .map(str::to_owned)
-        .chain(common.iter().cloned()),
-    )
-    .unwrap();
-    let worker_args: Vec<String> = [
-        "pricewatch-scraper-worker",
-        "--concurrency=4",
-        "--allow-loopback-targets=true",
-        "--domain-min-interval-ms=0",
-        "--fetch-timeout-seconds=5",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .chain(common.iter().cloned())
-    // Extra settings replace the defaults of the same name.
-    .filter(|arg| {
-        let name = arg.split('=').next().unwrap_or(arg);
-        !worker_extra
-            .iter()
-            .any(|e| e.split('=').next() == Some(name))
-    })
-    .chain(worker_extra.iter().map(|s| (*s).to_owned()))
-    .collect();
-    let worker_settings = pricewatch_scraper_worker::Settings::try_parse_from(worker_args).unwrap();
+    let common = support::service_args(&database_url, &redis_prefix, &queue_prefix);
     let stop = CancellationToken::new();
-    let scheduler = {
-        let stop = stop.clone();
-        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
-        tokio::spawn(pricewatch_scheduler::run_until_stopped(
-            scheduler_settings,
-            probe,
-            async move { stop.cancelled().await },
-        ))
-    };
-    let worker = {
-        let stop = stop.clone();
-        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
-        tokio::spawn(pricewatch_scraper_worker::run_until_stopped(
-            worker_settings,
-            probe,
-            async move { stop.cancelled().await },
-        ))
-    };
+    let scheduler = support::spawn_scheduler(&common, &stop);
+    let worker = support::spawn_worker(&common, worker_extra, &stop);
     Pipeline {
         database_url,
         queue_prefix,
@@ -142,7 +82,7 @@ impl Pipeline {
 
     /// A user watching `url` (a product created for it), due at once.
     async fn watch(&self, url: &str, target: Decimal) -> (Uuid, Uuid) {
-        insert_watch(&self.database_url, url, target).await
+        insert_watch(&self.database_url, url, target, "auto").await
     }
 
     async fn product(&self, id: Uuid) -> pricewatch_storage::models::Product {
@@ -170,17 +110,7 @@ impl Pipeline {
 
     /// Sets a demo-shop product's price.
     async fn set_price(&self, slug: &str, amount: &str) {
-        let response = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap()
-            .post(self.shop.url(&format!("/products/{slug}/price")))
-            .header("content-type", "application/json")
-            .body(format!(r#"{{"amount": "{amount}"}}"#))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "setting the price of {slug}");
+        support::set_offer(&self.shop, slug, serde_json::json!({"amount": amount})).await;
     }
 
     /// "Check now", as the api does it.
@@ -226,88 +156,10 @@ impl Pipeline {
     async fn stop(self) {
         self.stop.cancel();
         let bound = Duration::from_secs(20);
-        tokio::time::timeout(bound, self.scheduler)
-            .await
-            .expect("scheduler stops")
-            .unwrap()
-            .unwrap();
-        tokio::time::timeout(bound, self.worker)
-            .await
-            .expect("worker stops")
-            .unwrap()
-            .unwrap();
+        support::joined(self.scheduler, "the scheduler", bound).await;
+        support::joined(self.worker, "the worker", bound).await;
         self.shop.stop().await.unwrap();
-        let topology = Topology::new(&self.queue_prefix);
-        if let Ok(bus) = Bus::connect(BusConfig::new(amqp_url(), topology.clone())).await {
-            if let Ok(channel) = bus.open_channel().await {
-                let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
-            }
-            bus.close().await;
-        }
-    }
-}
-
-/// A user watching `url` (a product created for it), due at once.
-async fn insert_watch(database_url: &str, url: &str, target: Decimal) -> (Uuid, Uuid) {
-    let mut conn = pricewatch_storage::pool::connect_once(database_url)
-        .await
-        .unwrap();
-    let user = users::insert(
-        &mut conn,
-        &User {
-            id: Uuid::new_v4(),
-            email: format!("{}@example.com", Uuid::new_v4().simple()),
-            password_hash: "x".into(),
-            created_at: Utc::now(),
-        },
-    )
-    .await
-    .unwrap();
-    let product = products::get_or_create(&mut conn, url, "127.0.0.1")
-        .await
-        .unwrap();
-    let now = Utc::now();
-    let watch = watches::insert(
-        &mut conn,
-        &Watch {
-            id: Uuid::new_v4(),
-            user_id: user.id,
-            product_id: product.id,
-            target_price: target,
-            frequency_hours: 24,
-            active: true,
-            css_selector: None,
-            armed: true,
-            created_at: now,
-            updated_at: now,
-            tags: Vec::new(),
-            fetch_mode: "auto".to_owned(),
-        },
-    )
-    .await
-    .unwrap();
-    products::refresh_schedule(&mut conn, product.id)
-        .await
-        .unwrap();
-    (product.id, watch.id)
-}
-
-/// Polls `probe` every 100 ms until it returns `Some`, at most `within`.
-async fn eventually<T, F, Fut>(within: Duration, what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        support::delete_queues(&self.queue_prefix).await;
     }
 }
 
@@ -654,6 +506,7 @@ async fn jobs_the_broker_never_took_are_due_again() {
         &database_url,
         "http://127.0.0.1:9/products/unreachable",
         Decimal::new(10, 0),
+        "auto",
     )
     .await;
     let settings = pricewatch_scheduler::Settings::try_parse_from([
@@ -721,6 +574,7 @@ async fn the_outbox_relay_publishes_alerts_a_dead_worker_left_behind_or_whose_me
         &database_url,
         "http://127.0.0.1:9/products/relay",
         Decimal::new(50, 0),
+        "auto",
     )
     .await;
     let mut conn = pricewatch_storage::pool::connect_once(&database_url)
@@ -1045,6 +899,7 @@ async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
         &database_url,
         "http://127.0.0.1:9/products/failover",
         Decimal::new(10, 0),
+        "auto",
     )
     .await;
     eventually(
@@ -1074,13 +929,7 @@ async fn a_standby_scheduler_takes_over_when_the_active_one_stops() {
         None,
         "a stopped scheduler releases its lease"
     );
-    let topology = Topology::new(&queue_prefix);
-    if let Ok(bus) = Bus::connect(BusConfig::new(amqp_url(), topology.clone())).await {
-        if let Ok(channel) = bus.open_channel().await {
-            let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
-        }
-        bus.close().await;
-    }
+    support::delete_queues(&queue_prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1107,6 +956,7 @@ async fn the_scheduler_holds_the_backlog_while_the_check_queue_is_full() {
             &database_url,
             &format!("http://127.0.0.1:9/products/backlog-{i}"),
             Decimal::new(10, 0),
+            "auto",
         )
         .await;
     }
@@ -1170,7 +1020,7 @@ async fn the_scheduler_holds_the_backlog_while_the_check_queue_is_full() {
     bus.close().await;
 }
 
-/// `cargo test -p pricewatch-scraper-worker --test pipeline --release -- --ignored --nocapture
+/// `cargo test -p pricewatch-system-tests --test pipeline --release -- --ignored --nocapture
 /// scheduler_publish_rate`: jobs per second the scheduler publishes with confirms.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check"]
@@ -1240,16 +1090,10 @@ async fn scheduler_publish_rate() {
         elapsed.as_secs_f64(),
         products as f64 / elapsed.as_secs_f64()
     );
-    let topology = Topology::new(&queue_prefix);
-    if let Ok(bus) = Bus::connect(BusConfig::new(amqp_url(), topology.clone())).await {
-        if let Ok(channel) = bus.open_channel().await {
-            let _ = pricewatch_bus::topology::delete(&channel, &topology).await;
-        }
-        bus.close().await;
-    }
+    support::delete_queues(&queue_prefix).await;
 }
 
-/// `cargo test -p pricewatch-scraper-worker --test pipeline --release -- --ignored --nocapture
+/// `cargo test -p pricewatch-system-tests --test pipeline --release -- --ignored --nocapture
 /// pipeline_check_rate`: due products checked and recorded per second, end to end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check"]

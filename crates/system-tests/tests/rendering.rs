@@ -6,27 +6,20 @@
 //! the check fail as retryable while plain pages are still checked.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
 use clap::Parser;
 use pricewatch_bus::CancellationToken;
 use pricewatch_renderer::proxy::ConnectGate;
-use pricewatch_storage::models::{Product, User, Watch};
-use pricewatch_storage::queries::{products, users, watches};
+use pricewatch_storage::models::Product;
+use pricewatch_storage::queries::products;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
-}
 
 /// Every address the renderer's proxy dials; anything off loopback is
 /// refused, so no packet of these tests leaves the machine.
@@ -49,14 +42,7 @@ struct Renderer {
 }
 
 fn common_args(database_url: &str, prefix: &str) -> Vec<String> {
-    vec![
-        format!("--database-url={database_url}"),
-        "--database-pool-size=4".to_owned(),
-        format!("--redis-url={}", redis_url()),
-        format!("--redis-key-prefix={prefix}"),
-        format!("--amqp-url={}", amqp_url()),
-        format!("--queue-prefix={prefix}"),
-    ]
+    support::service_args(database_url, prefix, prefix)
 }
 
 fn start_renderer(database_url: &str, prefix: &str) -> Renderer {
@@ -105,48 +91,11 @@ struct Pipeline {
 /// The scheduler and a worker that asks `renderer_url` for script-built pages.
 fn start_pipeline(database_url: &str, prefix: &str, renderer_url: &str) -> Pipeline {
     let common = common_args(database_url, prefix);
-    let scheduler = pricewatch_scheduler::Settings::try_parse_from(
-        [
-            "pricewatch-scheduler",
-            "--tick-seconds=1",
-            "--jitter-seconds=0",
-        ]
-        .into_iter()
-        .map(str::to_owned)
-        .chain(common.iter().cloned()),
-    )
-    .unwrap();
-    let worker = pricewatch_scraper_worker::Settings::try_parse_from(
-        [
-            "pricewatch-scraper-worker".to_owned(),
-            "--concurrency=4".to_owned(),
-            "--allow-loopback-targets=true".to_owned(),
-            "--domain-min-interval-ms=0".to_owned(),
-            "--fetch-timeout-seconds=15".to_owned(),
-            format!("--renderer-url={renderer_url}"),
-        ]
-        .into_iter()
-        .chain(common.iter().cloned()),
-    )
-    .unwrap();
     let stop = CancellationToken::new();
+    let renderer = format!("--renderer-url={renderer_url}");
     let tasks = vec![
-        {
-            let stop = stop.clone();
-            tokio::spawn(pricewatch_scheduler::run_until_stopped(
-                scheduler,
-                TcpListener::bind("127.0.0.1:0").unwrap(),
-                async move { stop.cancelled().await },
-            ))
-        },
-        {
-            let stop = stop.clone();
-            tokio::spawn(pricewatch_scraper_worker::run_until_stopped(
-                worker,
-                TcpListener::bind("127.0.0.1:0").unwrap(),
-                async move { stop.cancelled().await },
-            ))
-        },
+        support::spawn_scheduler(&common, &stop),
+        support::spawn_worker(&common, &["--fetch-timeout-seconds=15", &renderer], &stop),
     ];
     Pipeline {
         database_url: database_url.to_owned(),
@@ -159,11 +108,7 @@ impl Pipeline {
     async fn stop(self) {
         self.stop.cancel();
         for task in self.tasks {
-            tokio::time::timeout(Duration::from_secs(30), task)
-                .await
-                .expect("the service stops")
-                .unwrap()
-                .unwrap();
+            support::joined(task, "the service", Duration::from_secs(30)).await;
         }
     }
 
@@ -188,47 +133,9 @@ impl Pipeline {
 }
 
 async fn insert_watch(database_url: &str, url: &str, fetch_mode: &str) -> Uuid {
-    let mut conn = pricewatch_storage::pool::connect_once(database_url)
+    support::insert_watch(database_url, url, Decimal::new(1, 0), fetch_mode)
         .await
-        .unwrap();
-    let user = users::insert(
-        &mut conn,
-        &User {
-            id: Uuid::new_v4(),
-            email: format!("{}@example.com", Uuid::new_v4().simple()),
-            password_hash: "x".into(),
-            created_at: Utc::now(),
-        },
-    )
-    .await
-    .unwrap();
-    let product = products::get_or_create(&mut conn, url, "127.0.0.1")
-        .await
-        .unwrap();
-    let now = Utc::now();
-    watches::insert(
-        &mut conn,
-        &Watch {
-            id: Uuid::new_v4(),
-            user_id: user.id,
-            product_id: product.id,
-            target_price: Decimal::new(1, 0),
-            frequency_hours: 24,
-            active: true,
-            css_selector: None,
-            armed: true,
-            created_at: now,
-            updated_at: now,
-            tags: Vec::new(),
-            fetch_mode: fetch_mode.to_owned(),
-        },
-    )
-    .await
-    .unwrap();
-    products::refresh_schedule(&mut conn, product.id)
-        .await
-        .unwrap();
-    product.id
+        .0
 }
 
 async fn wait_ready(probe: SocketAddr) {
@@ -246,7 +153,7 @@ async fn wait_ready(probe: SocketAddr) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_auto_watch_on_a_script_built_page_records_the_plain_pages_price_with_the_browser() {
     let database_url = pricewatch_test_support::create().await.unwrap();
-    let prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let prefix = support::unique_prefix();
     let shop = pricewatch_demo_shop::spawn(&pricewatch_demo_shop::Settings {
         workers: 2,
         ..pricewatch_demo_shop::Settings::ephemeral()
@@ -361,7 +268,7 @@ async fn an_auto_watch_on_a_script_built_page_records_the_plain_pages_price_with
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_the_renderer_down_browser_checks_are_retried_and_plain_ones_go_on() {
     let database_url = pricewatch_test_support::create().await.unwrap();
-    let prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let prefix = support::unique_prefix();
     let shop = pricewatch_demo_shop::spawn(&pricewatch_demo_shop::Settings::ephemeral()).unwrap();
     // Nothing listens there.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -12,12 +12,13 @@
 //! phone, light and dark).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use clap::Parser;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::wd::WebDriverCompatibleCommand;
@@ -25,14 +26,6 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use pricewatch_bus::CancellationToken;
 use serde_json::json;
 use uuid::Uuid;
-
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
-}
-
-fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
 
 fn find_program(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -225,74 +218,18 @@ async fn a_user_adds_a_demo_shop_product_and_sees_its_price_arrive() {
 
     // The system: shop, scheduler, worker, api.
     let database_url = pricewatch_test_support::create().await.unwrap();
-    let redis_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
-    let queue_prefix = format!("pwtest-{}", Uuid::new_v4().simple());
+    let redis_prefix = support::unique_prefix();
+    let queue_prefix = support::unique_prefix();
     let shop = pricewatch_demo_shop::spawn(&pricewatch_demo_shop::Settings {
         workers: 2,
         ..pricewatch_demo_shop::Settings::ephemeral()
     })
     .unwrap();
-    let common = [
-        format!("--database-url={database_url}"),
-        "--database-pool-size=4".to_owned(),
-        format!("--redis-url={}", redis_url()),
-        format!("--redis-key-prefix={redis_prefix}"),
-        format!("--amqp-url={}", amqp_url()),
-        format!("--queue-prefix={queue_prefix}"),
-    ];
-    let with = |head: &[&str]| -> Vec<String> {
-        head.iter()
-            .map(|s| (*s).to_owned())
-            .chain(common.iter().cloned())
-            .collect()
-    };
+    let common = support::service_args(&database_url, &redis_prefix, &queue_prefix);
     let stop = CancellationToken::new();
-    let scheduler = pricewatch_scheduler::Settings::try_parse_from(with(&[
-        "pricewatch-scheduler",
-        "--tick-seconds=1",
-        "--jitter-seconds=0",
-    ]))
-    .unwrap();
-    let worker = pricewatch_scraper_worker::Settings::try_parse_from(with(&[
-        "pricewatch-scraper-worker",
-        "--allow-loopback-targets=true",
-        "--domain-min-interval-ms=0",
-        "--respect-robots-txt=false",
-    ]))
-    .unwrap();
-    {
-        let stop = stop.clone();
-        tokio::spawn(pricewatch_scheduler::run_until_stopped(
-            scheduler,
-            TcpListener::bind("127.0.0.1:0").unwrap(),
-            async move { stop.cancelled().await },
-        ));
-    }
-    {
-        let stop = stop.clone();
-        tokio::spawn(pricewatch_scraper_worker::run_until_stopped(
-            worker,
-            TcpListener::bind("127.0.0.1:0").unwrap(),
-            async move { stop.cancelled().await },
-        ));
-    }
-    let api = pricewatch_api::Settings::try_parse_from(with(&[
-        "pricewatch-api",
-        "--workers=2",
-        "--secret-key=browser-test-secret-key-0123456789abcdef",
-        "--allow-loopback-targets=true",
-        "--smtp-host=127.0.0.1",
-        "--smtp-port=9",
-    ]))
-    .unwrap();
-    let app = pricewatch_api::Application::build_with_listener(
-        api,
-        TcpListener::bind("127.0.0.1:0").unwrap(),
-    )
-    .await
-    .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    support::spawn_scheduler(&common, &stop);
+    support::spawn_worker(&common, &["--respect-robots-txt=false"], &stop);
+    let base = support::spawn_api(&common, &[]).await;
 
     let port = free_port();
     let _driver = Driver(

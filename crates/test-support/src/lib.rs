@@ -1,5 +1,8 @@
 //! Databases for tests: each test gets its own database, cloned from a migrated
 //! template (fast, and tests run in parallel). A dev-dependency only.
+//! [`fake_http`]: a loopback HTTP receiver that records what it is sent.
+
+pub mod fake_http;
 
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;

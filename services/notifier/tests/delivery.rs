@@ -20,8 +20,8 @@ use pricewatch_storage::models::{ChannelRow, Delivery};
 use pricewatch_storage::queries::{channel_tests, channels, deliveries};
 use pricewatch_storage::schema::{deliveries as deliveries_table, notifications};
 use pricewatch_storage::sealed::{ChannelKey, ChannelSecrets};
+use pricewatch_test_support::fake_http::{Fake, Reply, Request};
 use serde_json::json;
-use support::fake::{Fake, Reply};
 use support::{Seeded, TestNotifier, pending_notification, seed, spawn_notifier};
 use uuid::Uuid;
 
@@ -146,7 +146,7 @@ async fn wait_delivery(n: &TestNotifier, id: Uuid, status: &str, within: Duratio
     }
 }
 
-fn verify(request: &support::fake::Request) {
+fn verify(request: &Request) {
     standardwebhooks::Webhook::new(WHSEC)
         .unwrap()
         .verify(&request.body, &request.headers)
@@ -989,8 +989,8 @@ fn keys(body: &serde_json::Value) -> Vec<&str> {
 fn one(
     fake: &Fake,
     what: &str,
-    pick: impl Fn(&support::fake::Request) -> bool,
-) -> support::fake::Request {
+    pick: impl Fn(&Request) -> bool,
+) -> Request {
     let found: Vec<_> = fake.requests().into_iter().filter(|r| pick(r)).collect();
     assert_eq!(found.len(), 1, "{what}: {found:#?}");
     found.into_iter().next().unwrap()
@@ -1057,7 +1057,7 @@ async fn self_hosted_kinds_match_what_apprise_sends() {
         ("deals", "Bearer tk_abcdefghijklmnop"),
         ("pricealerts", "Basic YWxpY2U6czNjcmV0"),
     ] {
-        let pick = |r: &support::fake::Request| r.path() == "/" && r.json()["topic"] == topic;
+        let pick = |r: &Request| r.path() == "/" && r.json()["topic"] == topic;
         let (a, b) = (one(&ours, topic, pick), one(&theirs, topic, pick));
         assert_eq!((a.method.as_str(), b.method.as_str()), ("POST", "POST"));
         assert_eq!((a.target.as_str(), b.target.as_str()), ("/", "/"));
@@ -1095,7 +1095,7 @@ async fn self_hosted_kinds_match_what_apprise_sends() {
     for (prefix, token, priority) in [("", "AbCdEf.123", Some(8)), ("/gotify", "GhIjKl.456", None)]
     {
         let path = format!("{prefix}/message");
-        let pick = |r: &support::fake::Request| r.path() == path;
+        let pick = |r: &Request| r.path() == path;
         let (a, b) = (one(&ours, &path, pick), one(&theirs, &path, pick));
         assert_eq!((a.method.as_str(), b.method.as_str()), ("POST", "POST"));
         assert_eq!(a.query(), [("token".to_owned(), token.to_owned())]);
@@ -1140,7 +1140,7 @@ async fn self_hosted_kinds_match_what_apprise_sends() {
     // is and joins the room; PriceWatch does neither: the account must have
     // joined the room already.
     let send = "/_matrix/client/v3/rooms/!roomid:example.org/send/m.room.message/";
-    let pick = |r: &support::fake::Request| decoded(r.path()).starts_with(send);
+    let pick = |r: &Request| decoded(r.path()).starts_with(send);
     let (a, b) = (
         one(&ours, "our matrix send", pick),
         one(&theirs, "Apprise's matrix send", pick),

@@ -163,6 +163,24 @@ pub async fn sent_since(
         .await
 }
 
+/// Locks the notification's row until the transaction ends. Deliveries of
+/// one alert that record their outcome in transactions take it first, so
+/// they commit one after the other and the last one's
+/// [`finish_notification`] sees every other outcome.
+pub async fn lock_notification(
+    conn: &mut AsyncPgConnection,
+    notification_id: Uuid,
+) -> QueryResult<()> {
+    crate::schema::notifications::table
+        .find(notification_id)
+        .select(crate::schema::notifications::id)
+        .for_update()
+        .first::<Uuid>(conn)
+        .await
+        .optional()?;
+    Ok(())
+}
+
 /// Once every delivery of a 'delivering' notification is finished, the
 /// notification becomes 'sent' (one delivery or more sent, `sent_at` the
 /// first of them) or 'failed'. Returns the new status, if it changed.

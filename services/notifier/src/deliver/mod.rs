@@ -21,6 +21,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::Utc;
 use diesel::QueryResult;
+use diesel_async::AsyncConnection;
 use pricewatch_domain::channel::Channel;
 use pricewatch_ops::shutdown::Shutdown;
 use pricewatch_storage::AsyncPgConnection;
@@ -335,46 +336,63 @@ impl Deliverer {
             .unwrap_or_default();
         let mut conn = self.db.get().await.context("no database connection")?;
         let attempts = u32::try_from(delivery.attempts()).unwrap_or(u32::MAX);
-        let outcome = match sent {
-            Ok(()) => {
-                delivery.mark_sent(&mut conn).await?;
-                tracing::info!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, "delivered");
-                Outcome::Sent
-            }
-            Err(failure) => {
-                let reason = redact(failure.reason(), &secrets);
-                let give_up = matches!(failure, Failure::Permanent(_))
-                    || attempts >= self.settings.max_attempts;
-                if give_up {
-                    let reason = if matches!(failure, Failure::Retry { .. }) {
-                        format!("gave up after {attempts} attempts: {reason}")
-                    } else {
-                        reason
-                    };
-                    delivery.mark_failed(&mut conn, &reason).await?;
-                    tracing::error!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, %reason, "delivery failed for good");
-                    Outcome::Failed
-                } else {
-                    let after = match &failure {
-                        Failure::Retry { after, .. } => *after,
-                        Failure::Permanent(_) => None,
-                    };
-                    let wait = retry_delay(self.settings.retry_base, attempts, after);
-                    let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                    delivery
-                        .retry_at(&mut conn, &reason, at, &done.to_vec())
-                        .await?;
-                    tracing::warn!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, ?wait, %reason, "delivery failed, retrying later");
-                    Outcome::Retry
+        // The outcome, and the alert's status when this was its last open
+        // delivery, commit together: a notifier killed between the two would
+        // leave the alert 'delivering' for good, with no delivery left to
+        // finish it.
+        let (outcome, finished) = conn
+            .transaction(async |conn| {
+                if let Job::Delivery(d) = delivery {
+                    // Deliveries of one alert record their outcomes in turn,
+                    // so the last to finish sees all the others'.
+                    deliveries::lock_notification(conn, d.notification_id).await?;
                 }
-            }
-        };
-        if let Job::Delivery(d) = delivery
-            && matches!(outcome, Outcome::Sent | Outcome::Failed)
-            && let Some(status) =
-                deliveries::finish_notification(&mut conn, d.notification_id).await?
-        {
-            tracing::info!(notification_id = %d.notification_id, %status, "every delivery finished");
+                let outcome = match sent {
+                    Ok(()) => {
+                        delivery.mark_sent(conn).await?;
+                        tracing::info!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, "delivered");
+                        Outcome::Sent
+                    }
+                    Err(failure) => {
+                        let reason = redact(failure.reason(), &secrets);
+                        let give_up = matches!(failure, Failure::Permanent(_))
+                            || attempts >= self.settings.max_attempts;
+                        if give_up {
+                            let reason = if matches!(failure, Failure::Retry { .. }) {
+                                format!("gave up after {attempts} attempts: {reason}")
+                            } else {
+                                reason
+                            };
+                            delivery.mark_failed(conn, &reason).await?;
+                            tracing::error!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, %reason, "delivery failed for good");
+                            Outcome::Failed
+                        } else {
+                            let after = match &failure {
+                                Failure::Retry { after, .. } => *after,
+                                Failure::Permanent(_) => None,
+                            };
+                            let wait = retry_delay(self.settings.retry_base, attempts, after);
+                            let at =
+                                Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                            delivery.retry_at(conn, &reason, at, &done.to_vec()).await?;
+                            tracing::warn!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, ?wait, %reason, "delivery failed, retrying later");
+                            Outcome::Retry
+                        }
+                    }
+                };
+                let finished = match delivery {
+                    Job::Delivery(d) if matches!(outcome, Outcome::Sent | Outcome::Failed) => {
+                        deliveries::finish_notification(conn, d.notification_id)
+                            .await?
+                            .map(|status| (d.notification_id, status))
+                    }
+                    _ => None,
+                };
+                diesel::QueryResult::Ok((outcome, finished))
+            })
+            .await?;
+        if let Some((notification_id, status)) = finished {
+            tracing::info!(%notification_id, %status, "every delivery finished");
         }
         Ok(outcome)
     }

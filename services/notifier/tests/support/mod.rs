@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
-pub mod fake;
-
 use std::net::TcpListener;
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,5 +1,7 @@
-//! A stand-in for the services the notifier posts to: a raw HTTP/1.1 server on
-//! 127.0.0.1 that records every request and answers from a script.
+//! A stand-in for a service that receives HTTP requests (a webhook receiver,
+//! ntfy, Telegram…): a raw HTTP/1.1 server on 127.0.0.1 that records every
+//! request and answers from a script. Test code: it panics on misuse.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
