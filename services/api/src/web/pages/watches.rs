@@ -6,10 +6,13 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use pricewatch_storage::models::{PricePoint, Product, Watch};
 use pricewatch_storage::queries::Page;
-use pricewatch_storage::queries::watch_views::{self, Sort, StateFilter, WatchFilter};
+use pricewatch_storage::queries::watch_views::{
+    self, Sort, StateFilter, WatchFilter, WatchListPage,
+};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -26,6 +29,8 @@ use crate::web::session::SignedIn;
 pub const PER_PAGE: i64 = 20;
 /// The sparkline's window.
 const SPARKLINE_DAYS: i64 = 30;
+/// Readings read for one sparkline, at most (on average over the page).
+const SPARKLINE_READINGS: i64 = 500;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -122,7 +127,7 @@ pub fn is_pending(product: &Product) -> bool {
 
 /// An amount in the reader's format; a bare decimal while the product's
 /// currency is unknown.
-pub fn amount(ui: &Ui, amount: &rust_decimal::Decimal, currency: &str) -> String {
+pub fn amount(ui: &Ui, amount: &Decimal, currency: &str) -> String {
     if currency.is_empty() {
         crate::dto::money(*amount).to_string()
     } else {
@@ -155,11 +160,33 @@ pub fn is_failing(product: &Product) -> bool {
     )
 }
 
+/// The words every row shows alike, looked up once a page.
+pub struct RowLabels {
+    pub sparkline: String,
+    pub next_check: String,
+    pub target: String,
+    pub lowest: String,
+    pub checking: String,
+}
+
+impl RowLabels {
+    fn new(ui: &Ui) -> Self {
+        RowLabels {
+            sparkline: ui.t("sparkline-label"),
+            next_check: ui.t("next-check"),
+            target: ui.t("target"),
+            lowest: ui.t("lowest"),
+            checking: ui.t("price-checking"),
+        }
+    }
+}
+
 fn row(
     ui: &Ui,
+    labels: &RowLabels,
     watch: &Watch,
     product: &Product,
-    lowest: Option<&(rust_decimal::Decimal, chrono::DateTime<Utc>)>,
+    lowest: Option<&(Decimal, DateTime<Utc>)>,
     readings: &[&PricePoint],
 ) -> Row {
     let currency = product.currency.as_deref().unwrap_or_default();
@@ -175,7 +202,7 @@ fn row(
         target: amount(ui, &watch.target_price, currency),
         at_or_below: product.last_price.is_some_and(|p| p <= watch.target_price),
         lowest: lowest.map(|(at_most, at)| (ui.money(at_most, currency), ui.day(at))),
-        sparkline: chart::sparkline(readings, &ui.t("sparkline-label")),
+        sparkline: chart::sparkline(readings, &labels.sparkline),
         state: ui.check_state(&product.check_status),
         failing: is_failing(product),
         active: watch.active,
@@ -199,6 +226,7 @@ pub struct AddForm {
 struct ListPage<'a> {
     ui: &'a Ui,
     chrome: Chrome,
+    labels: RowLabels,
     rows: Vec<Row>,
     total: i64,
     page: i64,
@@ -228,8 +256,15 @@ async fn render_list(
         .unwrap_or(1)
         .clamp(1, 100_000);
     let filter = query.filter();
+    let since = Utc::now() - Duration::days(SPARKLINE_DAYS);
     let mut conn = state.conn().await?;
-    let (items, total) = watch_views::list(
+    let WatchListPage {
+        items,
+        total,
+        hosts: shops,
+        lowest,
+        readings,
+    } = watch_views::list_page(
         &mut conn,
         session.user_id,
         &filter,
@@ -237,28 +272,26 @@ async fn render_list(
             page: page_no,
             per_page: PER_PAGE,
         },
+        since,
+        PER_PAGE * SPARKLINE_READINGS,
     )
     .await?;
-    let shops = watch_views::hosts(&mut conn, session.user_id).await?;
-    let ids: Vec<Uuid> = items.iter().map(|(_, p)| p.id).collect();
-    let lowest: HashMap<Uuid, (rust_decimal::Decimal, chrono::DateTime<Utc>)> =
-        watch_views::lowest_prices(&mut conn, &ids)
-            .await?
-            .into_iter()
-            .map(|(id, amount, at)| (id, (amount, at)))
-            .collect();
-    let since = Utc::now() - Duration::days(SPARKLINE_DAYS);
-    let readings = watch_views::readings_since(&mut conn, &ids, since, 20 * 500).await?;
     drop(conn);
-    let mut by_product: HashMap<Uuid, Vec<&PricePoint>> = HashMap::new();
+    let lowest: HashMap<Uuid, (Decimal, DateTime<Utc>)> = lowest
+        .into_iter()
+        .map(|(id, amount, at)| (id, (amount, at)))
+        .collect();
+    let mut by_product: HashMap<Uuid, Vec<&PricePoint>> = HashMap::with_capacity(items.len());
     for r in &readings {
         by_product.entry(r.product_id).or_default().push(r);
     }
+    let labels = RowLabels::new(&ui);
     let rows = items
         .iter()
         .map(|(w, p)| {
             row(
                 &ui,
+                &labels,
                 w,
                 p,
                 lowest.get(&p.id),
@@ -279,6 +312,7 @@ async fn render_list(
         &ListPage {
             ui: &ui,
             chrome: Chrome::signed_in(session, "watches"),
+            labels,
             rows,
             total,
             page: page_no,
