@@ -117,12 +117,92 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Fault::from(err).into()
+    }
+}
+
+/// A failure of the service itself (the database, a blocking task), never of
+/// the request: what the actions shared by the REST API and the web pages
+/// return beside their own refusals. 503 or 500 on either side.
+#[derive(Debug, thiserror::Error)]
+pub enum Fault {
+    #[error("{0} is unavailable, try again shortly")]
+    Unavailable(&'static str),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for Fault {
+    fn from(err: diesel::result::Error) -> Self {
+        Fault::Internal(err.into())
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for Fault {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         tracing::warn!(
             error = %pricewatch_storage::pool::describe_pool_error(&err),
             "no database connection"
         );
-        ApiError::Unavailable("the database")
+        Fault::Unavailable("the database")
+    }
+}
+
+impl From<Fault> for ApiError {
+    fn from(fault: Fault) -> Self {
+        match fault {
+            Fault::Unavailable(what) => ApiError::Unavailable(what),
+            Fault::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<crate::rate_limit::RateLimited> for ApiError {
+    fn from(limited: crate::rate_limit::RateLimited) -> Self {
+        ApiError::RateLimited {
+            retry_after: limited.retry_after,
+        }
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crate::account::AccountError> for ApiError {
+    fn from(err: crate::account::AccountError) -> Self {
+        use crate::account::AccountError;
+        match err {
+            AccountError::Invalid { field, message } => ApiError::validation(field, message),
+            AccountError::EmailTaken => ApiError::Conflict {
+                code: "email_taken",
+                message: "an account with this email already exists".to_owned(),
+            },
+            AccountError::WrongCredentials => ApiError::InvalidCredentials,
+            AccountError::RateLimited(limited) => limited.into(),
+            AccountError::Gone => {
+                ApiError::Unauthorized("this account no longer exists".to_owned())
+            }
+            AccountError::Fault(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<crate::watch_actions::WatchError> for ApiError {
+    fn from(err: crate::watch_actions::WatchError) -> Self {
+        use crate::watch_actions::WatchError;
+        match err {
+            WatchError::Invalid { field, message } => ApiError::Validation { field, message },
+            WatchError::NotFound => ApiError::NotFound("watch"),
+            WatchError::Exists => ApiError::Conflict {
+                code: "watch_exists",
+                message: err.to_string(),
+            },
+            WatchError::LimitReached { .. } => ApiError::Conflict {
+                code: "watch_limit_reached",
+                message: err.to_string(),
+            },
+            WatchError::TooSoon { retry_after, .. } => ApiError::RateLimited { retry_after },
+            WatchError::Gone => ApiError::Unauthorized("this account no longer exists".to_owned()),
+            WatchError::Fault(fault) => fault.into(),
+        }
+    }
+}

@@ -16,8 +16,14 @@ use deadpool_redis::redis;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::error::ApiError;
 use crate::state::AppState;
+
+/// A limit refused the request: try again in `retry_after` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many requests; retry in {retry_after} s")]
+pub struct RateLimited {
+    pub retry_after: u64,
+}
 
 /// The window of the per-address and per-account limits.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -88,11 +94,16 @@ fn now_ms() -> i64 {
 
 /// Counts one attempt of `value` in `scope`; 429 with `Retry-After` past `limit`
 /// in the last minute.
-pub async fn check(state: &AppState, scope: &str, value: &str, limit: u32) -> Result<(), ApiError> {
+pub async fn check(
+    state: &AppState,
+    scope: &str,
+    value: &str,
+    limit: u32,
+) -> Result<(), RateLimited> {
     let key = key_for(state, scope, value);
     match sliding_window(&state.redis, &key, limit, WINDOW, now_ms()).await {
         Ok(None) => Ok(()),
-        Ok(Some(wait)) => Err(ApiError::RateLimited {
+        Ok(Some(wait)) => Err(RateLimited {
             retry_after: wait.as_secs().max(1),
         }),
         Err(e) => {
@@ -107,7 +118,7 @@ pub async fn once_per(
     state: &AppState,
     scope: &str,
     interval_seconds: u32,
-) -> Result<(), ApiError> {
+) -> Result<(), RateLimited> {
     if interval_seconds == 0 {
         return Ok(());
     }
@@ -133,7 +144,7 @@ pub async fn once_per(
     .await;
     match result {
         Ok(None) => Ok(()),
-        Ok(Some(ttl)) => Err(ApiError::RateLimited {
+        Ok(Some(ttl)) => Err(RateLimited {
             retry_after: u64::try_from(ttl).unwrap_or(1).max(1),
         }),
         Err(e) => {

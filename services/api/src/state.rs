@@ -20,7 +20,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn conn(&self) -> Result<pricewatch_storage::pool::DbConn, crate::error::ApiError> {
+    pub async fn conn(&self) -> Result<pricewatch_storage::pool::DbConn, crate::error::Fault> {
         Ok(self.db.get().await?)
     }
 

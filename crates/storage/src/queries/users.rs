@@ -31,6 +31,20 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
+/// The user and the version their sessions must carry, in one read (every
+/// page's session check).
+pub async fn find_with_version(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(User, i32)>> {
+    users::table
+        .find(id)
+        .select((User::as_select(), users::token_version))
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The version a user's access tokens must carry, or `None` for no such user.
 pub async fn token_version(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<i32>> {
     users::table

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::try_join;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -44,9 +45,86 @@ pub struct WatchFilter {
     pub sort: Sort,
 }
 
-/// The user's watches with their products, filtered and sorted, and the total.
-pub async fn list(
+/// One page of the watch list with everything it shows.
+#[derive(Debug, Default)]
+pub struct WatchListPage {
+    /// The page's watches with their products, filtered and sorted.
+    pub items: Vec<(Watch, Product)>,
+    /// How many watches the filter lets through, on every page.
+    pub total: i64,
+    /// The shops of all the user's watches, for the list's filter.
+    pub hosts: Vec<String>,
+    /// Each product of the page's lowest recorded price and when it was
+    /// first seen.
+    pub lowest: Vec<(Uuid, Decimal, DateTime<Utc>)>,
+    /// The page's products' readings since `since`, oldest first (for
+    /// sparklines), at most `readings_limit` in all.
+    pub readings: Vec<PricePoint>,
+}
+
+/// A page of the user's watches with the shops, lowest prices and recent
+/// readings it shows, in two pipelined rounds: the page, its total and
+/// the shops go to the server together, then the page's prices. Every page
+/// view runs this, so its round trips are its time.
+pub async fn list_page(
     conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    filter: &WatchFilter,
+    page: Page,
+    since: DateTime<Utc>,
+    readings_limit: i64,
+) -> QueryResult<WatchListPage> {
+    // A shared borrow lets several queries be in flight on the connection.
+    let conn: &AsyncPgConnection = conn;
+    let hosts = watches::table
+        .inner_join(products::table)
+        .filter(watches::user_id.eq(user_id))
+        .select(products::host)
+        .distinct()
+        .order(products::host.asc());
+    let ((items, total), hosts) = try_join(
+        list_on(conn, user_id, filter, page),
+        hosts.load::<String>(&mut &*conn),
+    )
+    .await?;
+    let ids: Vec<Uuid> = items.iter().map(|(_, p)| p.id).collect();
+    let lowest = price_history::table
+        .filter(price_history::product_id.eq_any(&ids))
+        .distinct_on(price_history::product_id)
+        .order((
+            price_history::product_id,
+            price_history::amount.asc(),
+            price_history::observed_at.asc(),
+        ))
+        .select((
+            price_history::product_id,
+            price_history::amount,
+            price_history::observed_at,
+        ));
+    let readings = price_history::table
+        .filter(price_history::product_id.eq_any(&ids))
+        .filter(price_history::observed_at.ge(since))
+        .order((price_history::observed_at.asc(), price_history::id.asc()))
+        .limit(readings_limit)
+        .select(PricePoint::as_select());
+    let (lowest, readings) = try_join(
+        lowest.load::<(Uuid, Decimal, DateTime<Utc>)>(&mut &*conn),
+        readings.load::<PricePoint>(&mut &*conn),
+    )
+    .await?;
+    Ok(WatchListPage {
+        items,
+        total,
+        hosts,
+        lowest,
+        readings,
+    })
+}
+
+/// The user's watches with their products, filtered and sorted, and the
+/// total, both queries in flight at once.
+async fn list_on(
+    conn: &AsyncPgConnection,
     user_id: Uuid,
     filter: &WatchFilter,
     page: Page,
@@ -78,7 +156,6 @@ pub async fn list(
         }
         q
     };
-    let total = filtered().count().get_result(conn).await?;
     let q = filtered();
     let q = match filter.sort {
         Sort::Newest => q.order((watches::created_at.desc(), watches::id.desc())),
@@ -95,65 +172,15 @@ pub async fn list(
             watches::id.asc(),
         )),
     };
-    let items = q
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select((Watch::as_select(), Product::as_select()))
-        .load(conn)
-        .await?;
+    let (items, total) = try_join(
+        q.limit(page.per_page)
+            .offset(page.offset())
+            .select((Watch::as_select(), Product::as_select()))
+            .load::<(Watch, Product)>(&mut &*conn),
+        filtered().count().get_result::<i64>(&mut &*conn),
+    )
+    .await?;
     Ok((items, total))
-}
-
-/// The shops (hosts) of the user's watches, for the list's filter.
-pub async fn hosts(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Vec<String>> {
-    watches::table
-        .inner_join(products::table)
-        .filter(watches::user_id.eq(user_id))
-        .select(products::host)
-        .distinct()
-        .order(products::host.asc())
-        .load(conn)
-        .await
-}
-
-/// Each product's lowest recorded price and when it was first seen.
-pub async fn lowest_prices(
-    conn: &mut AsyncPgConnection,
-    product_ids: &[Uuid],
-) -> QueryResult<Vec<(Uuid, Decimal, DateTime<Utc>)>> {
-    price_history::table
-        .filter(price_history::product_id.eq_any(product_ids))
-        .distinct_on(price_history::product_id)
-        .order((
-            price_history::product_id,
-            price_history::amount.asc(),
-            price_history::observed_at.asc(),
-        ))
-        .select((
-            price_history::product_id,
-            price_history::amount,
-            price_history::observed_at,
-        ))
-        .load(conn)
-        .await
-}
-
-/// The readings of these products since `since`, oldest first (for sparklines),
-/// at most `limit` in all.
-pub async fn readings_since(
-    conn: &mut AsyncPgConnection,
-    product_ids: &[Uuid],
-    since: DateTime<Utc>,
-    limit: i64,
-) -> QueryResult<Vec<PricePoint>> {
-    price_history::table
-        .filter(price_history::product_id.eq_any(product_ids))
-        .filter(price_history::observed_at.ge(since))
-        .order((price_history::observed_at.asc(), price_history::id.asc()))
-        .limit(limit)
-        .select(PricePoint::as_select())
-        .load(conn)
-        .await
 }
 
 /// One product's newest `limit` readings since `since` (all when `None`),

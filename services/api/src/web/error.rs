@@ -7,7 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use super::i18n::Ui;
-use crate::error::ApiError;
+use crate::account::AccountError;
+use crate::error::{ApiError, Fault};
+use crate::rate_limit::RateLimited;
+use crate::watch_actions::WatchError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -40,6 +43,48 @@ impl From<ApiError> for WebError {
     }
 }
 
+impl From<Fault> for WebError {
+    fn from(fault: Fault) -> Self {
+        match fault {
+            Fault::Unavailable(_) => WebError::Unavailable,
+            Fault::Internal(cause) => WebError::Internal(cause),
+        }
+    }
+}
+
+impl From<RateLimited> for WebError {
+    fn from(limited: RateLimited) -> Self {
+        WebError::RateLimited {
+            retry_after: limited.retry_after,
+        }
+    }
+}
+
+/// An account refusal that the page did not show next to a field.
+impl From<AccountError> for WebError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::WrongCredentials | AccountError::Gone => WebError::NotSignedIn,
+            AccountError::RateLimited(limited) => limited.into(),
+            AccountError::Fault(fault) => fault.into(),
+            other => WebError::Internal(anyhow::anyhow!("unexpected error on a page: {other}")),
+        }
+    }
+}
+
+/// A watch refusal that the page did not show next to a field.
+impl From<WatchError> for WebError {
+    fn from(e: WatchError) -> Self {
+        match e {
+            WatchError::NotFound => WebError::NotFound,
+            WatchError::Gone => WebError::NotSignedIn,
+            WatchError::TooSoon { retry_after, .. } => WebError::RateLimited { retry_after },
+            WatchError::Fault(fault) => fault.into(),
+            other => WebError::Internal(anyhow::anyhow!("unexpected error on a page: {other}")),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for WebError {
     fn from(e: diesel::result::Error) -> Self {
         ApiError::from(e).into()
@@ -48,7 +93,7 @@ impl From<diesel::result::Error> for WebError {
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for WebError {
     fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        ApiError::from(e).into()
+        Fault::from(e).into()
     }
 }
 

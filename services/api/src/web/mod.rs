@@ -1,7 +1,7 @@
 //! The web app: server-rendered pages under `/` (the REST API stays under
-//! `/api/v1`). Handlers are as thin as the REST ones and call the same storage
-//! queries and rules (`crate::account`, `routes::watches::validate_new` and
-//! `place`); templates are compiled in (askama, `services/api/templates/`),
+//! `/api/v1`). Handlers are as thin as the REST ones and call the same
+//! actions (`crate::account`, `crate::watch_actions`) and field rules
+//! (`routes::watches::validate_new`…); templates are compiled in (askama, `services/api/templates/`),
 //! messages come from Fluent catalogues (`services/api/locales/`), and the
 //! only scripts are this origin's own files (htmx and `app.js`, embedded).
 //! Sessions live in Redis ([`session`]); every form carries a CSRF token

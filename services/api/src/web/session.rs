@@ -207,11 +207,10 @@ async fn load(req: &HttpRequest) -> Result<Option<SignedIn>, WebError> {
         return Ok(None);
     };
     let mut conn = state.conn().await?;
-    let Some(user) = users::find(&mut conn, stored.user_id).await? else {
+    let Some((user, version)) = users::find_with_version(&mut conn, stored.user_id).await? else {
         return Ok(None);
     };
-    let version = users::token_version(&mut conn, stored.user_id).await?;
-    if version != Some(stored.token_version) {
+    if version != stored.token_version {
         return Ok(None);
     }
     Ok(Some(SignedIn {

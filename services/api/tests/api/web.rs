@@ -634,6 +634,31 @@ async fn the_product_page_draws_the_history_and_its_forms_work() {
             .unwrap()
             .ends_with("done=checking")
     );
+    // One "check now" a product per interval, whichever side asks: the API
+    // is refused after the page, and the page says a check is on its way.
+    let r = app
+        .post_json(
+            &format!("/api/v1/watches/{watch_id}/check"),
+            &serde_json::json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key(header::RETRY_AFTER));
+    let r = post_form(
+        &app,
+        &format!("/watches/{watch_id}/check"),
+        &[("csrf_token", &csrf)],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("done=too-soon")
+    );
     // Without the session's token nothing is deleted.
     let r = post_form(
         &app,

@@ -1,10 +1,9 @@
 use actix_web::{HttpResponse, web};
-use pricewatch_storage::queries::{products, watches};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
 
 /// Queues a check of the watch's product now; a product is checked on request
@@ -24,20 +23,8 @@ pub async fn check_now(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let (watch, product) = watches::find_for_user(&mut conn, id.into_inner(), user.id)
-        .await?
-        .ok_or(ApiError::NotFound("watch"))?;
-    drop(conn);
-    crate::rate_limit::once_per(
-        &state,
-        &format!("checknow:{}", product.id),
-        state.settings.check_now_min_interval_seconds,
-    )
-    .await?;
-    let mut conn = state.conn().await?;
-    products::request_check(&mut conn, product.id).await?;
-    crate::routes::products::forget_cached(&state, product.id).await;
+    let (watch, product) =
+        crate::watch_actions::check_now(&state, user.id, id.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(json!({
         "status": "queued",
         "watch_id": watch.id,

@@ -81,28 +81,8 @@ pub async fn create(
         valid.fetch_mode =
             FetchMode::parse(&mode).map_err(|e| ApiError::validation("fetch_mode", e))?;
     }
-    let limit = i64::from(state.settings.max_watches_per_user);
+    let (watch, product) = crate::watch_actions::create(&state, user.id, valid).await?;
     let mut conn = state.conn().await?;
-    let placed = place(&mut conn, user.id, limit, vec![valid], Mode::Create).await?;
-    let watch_id = match placed.first() {
-        Some(Placed::Created { watch_id, .. }) => *watch_id,
-        Some(Placed::Exists { .. }) => {
-            return Err(ApiError::Conflict {
-                code: "watch_exists",
-                message: "you already watch this product; change that watch instead".to_owned(),
-            });
-        }
-        _ => {
-            return Err(ApiError::Conflict {
-                code: "watch_limit_reached",
-                message: format!("an account can have at most {limit} watches; delete one first"),
-            });
-        }
-    };
-    let (watch, product) = watches::find_for_user(&mut conn, watch_id, user.id)
-        .await?
-        .ok_or(ApiError::NotFound("watch"))?;
-    crate::routes::products::forget_cached(&state, product.id).await;
     Ok(HttpResponse::Created().json(alerting::response(&mut conn, watch, product).await?))
 }
 

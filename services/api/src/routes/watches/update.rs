@@ -1,7 +1,5 @@
 use actix_web::{HttpResponse, web};
-use diesel_async::AsyncConnection;
 use pricewatch_storage::models::WatchChanges;
-use pricewatch_storage::queries::{products, watches};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -10,7 +8,7 @@ use super::alerting::{self, AlertingInput};
 use super::{parse_frequency, parse_price, parse_selector, parse_tags};
 use crate::auth::AuthUser;
 use crate::dto::{RuleSchema, WatchResponse};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ValidJson;
 use crate::state::AppState;
 
@@ -57,8 +55,6 @@ pub async fn update(
     let mut changes = WatchChanges::default();
     if let Some(price) = &body.target_price {
         changes.target_price = Some(parse_price("target_price", price)?);
-        // A new target is a new promise: alert again the next time it is crossed.
-        changes.armed = Some(true);
     }
     if let Some(f) = &body.frequency {
         changes.frequency_hours = Some(parse_frequency(f)?.stored_hours());
@@ -71,34 +67,8 @@ pub async fn update(
         changes.tags = Some(parse_tags(tags)?);
     }
     let input = AlertingInput::parse(body.rules.as_ref(), body.channel_ids, body.cooldown_minutes)?;
-    let rearm_target = changes.target_price.is_some();
-    let id = id.into_inner();
+    let (watch, product) =
+        crate::watch_actions::update(&state, user.id, id.into_inner(), changes, input).await?;
     let mut conn = state.conn().await?;
-    let found = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let nothing_to_change = changes.target_price.is_none()
-                && changes.frequency_hours.is_none()
-                && changes.active.is_none()
-                && changes.css_selector.is_none()
-                && changes.tags.is_none();
-            if !nothing_to_change {
-                let Some(watch) = watches::update_for_user(conn, id, user.id, &changes).await?
-                else {
-                    return Ok(None);
-                };
-                products::refresh_schedule(conn, watch.product_id).await?;
-            }
-            let Some((watch, product)) = watches::find_for_user(conn, id, user.id).await? else {
-                return Ok(None);
-            };
-            if !input.is_empty() || rearm_target {
-                alerting::apply(conn, user.id, id, &product, &input, rearm_target).await?;
-                return Ok(watches::find_for_user(conn, id, user.id).await?);
-            }
-            Ok(Some((watch, product)))
-        })
-        .await?;
-    let (watch, product) = found.ok_or(ApiError::NotFound("watch"))?;
-    crate::routes::products::forget_cached(&state, product.id).await;
     Ok(HttpResponse::Ok().json(alerting::response(&mut conn, watch, product).await?))
 }

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{Chrome, FieldErrors, html, see_other};
-use crate::error::ApiError;
+use crate::account::AccountError;
+use crate::rate_limit::RateLimited;
 use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::i18n::Ui;
@@ -108,19 +109,25 @@ pub async fn login(
                 .cookie(cookie)
                 .finish())
         }
-        Err(ApiError::InvalidCredentials) => again(
+        Err(AccountError::WrongCredentials) => again(
             StatusCode::UNAUTHORIZED,
             FieldErrors::of("password", ui.t("login-wrong")),
         ),
-        Err(ApiError::RateLimited { retry_after }) => again(
+        Err(AccountError::RateLimited(limited)) => again(
             StatusCode::TOO_MANY_REQUESTS,
-            FieldErrors::of(
-                "form",
-                ui.t1("too-many-attempts", "seconds", &retry_after.to_string()),
-            ),
+            FieldErrors::of("form", too_many(&ui, limited)),
         ),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The form error of a refused attempt: when to try again.
+fn too_many(ui: &Ui, limited: RateLimited) -> String {
+    ui.t1(
+        "too-many-attempts",
+        "seconds",
+        &limited.retry_after.to_string(),
+    )
 }
 
 pub async fn logout(
@@ -167,22 +174,16 @@ pub async fn register(
     let ui = Ui::from_request(&req);
     let errors = match crate::account::register(&req, &state, &form.email, form.password).await {
         Ok(user) => {
-            let mut conn = state.conn().await?;
-            let version = users::token_version(&mut conn, user.id)
-                .await?
-                .ok_or(WebError::NotSignedIn)?;
+            let version = crate::account::token_version(&state, user.id).await?;
             let cookie = session::start(&state, user.id, version).await?;
             return Ok(HttpResponse::SeeOther()
                 .insert_header(("Location", "/"))
                 .cookie(cookie)
                 .finish());
         }
-        Err(ApiError::Validation { field, message }) => FieldErrors(vec![(field, message)]),
-        Err(ApiError::Conflict { .. }) => FieldErrors::of("email", ui.t("register-taken")),
-        Err(ApiError::RateLimited { retry_after }) => FieldErrors::of(
-            "form",
-            ui.t1("too-many-attempts", "seconds", &retry_after.to_string()),
-        ),
+        Err(AccountError::Invalid { field, message }) => FieldErrors::of(field, message),
+        Err(AccountError::EmailTaken) => FieldErrors::of("email", ui.t("register-taken")),
+        Err(AccountError::RateLimited(limited)) => FieldErrors::of("form", too_many(&ui, limited)),
         Err(e) => return Err(e.into()),
     };
     html(
@@ -272,7 +273,7 @@ pub async fn forgot(
             },
         )
     };
-    if let Err(ApiError::RateLimited { retry_after }) = crate::rate_limit::check(
+    if let Err(limited) = crate::rate_limit::check(
         &state,
         "forgot:ip",
         &crate::rate_limit::client_key(&req, &state),
@@ -282,10 +283,7 @@ pub async fn forgot(
     {
         return page(
             false,
-            FieldErrors::of(
-                "email",
-                ui.t1("too-many-attempts", "seconds", &retry_after.to_string()),
-            ),
+            FieldErrors::of("email", too_many(&ui, limited)),
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
@@ -409,12 +407,12 @@ pub async fn reset(
             },
         )
     };
-    if let Err(ApiError::Validation { field, message }) =
-        crate::auth::password::check_strength(&form.password)
+    if let Err(AccountError::Invalid { field, message }) =
+        crate::account::check_new_password(&form.password)
     {
         return again(
             true,
-            FieldErrors(vec![(field, message)]),
+            FieldErrors::of(field, message),
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -424,6 +422,5 @@ pub async fn reset(
     };
     drop(conn);
     crate::account::set_password(&state, user_id, form.password).await?;
-    session::end_all(&state, user_id).await;
     Ok(see_other("/login?reset=1"))
 }

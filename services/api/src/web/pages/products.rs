@@ -6,17 +6,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 use pricewatch_domain::Frequency;
-use pricewatch_storage::models::{PricePoint, WatchChanges};
-use pricewatch_storage::queries::watch_views;
+use pricewatch_storage::models::{PricePoint, Product, Watch, WatchChanges};
+use pricewatch_storage::queries::{watch_views, watches};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::watches::{display_title, is_failing, typed_price};
+use super::watches::{amount, display_title, image_url, is_failing, next_check, typed_price};
 use super::{Chrome, CsrfOnly, FieldErrors, html, see_other};
 use crate::error::ApiError;
+use crate::routes::watches::alerting::AlertingInput;
 use crate::routes::watches::{parse_frequency, parse_price, parse_selector};
 use crate::state::AppState;
+use crate::watch_actions::{self, WatchError};
 use crate::web::chart::{ChartInput, price_chart};
 use crate::web::csrf;
 use crate::web::error::WebError;
@@ -56,6 +58,21 @@ pub struct EditForm {
     pub frequency: String,
     pub css_selector: String,
     pub csrf_token: String,
+}
+
+impl EditForm {
+    /// The changes the form asks for, through the REST API's field rules.
+    fn changes(&self) -> Result<WatchChanges, ApiError> {
+        Ok(WatchChanges {
+            target_price: Some(parse_price(
+                "target_price",
+                &typed_price(&self.target_price),
+            )?),
+            frequency_hours: Some(parse_frequency(&self.frequency)?.stored_hours()),
+            css_selector: Some(parse_selector(Some(self.css_selector.clone()))?),
+            ..WatchChanges::default()
+        })
+    }
 }
 
 #[derive(Template)]
@@ -108,11 +125,23 @@ struct Extras {
     notice: Option<String>,
 }
 
+/// The user's watch `id` with its product; 404 for a watch not theirs.
+async fn watch_by_id(
+    state: &AppState,
+    session: &SignedIn,
+    id: Uuid,
+) -> Result<(Watch, Product), WebError> {
+    let mut conn = state.conn().await?;
+    watches::find_for_user(&mut conn, id, session.user_id)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
 async fn render(
     req: &HttpRequest,
     state: &AppState,
     session: &SignedIn,
-    product_id: Uuid,
+    (watch, product): (Watch, Product),
     range: &str,
     extras: Extras,
 ) -> Result<HttpResponse, WebError> {
@@ -122,10 +151,8 @@ async fn render(
         notice,
     } = extras;
     let ui = Ui::from_request(req);
+    let product_id = product.id;
     let mut conn = state.conn().await?;
-    let (watch, product) = watch_views::watch_of_product(&mut conn, session.user_id, product_id)
-        .await?
-        .ok_or(WebError::NotFound)?;
     let (range, days) = RANGES
         .iter()
         .find(|(name, _)| *name == range)
@@ -141,13 +168,7 @@ async fn render(
         .clone()
         .or_else(|| readings.last().map(|r| r.currency.clone()))
         .unwrap_or_default();
-    let money = |d: Decimal| {
-        if currency.is_empty() {
-            crate::dto::money(d).to_string()
-        } else {
-            ui.money(&d, &currency)
-        }
-    };
+    let money = |d: Decimal| amount(&ui, &d, &currency);
     let day = |at: &DateTime<Utc>| ui.day(at);
     let from = since.unwrap_or_else(|| readings.first().map_or(now, |r| r.observed_at));
     let chart = price_chart(&ChartInput {
@@ -205,10 +226,7 @@ async fn render(
             title: display_title(&product),
             url: product.url.clone(),
             host: product.host.clone(),
-            image_url: product
-                .image_url
-                .clone()
-                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            image_url: image_url(&product),
             price: ui.price(&product.last_price, &product.currency),
             stock: stock_words(&ui, product.in_stock),
             target: money(watch.target_price),
@@ -225,17 +243,7 @@ async fn render(
             failing: is_failing(&product),
             check_error: product.check_error.clone(),
             last_checked: ui.maybe_when(&product.last_checked_at),
-            next_check: if !watch.active {
-                ui.t("watch-paused")
-            } else if product.check_interval_hours.is_some() {
-                format!(
-                    "{} ({})",
-                    ui.when(&product.next_check_at),
-                    ui.relative(&product.next_check_at)
-                )
-            } else {
-                "—".to_owned()
-            },
+            next_check: next_check(&ui, &watch, &product, true),
             edit,
             errors,
             notice,
@@ -260,11 +268,17 @@ pub async fn show(
         "too-soon" => Some(ui.t("notice-too-soon")),
         _ => None,
     };
+    let found = {
+        let mut conn = state.conn().await?;
+        watch_views::watch_of_product(&mut conn, session.user_id, *id)
+            .await?
+            .ok_or(WebError::NotFound)?
+    };
     render(
         &req,
         &state,
         &session,
-        *id,
+        found,
         &query.range,
         Extras {
             notice,
@@ -287,38 +301,28 @@ pub async fn edit(
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
     csrf::check(&req, &session, &form.csrf_token)?;
-    let parsed = (|| -> Result<WatchChanges, ApiError> {
-        Ok(WatchChanges {
-            target_price: Some(parse_price(
-                "target_price",
-                &typed_price(&form.target_price),
-            )?),
-            frequency_hours: Some(parse_frequency(&form.frequency)?.stored_hours()),
-            css_selector: Some(parse_selector(Some(form.css_selector.clone()))?),
-            ..WatchChanges::default()
-        })
-    })();
-    match parsed {
+    let updated = match form.changes() {
         Ok(changes) => {
-            let (_, product) =
-                crate::watch_actions::update(&state, session.user_id, *id, changes).await?;
-            Ok(product_page(product.id, "saved"))
-        }
-        Err(ApiError::Validation { field, message }) => {
-            let mut conn = state.conn().await?;
-            let (_, product) = pricewatch_storage::queries::watches::find_for_user(
-                &mut conn,
-                *id,
+            watch_actions::update(
+                &state,
                 session.user_id,
+                *id,
+                changes,
+                AlertingInput::default(),
             )
-            .await?
-            .ok_or(WebError::NotFound)?;
-            drop(conn);
+            .await
+        }
+        Err(refused) => Err(refused.into()),
+    };
+    match updated {
+        Ok((_, product)) => Ok(product_page(product.id, "saved")),
+        Err(WatchError::Invalid { field, message }) => {
+            let found = watch_by_id(&state, &session, *id).await?;
             render(
                 &req,
                 &state,
                 &session,
-                product.id,
+                found,
                 "",
                 Extras {
                     edit: Some(form),
@@ -345,7 +349,14 @@ async fn set_active(
         active: Some(active),
         ..WatchChanges::default()
     };
-    let (_, product) = crate::watch_actions::update(state, session.user_id, id, changes).await?;
+    let (_, product) = watch_actions::update(
+        state,
+        session.user_id,
+        id,
+        changes,
+        AlertingInput::default(),
+    )
+    .await?;
     Ok(product_page(
         product.id,
         if active { "resumed" } else { "paused" },
@@ -380,7 +391,7 @@ pub async fn delete(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
     csrf::check(&req, &session, &form.csrf_token)?;
-    crate::watch_actions::delete(&state, session.user_id, *id).await?;
+    watch_actions::delete(&state, session.user_id, *id).await?;
     Ok(see_other("/"))
 }
 
@@ -392,19 +403,10 @@ pub async fn check_now(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
     csrf::check(&req, &session, &form.csrf_token)?;
-    match crate::watch_actions::check_now(&state, session.user_id, *id).await {
+    match watch_actions::check_now(&state, session.user_id, *id).await {
         Ok((_, product)) => Ok(product_page(product.id, "checking")),
-        Err(ApiError::RateLimited { .. }) => {
-            let mut conn = state.conn().await?;
-            let (_, product) = pricewatch_storage::queries::watches::find_for_user(
-                &mut conn,
-                *id,
-                session.user_id,
-            )
-            .await?
-            .ok_or(WebError::NotFound)?;
-            Ok(product_page(product.id, "too-soon"))
-        }
+        // Not an error page: the product page says a check is on its way.
+        Err(WatchError::TooSoon { product_id, .. }) => Ok(product_page(product_id, "too-soon")),
         Err(e) => Err(e.into()),
     }
 }

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::{Chrome, FieldErrors, html};
-use crate::error::ApiError;
+use crate::account::AccountError;
 use crate::state::AppState;
 use crate::web::csrf;
 use crate::web::error::WebError;
@@ -121,23 +121,23 @@ pub async fn change_password(
     .await
     {
         Ok(version) => {
-            session::end_all(&state, session.user_id).await;
             let cookie = session::start(&state, session.user_id, version).await?;
             Ok(HttpResponse::SeeOther()
                 .insert_header(("Location", "/settings?done=password"))
                 .cookie(cookie)
                 .finish())
         }
-        Err(ApiError::Validation { field, message }) => {
+        Err(AccountError::Invalid { field, message }) => {
+            // The policy names `password`; this form's field is `new_password`.
             let field = if field == "password" {
-                "new_password".to_owned()
+                "new_password"
             } else {
                 field
             };
             page(
                 &ui,
                 &session,
-                FieldErrors(vec![(field, message)]),
+                FieldErrors::of(field, message),
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

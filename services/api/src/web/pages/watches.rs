@@ -6,17 +6,20 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use pricewatch_storage::models::{PricePoint, Product, Watch};
 use pricewatch_storage::queries::Page;
-use pricewatch_storage::queries::watch_views::{self, Sort, StateFilter, WatchFilter};
+use pricewatch_storage::queries::watch_views::{
+    self, Sort, StateFilter, WatchFilter, WatchListPage,
+};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Chrome, FieldErrors, html, see_other};
-use crate::routes::watches::create::{Mode, Placed, place};
 use crate::routes::watches::validate_new;
 use crate::state::AppState;
+use crate::watch_actions::WatchError;
 use crate::web::chart;
 use crate::web::csrf;
 use crate::web::error::WebError;
@@ -26,6 +29,8 @@ use crate::web::session::SignedIn;
 pub const PER_PAGE: i64 = 20;
 /// The sparkline's window.
 const SPARKLINE_DAYS: i64 = 30;
+/// Readings read for one sparkline, at most (on average over the page).
+const SPARKLINE_READINGS: i64 = 500;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -107,6 +112,47 @@ pub fn display_title(product: &Product) -> String {
     }
 }
 
+/// The product's picture, when its address is one a page may load.
+pub fn image_url(product: &Product) -> Option<String> {
+    product
+        .image_url
+        .clone()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+}
+
+/// Whether the product's first check has not come back yet.
+pub fn is_pending(product: &Product) -> bool {
+    product.last_price.is_none() && product.check_status == "pending"
+}
+
+/// An amount in the reader's format; a bare decimal while the product's
+/// currency is unknown.
+pub fn amount(ui: &Ui, amount: &Decimal, currency: &str) -> String {
+    if currency.is_empty() {
+        crate::dto::money(*amount).to_string()
+    } else {
+        ui.money(amount, currency)
+    }
+}
+
+/// When the watch's product is checked next: "paused", `—` when nothing
+/// schedules it, else how soon (`when` adds the moment itself first).
+pub fn next_check(ui: &Ui, watch: &Watch, product: &Product, when: bool) -> String {
+    if !watch.active {
+        ui.t("watch-paused")
+    } else if product.check_interval_hours.is_none() {
+        "—".to_owned()
+    } else if when {
+        format!(
+            "{} ({})",
+            ui.when(&product.next_check_at),
+            ui.relative(&product.next_check_at)
+        )
+    } else {
+        ui.relative(&product.next_check_at)
+    }
+}
+
 pub fn is_failing(product: &Product) -> bool {
     matches!(
         product.check_status.as_str(),
@@ -114,44 +160,53 @@ pub fn is_failing(product: &Product) -> bool {
     )
 }
 
+/// The words every row shows alike, looked up once a page.
+pub struct RowLabels {
+    pub sparkline: String,
+    pub next_check: String,
+    pub target: String,
+    pub lowest: String,
+    pub checking: String,
+}
+
+impl RowLabels {
+    fn new(ui: &Ui) -> Self {
+        RowLabels {
+            sparkline: ui.t("sparkline-label"),
+            next_check: ui.t("next-check"),
+            target: ui.t("target"),
+            lowest: ui.t("lowest"),
+            checking: ui.t("price-checking"),
+        }
+    }
+}
+
 fn row(
     ui: &Ui,
+    labels: &RowLabels,
     watch: &Watch,
     product: &Product,
-    lowest: Option<&(rust_decimal::Decimal, chrono::DateTime<Utc>)>,
+    lowest: Option<&(Decimal, DateTime<Utc>)>,
     readings: &[&PricePoint],
 ) -> Row {
-    let currency = product.currency.clone().unwrap_or_default();
+    let currency = product.currency.as_deref().unwrap_or_default();
     Row {
         watch_id: watch.id,
         product_id: product.id,
         title: display_title(product),
         url: product.url.clone(),
         host: product.host.clone(),
-        image_url: product
-            .image_url
-            .clone()
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        image_url: image_url(product),
         price: ui.price(&product.last_price, &product.currency),
-        pending: product.last_price.is_none() && product.check_status == "pending",
-        target: if currency.is_empty() {
-            crate::dto::money(watch.target_price).to_string()
-        } else {
-            ui.money(&watch.target_price, &currency)
-        },
+        pending: is_pending(product),
+        target: amount(ui, &watch.target_price, currency),
         at_or_below: product.last_price.is_some_and(|p| p <= watch.target_price),
-        lowest: lowest.map(|(amount, at)| (ui.money(amount, &currency), ui.day(at))),
-        sparkline: chart::sparkline(readings, &ui.t("sparkline-label")),
+        lowest: lowest.map(|(at_most, at)| (ui.money(at_most, currency), ui.day(at))),
+        sparkline: chart::sparkline(readings, &labels.sparkline),
         state: ui.check_state(&product.check_status),
         failing: is_failing(product),
         active: watch.active,
-        next_check: if !watch.active {
-            ui.t("watch-paused")
-        } else if product.check_interval_hours.is_some() {
-            ui.relative(&product.next_check_at)
-        } else {
-            "—".to_owned()
-        },
+        next_check: next_check(ui, watch, product, false),
     }
 }
 
@@ -171,6 +226,7 @@ pub struct AddForm {
 struct ListPage<'a> {
     ui: &'a Ui,
     chrome: Chrome,
+    labels: RowLabels,
     rows: Vec<Row>,
     total: i64,
     page: i64,
@@ -200,8 +256,15 @@ async fn render_list(
         .unwrap_or(1)
         .clamp(1, 100_000);
     let filter = query.filter();
+    let since = Utc::now() - Duration::days(SPARKLINE_DAYS);
     let mut conn = state.conn().await?;
-    let (items, total) = watch_views::list(
+    let WatchListPage {
+        items,
+        total,
+        hosts: shops,
+        lowest,
+        readings,
+    } = watch_views::list_page(
         &mut conn,
         session.user_id,
         &filter,
@@ -209,28 +272,26 @@ async fn render_list(
             page: page_no,
             per_page: PER_PAGE,
         },
+        since,
+        PER_PAGE * SPARKLINE_READINGS,
     )
     .await?;
-    let shops = watch_views::hosts(&mut conn, session.user_id).await?;
-    let ids: Vec<Uuid> = items.iter().map(|(_, p)| p.id).collect();
-    let lowest: HashMap<Uuid, (rust_decimal::Decimal, chrono::DateTime<Utc>)> =
-        watch_views::lowest_prices(&mut conn, &ids)
-            .await?
-            .into_iter()
-            .map(|(id, amount, at)| (id, (amount, at)))
-            .collect();
-    let since = Utc::now() - Duration::days(SPARKLINE_DAYS);
-    let readings = watch_views::readings_since(&mut conn, &ids, since, 20 * 500).await?;
     drop(conn);
-    let mut by_product: HashMap<Uuid, Vec<&PricePoint>> = HashMap::new();
+    let lowest: HashMap<Uuid, (Decimal, DateTime<Utc>)> = lowest
+        .into_iter()
+        .map(|(id, amount, at)| (id, (amount, at)))
+        .collect();
+    let mut by_product: HashMap<Uuid, Vec<&PricePoint>> = HashMap::with_capacity(items.len());
     for r in &readings {
         by_product.entry(r.product_id).or_default().push(r);
     }
+    let labels = RowLabels::new(&ui);
     let rows = items
         .iter()
         .map(|(w, p)| {
             row(
                 &ui,
+                &labels,
                 w,
                 p,
                 lowest.get(&p.id),
@@ -251,6 +312,7 @@ async fn render_list(
         &ListPage {
             ui: &ui,
             chrome: Chrome::signed_in(session, "watches"),
+            labels,
             rows,
             total,
             page: page_no,
@@ -298,7 +360,7 @@ pub fn typed_price(raw: &str) -> serde_json::Value {
     serde_json::Value::String(text)
 }
 
-/// Adds a watch through the same validation and insertion as `POST /api/v1/watches`.
+/// Adds a watch through the same validation and action as `POST /api/v1/watches`.
 pub async fn add(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -319,21 +381,14 @@ pub async fn add(
     );
     let errors = match valid {
         Err(refused) => FieldErrors::of(refused.field, refused.message),
-        Ok(valid) => {
-            let limit = i64::from(state.settings.max_watches_per_user);
-            let mut conn = state.conn().await?;
-            let placed = place(&mut conn, session.user_id, limit, vec![valid], Mode::Create)
-                .await
-                .map_err(WebError::from)?;
-            match placed.first() {
-                Some(Placed::Created { product_id, .. }) => {
-                    crate::routes::products::forget_cached(&state, *product_id).await;
-                    return Ok(see_other("/"));
-                }
-                Some(Placed::Exists { .. }) => FieldErrors::of("url", ui.t("add-exists")),
-                _ => FieldErrors::of("url", ui.t1("add-limit", "limit", &limit.to_string())),
+        Ok(valid) => match crate::watch_actions::create(&state, session.user_id, valid).await {
+            Ok(_) => return Ok(see_other("/")),
+            Err(WatchError::Exists) => FieldErrors::of("url", ui.t("add-exists")),
+            Err(WatchError::LimitReached { limit }) => {
+                FieldErrors::of("url", ui.t1("add-limit", "limit", &limit.to_string()))
             }
-        }
+            Err(e) => return Err(e.into()),
+        },
     };
     render_list(&req, &state, &session, ListQuery::default(), form, errors).await
 }
@@ -362,7 +417,7 @@ pub async fn price_fragment(
         pricewatch_storage::queries::watches::find_for_user(&mut conn, *id, session.user_id)
             .await?
             .ok_or(WebError::NotFound)?;
-    let pending = product.last_price.is_none() && product.check_status == "pending";
+    let pending = is_pending(&product);
     Ok(PriceFragment {
         watch_id: *id,
         price: ui.price(&product.last_price, &product.currency),
