@@ -82,9 +82,17 @@ render_one() { # index
 }
 export -f render_one
 export api_port shop_port
+render_range() { # first last
+  seq "$1" "$2" | xargs -P "$tabs" -I{} bash -c "$(declare -p slugs); render_one {}" >>"$work/codes"
+}
+# Two phases, the memory taken between them and at the end: flat means no
+# growth from render 50 to the last one.
+first=$(( renders < 50 ? renders : 50 ))
 started=$(date +%s.%N)
-seq 0 $((renders - 1)) | while read -r i; do echo "$i"; done \
-  | xargs -P "$tabs" -I{} bash -c "$(declare -p slugs); render_one {}" >"$work/codes"
+render_range 0 $((first - 1))
+at_first=$(group_rss_kib)
+(( renders > first )) && render_range "$first" $((renders - 1))
+at_last=$(group_rss_kib)
 finished=$(date +%s.%N)
 ok=$(grep -c '^200$' "$work/codes" || true)
 seconds=$(python3 -c "print(round($finished - $started, 2))")
@@ -95,4 +103,6 @@ result render_seconds "$seconds"
 result render_per_second "$(python3 -c "print(round($ok / ($finished - $started), 2))")"
 result render_pss_idle_mib "$((idle / 1024))"
 result render_pss_peak_mib "$(( $(cat "$work/peak" 2>/dev/null || echo 0) / 1024 ))"
+result render_pss_at_render_${first}_mib "$((at_first / 1024))"
+result render_pss_at_render_${renders}_mib "$((at_last / 1024))"
 result render_pss_after_mib "$(( $(group_rss_kib) / 1024 ))"

@@ -30,6 +30,37 @@ use crate::proxy::REFUSED_HEADER;
 
 /// The page is taken as settled after this long without a request in flight.
 pub const NETWORK_QUIET: Duration = Duration::from_millis(500);
+/// ... or after this long, when no short timer is pending either: a script
+/// that waits a moment before it asks for the price keeps a timer pending.
+pub const NETWORK_QUIET_NO_TIMERS: Duration = Duration::from_millis(250);
+/// Timers up to this long count as pending work of the page.
+const SHORT_TIMER_MS: u32 = 2_000;
+
+/// Counts the page's pending short timers in `window.__pwPendingTimers`,
+/// installed before any script of the page runs.
+fn timer_tracker() -> String {
+    format!(
+        r#"(() => {{
+  const set = window.setTimeout, clear = window.clearTimeout, pending = new Set();
+  Object.defineProperty(window, '__pwPendingTimers', {{ get: () => pending.size }});
+  window.setTimeout = function (fn, delay, ...args) {{
+    if (typeof fn !== 'function' || Number(delay) > {SHORT_TIMER_MS}) {{
+      return set.call(window, fn, delay, ...args);
+    }}
+    const id = set.call(window, function () {{
+      pending.delete(id);
+      return fn.apply(this, arguments);
+    }}, delay, ...args);
+    pending.add(id);
+    return id;
+  }};
+  window.clearTimeout = function (id) {{
+    pending.delete(id);
+    return clear.call(window, id);
+  }};
+}})();"#
+    )
+}
 /// How often an awaited selector is looked for.
 const SELECTOR_POLL: Duration = Duration::from_millis(100);
 /// Longest time given to closing the tab and disposing its context.
@@ -137,6 +168,7 @@ async fn load(page: &Page, request: &RenderRequest) -> Result<Rendered, RenderEr
     let watcher = watch_network(page, Arc::clone(&in_flight)).await?;
     let main = Arc::new(std::sync::Mutex::new(MainResponse::default()));
     let responses = watch_main_response(page, Arc::clone(&main)).await?;
+    page.evaluate_on_new_document(timer_tracker()).await?;
     // A page whose script navigates to a refused address may leave the first
     // navigation waiting for a load event that never comes: the proxy's
     // refusal of the main document ends the wait at once.
@@ -189,6 +221,15 @@ async fn load(page: &Page, request: &RenderRequest) -> Result<Rendered, RenderEr
     })
 }
 
+/// Whether the page has a short timer pending; `true` when it cannot tell
+/// (the longer quiet period then decides).
+async fn timers_pending(page: &Page) -> bool {
+    match page.evaluate("window.__pwPendingTimers || 0").await {
+        Ok(result) => !matches!(result.into_value::<u64>(), Ok(0)),
+        Err(_) => true,
+    }
+}
+
 /// Returns once the proxy has refused the main document.
 async fn until_refused(main: &std::sync::Mutex<MainResponse>) {
     loop {
@@ -205,7 +246,8 @@ async fn until_refused(main: &std::sync::Mutex<MainResponse>) {
 }
 
 /// After the load event: waits for the selector, or for the network to stay
-/// quiet for [`NETWORK_QUIET`].
+/// quiet for [`NETWORK_QUIET`], or for [`NETWORK_QUIET_NO_TIMERS`] with no
+/// short timer of the page pending.
 async fn settle(
     page: &Page,
     request: &RenderRequest,
@@ -226,7 +268,9 @@ async fn settle(
     loop {
         if in_flight.load(Ordering::SeqCst) > 0 {
             quiet_since = Instant::now();
-        } else if quiet_since.elapsed() >= NETWORK_QUIET {
+        } else if quiet_since.elapsed() >= NETWORK_QUIET
+            || (quiet_since.elapsed() >= NETWORK_QUIET_NO_TIMERS && !timers_pending(page).await)
+        {
             return Ok(());
         }
         if Instant::now() >= request.deadline {

@@ -23,7 +23,7 @@ setTimeout(function () {
     document.getElementById('root').innerHTML =
       '<h1>Kettle</h1><span class="price">' + d.price + ' ' + d.currency + '</span>';
   });
-}, 200);
+}, 400);
 </script></body></html>"#;
 
 const TROUBLE_PAGE: &str = r#"<!doctype html><html><body>
