@@ -986,11 +986,7 @@ fn keys(body: &serde_json::Value) -> Vec<&str> {
 }
 
 /// The one request of `fake` that `pick` selects.
-fn one(
-    fake: &Fake,
-    what: &str,
-    pick: impl Fn(&Request) -> bool,
-) -> Request {
+fn one(fake: &Fake, what: &str, pick: impl Fn(&Request) -> bool) -> Request {
     let found: Vec<_> = fake.requests().into_iter().filter(|r| pick(r)).collect();
     assert_eq!(found.len(), 1, "{what}: {found:#?}");
     found.into_iter().next().unwrap()
