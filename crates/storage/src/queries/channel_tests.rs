@@ -7,6 +7,7 @@ use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::claims::{self, Outbox};
 use crate::models::ChannelTest;
 use crate::schema::channel_tests;
 
@@ -67,24 +68,7 @@ pub async fn claim_due(
     limit: i64,
     stale_after: chrono::Duration,
 ) -> QueryResult<Vec<Claimed>> {
-    let stale_seconds = stale_after.num_milliseconds() as f64 / 1000.0;
-    diesel::sql_query(
-        "UPDATE channel_tests t
-         SET status = 'sending', claimed_at = now(), attempts = t.attempts + 1
-         WHERE t.id IN (
-             SELECT id FROM channel_tests
-             WHERE (status = 'pending' AND next_attempt_at <= now())
-                OR (status = 'sending'
-                    AND claimed_at < now() - make_interval(secs => $2))
-             ORDER BY next_attempt_at
-             LIMIT $1
-             FOR UPDATE SKIP LOCKED)
-         RETURNING t.id, t.channel_id, t.attempts, t.targets_done",
-    )
-    .bind::<sql_types::BigInt, _>(limit)
-    .bind::<sql_types::Double, _>(stale_seconds)
-    .load(conn)
-    .await
+    claims::claim_due(conn, Outbox::ChannelTests, limit, stale_after).await
 }
 
 /// The receiver accepted it. `false` when the row was no longer this claim's.

@@ -11,6 +11,7 @@ use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::claims::{self, Outbox};
 use crate::models::Delivery;
 use crate::schema::deliveries;
 
@@ -38,24 +39,7 @@ pub async fn claim_due(
     limit: i64,
     stale_after: chrono::Duration,
 ) -> QueryResult<Vec<Claimed>> {
-    let stale_seconds = stale_after.num_milliseconds() as f64 / 1000.0;
-    diesel::sql_query(
-        "UPDATE deliveries d
-         SET status = 'sending', claimed_at = now(), attempts = d.attempts + 1
-         WHERE d.id IN (
-             SELECT id FROM deliveries
-             WHERE (status = 'pending' AND next_attempt_at <= now())
-                OR (status = 'sending'
-                    AND claimed_at < now() - make_interval(secs => $2))
-             ORDER BY next_attempt_at
-             LIMIT $1
-             FOR UPDATE SKIP LOCKED)
-         RETURNING d.id, d.notification_id, d.channel_id, d.attempts, d.targets_done",
-    )
-    .bind::<sql_types::BigInt, _>(limit)
-    .bind::<sql_types::Double, _>(stale_seconds)
-    .load(conn)
-    .await
+    claims::claim_due(conn, Outbox::Deliveries, limit, stale_after).await
 }
 
 /// The receiver accepted it. `false` when the row was no longer this claim's.

@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod channel_tests;
 pub mod channels;
 pub mod checks;
+mod claims;
 pub mod deliveries;
 pub mod feed_tokens;
 pub mod notifications;
