@@ -4,18 +4,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use pricewatch_storage::queries::notifications::EmailDetails;
 use rust_decimal::Decimal;
-use secrecy::ExposeSecret;
 use tokio::sync::oneshot;
 
-use crate::{Settings, SmtpTls};
+use crate::Settings;
 
 /// Timeout of each SMTP command (connect, greeting, DATA…).
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,13 +46,6 @@ impl std::fmt::Display for SendError {
     }
 }
 
-#[derive(Clone)]
-enum Security {
-    None,
-    Starttls(TlsParameters),
-    Tls(TlsParameters),
-}
-
 /// Sends alert emails over SMTP (lettre's connection, our own small pool).
 ///
 /// Why not lettre's `AsyncSmtpTransport`: a notifier killed between the
@@ -65,7 +56,7 @@ enum Security {
 pub struct Mailer {
     host: String,
     port: u16,
-    security: Security,
+    tls: Tls,
     credentials: Option<Credentials>,
     hello: ClientId,
     idle: Arc<Mutex<Vec<(AsyncSmtpConnection, Instant)>>>,
@@ -76,35 +67,16 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let host = settings.smtp_host.clone();
-        let tls = || {
-            TlsParameters::new(host.clone())
-                .with_context(|| format!("invalid SMTP_HOST {host:?} for TLS"))
-        };
-        let security = match settings.smtp_tls {
-            SmtpTls::None => Security::None,
-            SmtpTls::Starttls => Security::Starttls(tls()?),
-            SmtpTls::Tls => Security::Tls(tls()?),
-        };
-        let credentials = (!settings.smtp_username.is_empty()).then(|| {
-            Credentials::new(
-                settings.smtp_username.clone(),
-                settings.smtp_password.expose_secret().to_owned(),
-            )
-        });
-        let from: Mailbox = settings
-            .smtp_from
-            .parse()
-            .with_context(|| format!("invalid SMTP_FROM {:?}", settings.smtp_from))?;
+        let smtp = &settings.smtp;
         Ok(Self {
-            host,
-            port: settings.smtp_port,
-            security,
-            credentials,
+            host: smtp.smtp_host.clone(),
+            port: smtp.smtp_port,
+            tls: smtp.tls()?,
+            credentials: smtp.credentials(),
             hello: ClientId::default(),
             idle: Arc::default(),
             max_idle_connections: usize::from(settings.concurrency),
-            from,
+            from: smtp.smtp_from.clone(),
             public_base_url: settings.public_base_url.clone(),
         })
     }
@@ -275,9 +247,9 @@ impl Mailer {
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        let wrapper = match &self.security {
-            Security::Tls(params) => Some(params.clone()),
-            Security::None | Security::Starttls(_) => None,
+        let wrapper = match &self.tls {
+            Tls::Wrapper(params) => Some(params.clone()),
+            Tls::None | Tls::Required(_) | Tls::Opportunistic(_) => None,
         };
         let mut conn = AsyncSmtpConnection::connect_tokio1(
             (self.host.as_str(), self.port),
@@ -288,7 +260,7 @@ impl Mailer {
         )
         .await
         .map_err(|e| classify(&e))?;
-        if let Security::Starttls(params) = &self.security {
+        if let Tls::Required(params) | Tls::Opportunistic(params) = &self.tls {
             conn.starttls(params.clone(), &self.hello)
                 .await
                 .map_err(|e| classify(&e))?;
