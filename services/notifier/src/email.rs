@@ -1,10 +1,13 @@
-//! The alert email: the SMTP transport (lettre) and the message itself
-//! (multipart/alternative, plain text and HTML).
+//! The alert email: the SMTP transport (lettre) and the message itself:
+//! multipart/alternative of the plain text and, with the price chart, a
+//! multipart/related of the HTML and the chart's PNG (inline, `cid:`); with
+//! the one-click unsubscribe headers of RFC 8058.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
@@ -14,6 +17,7 @@ use rust_decimal::Decimal;
 use tokio::sync::oneshot;
 
 use crate::Settings;
+use crate::chart::{self, History, PriceChart};
 
 /// Timeout of each SMTP command (connect, greeting, DATA…).
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -81,14 +85,32 @@ impl Mailer {
         })
     }
 
-    /// Writes the email for `details`. Fails only on an unusable recipient
-    /// address (a permanent failure).
-    pub fn compose(&self, details: &EmailDetails) -> Result<lettre::Message, SendError> {
+    /// Writes the email for `details`, with the chart of `history` when it
+    /// can be drawn. Fails only on an unusable recipient address (a
+    /// permanent failure).
+    pub fn compose(
+        &self,
+        details: &EmailDetails,
+        history: Option<&History>,
+    ) -> Result<lettre::Message, SendError> {
         let to: Mailbox = details
             .email
             .parse()
             .map_err(|e| SendError::Permanent(format!("invalid recipient address: {e}")))?;
-        let alert = Alert::new(details, &self.public_base_url);
+        let chart = history.and_then(|h| chart::draw(h, details.notification.target_price));
+        let cid = format!("price-chart-{}@pricewatch", details.notification.id);
+        let alert = Alert::new(details, &self.public_base_url)
+            .with_chart(chart.as_ref().map(|c| (c, cid.as_str())));
+        let html = SinglePart::html(alert.html());
+        let body = MultiPart::alternative().singlepart(SinglePart::plain(alert.text()));
+        let body = match (chart, ContentType::parse("image/png")) {
+            (Some(PriceChart { png, .. }), Ok(png_type)) => body.multipart(
+                MultiPart::related()
+                    .singlepart(html)
+                    .singlepart(Attachment::new_inline(cid).body(png, png_type)),
+            ),
+            _ => body.singlepart(html),
+        };
         lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -97,10 +119,16 @@ impl Mailer {
                 "<notification-{}@pricewatch>",
                 details.notification.id
             )))
-            .multipart(MultiPart::alternative_plain_html(
-                alert.text(),
-                alert.html(),
+            // RFC 8058: mail clients offer "unsubscribe" and POST to the link.
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{}>", alert.unsubscribe_url),
             ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ))
+            .multipart(body)
             .map_err(|e| SendError::Permanent(format!("cannot build the email: {e}")))
     }
 
@@ -299,6 +327,31 @@ pub struct Alert {
     pub currency: String,
     pub watch_url: String,
     pub docs_url: String,
+    /// The one-click unsubscribe link (it pauses the watch).
+    pub unsubscribe_url: String,
+    /// The chart's figures and its `Content-ID`, when the email has it.
+    pub chart: Option<ChartText>,
+}
+
+/// What the email says of its chart.
+#[derive(Debug, Clone)]
+pub struct ChartText {
+    pub content_id: String,
+    pub lowest: String,
+    pub highest: String,
+    pub latest: String,
+}
+
+impl ChartText {
+    fn words(&self, currency: &str) -> String {
+        format!(
+            "Last {} days: lowest {} {currency}, highest {} {currency}, latest {} {currency}.",
+            chart::WINDOW_DAYS,
+            self.lowest,
+            self.highest,
+            self.latest
+        )
+    }
 }
 
 impl Alert {
@@ -320,7 +373,20 @@ impl Alert {
             currency: n.currency.trim().to_owned(),
             watch_url: format!("{base}/api/v1/watches/{}", n.watch_id),
             docs_url: format!("{base}/docs"),
+            unsubscribe_url: format!("{base}/unsubscribe/{}", details.unsubscribe_token),
+            chart: None,
         }
+    }
+
+    /// The alert with the chart drawn for it, under `Content-ID` `cid`.
+    pub fn with_chart(mut self, chart: Option<(&PriceChart, &str)>) -> Self {
+        self.chart = chart.map(|(chart, cid)| ChartText {
+            content_id: cid.to_owned(),
+            lowest: format_amount(chart.summary.lowest),
+            highest: format_amount(chart.summary.highest),
+            latest: format_amount(chart.summary.latest),
+        });
+        self
     }
 
     pub fn subject(&self) -> String {
@@ -343,12 +409,17 @@ impl Alert {
         }
         out.push_str(&format!("New price:      {} {c}\n", self.new_price));
         out.push_str(&format!("Your target:    {} {c}\n\n", self.target_price));
+        if let Some(chart) = &self.chart {
+            out.push_str(&chart.words(c));
+            out.push_str("\n\n");
+        }
         out.push_str(&format!("See the product: {}\n\n", self.product_url));
         out.push_str(&format!(
             "--\nYou get this email because you watch this product on PriceWatch.\n\
-             To stop these alerts, pause the watch: PATCH {} with {{\"active\": false}}\n\
+             To stop these alerts, pause the watch: {}\n\
+             or with the API: PATCH {} with {{\"active\": false}}\n\
              (or delete it); see {} for the API.\n",
-            self.watch_url, self.docs_url
+            self.unsubscribe_url, self.watch_url, self.docs_url
         ));
         out
     }
@@ -379,14 +450,30 @@ impl Alert {
         } else {
             format!("<p>Product: {}</p>", escape_html(&self.product_url))
         };
+        let chart = match &self.chart {
+            Some(chart) => {
+                let words = escape_html(&chart.words(&self.currency));
+                format!(
+                    "<p><img src=\"cid:{}\" width=\"{}\" height=\"{}\" alt=\"Price chart. {words} \
+                     The dashed line is your target.\"></p>\n<p>{words} \
+                     <span style=\"color:#16a34a\">Dashed line</span>: your target.</p>\n",
+                    escape_html(&chart.content_id),
+                    chart::WIDTH,
+                    chart::HEIGHT,
+                )
+            }
+            None => String::new(),
+        };
         format!(
             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Price drop</title></head>\n\
              <body>\n<p>Good news: <strong>{title}</strong> is now <strong>{new} {c}</strong>.</p>\n\
-             <table>\n{rows}</table>\n{link}\n\
+             <table>\n{rows}</table>\n{chart}{link}\n\
              <hr>\n<p style=\"font-size:small;color:#666\">You get this email because you watch this \
-             product on PriceWatch. To stop these alerts, pause the watch: \
+             product on PriceWatch. <a href=\"{}\">Stop these alerts</a> (it pauses the watch), \
+             or pause it with the API: \
              <code>PATCH {}</code> with <code>{{\"active\": false}}</code> (or delete it); \
              see <a href=\"{}\">the API documentation</a>.</p>\n</body></html>\n",
+            escape_html(&self.unsubscribe_url),
             escape_html(&self.watch_url),
             escape_html(&self.docs_url),
         )
@@ -469,6 +556,7 @@ mod tests {
             email: "bob@example.test".to_owned(),
             product_title: title.map(str::to_owned),
             product_url: "https://shop.example/p?a=1&b=2".to_owned(),
+            unsubscribe_token: "pwu_0123abcd".to_owned(),
         }
     }
 
@@ -513,6 +601,39 @@ mod tests {
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt; &amp; &quot;co&quot;"));
         assert!(html.contains("href=\"https://shop.example/p?a=1&amp;b=2\""));
         assert!(html.contains("24.50 EUR") && html.contains("19.99 EUR"));
+    }
+
+    #[test]
+    fn the_chart_and_the_unsubscribe_link_are_in_both_parts() {
+        let alert = Alert::new(&details(Some("Kettle")), &base());
+        assert_eq!(
+            alert.unsubscribe_url,
+            "https://pw.example/unsubscribe/pwu_0123abcd"
+        );
+        assert!(
+            alert
+                .text()
+                .contains("pause the watch: https://pw.example/unsubscribe/pwu_0123abcd")
+        );
+        assert!(!alert.text().contains("Last 90 days") && !alert.html().contains("cid:"));
+        let chart = PriceChart {
+            png: vec![],
+            summary: chart::Summary {
+                lowest: Decimal::from_str("18.5").unwrap(),
+                highest: Decimal::from_str("24.5").unwrap(),
+                latest: Decimal::from_str("19.99").unwrap(),
+            },
+        };
+        let alert = alert.with_chart(Some((&chart, "c1@pricewatch")));
+        let words = "Last 90 days: lowest 18.50 EUR, highest 24.50 EUR, latest 19.99 EUR.";
+        assert!(alert.text().contains(words), "{}", alert.text());
+        let html = alert.html();
+        assert!(
+            html.contains("<img src=\"cid:c1@pricewatch\" width=\"600\" height=\"200\""),
+            "{html}"
+        );
+        assert!(html.contains(words));
+        assert!(html.contains("href=\"https://pw.example/unsubscribe/pwu_0123abcd\""));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The notifier: consumes `SendNotification` jobs and emails the alert (lettre,
 //! SMTP), and delivers alerts to users' channels (`deliver`).
 
+pub mod chart;
 pub mod deliver;
 pub mod email;
 pub mod job;

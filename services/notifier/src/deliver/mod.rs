@@ -31,6 +31,7 @@ use pricewatch_storage::sealed::ChannelKey;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::chart::History;
 use crate::email::{Mailer, SendError};
 use message::AlertMessage;
 use services::{Failure, Services, Target, TargetsDone};
@@ -411,7 +412,14 @@ impl Deliverer {
                 Some(details) => {
                     let mut details = details.clone();
                     details.email = email.to.as_str().to_owned();
-                    self.mailer.compose(&details)
+                    let history = match self.db.get().await {
+                        Ok(mut conn) => History::for_email(&mut conn, &details).await,
+                        Err(error) => {
+                            tracing::warn!(%error, "no database connection: the email goes without its chart");
+                            None
+                        }
+                    };
+                    self.mailer.compose(&details, history.as_ref())
                 }
                 None => self.mailer.compose_test(email.to.as_str(), id),
             }
