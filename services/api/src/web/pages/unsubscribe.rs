@@ -13,7 +13,6 @@ use pricewatch_storage::queries::watches;
 
 use super::watches::display_title;
 use super::{Chrome, ok};
-use crate::error::ErrorBody;
 use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::i18n::Ui;
@@ -79,7 +78,7 @@ pub async fn confirm(
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "List-Unsubscribe=One-Click"),
     responses(
         (status = 200, description = "The watch is paused (or already was)", content_type = "text/html"),
-        (status = 404, body = ErrorBody, description = "no watch has this token (a deleted watch)"),
+        (status = 404, description = "No watch has this token (a deleted watch): a page", content_type = "text/html"),
     )
 )]
 pub async fn unsubscribe(
