@@ -200,6 +200,21 @@ assert sys.argv[2] not in text, "the feed token is in the access log"
 lines = [json.loads(l) for l in text.splitlines() if l.strip()]
 assert any(l["request_id"] == "gw-feed-1" and l["uri"] == "/feeds/[token].atom" for l in lines), lines[-2:]
 ' "$prefix/nginx/logs/access.log" "$feed_token"
+# A mail client's one-click unsubscribe (RFC 8058): a POST to the api, logged without its token.
+unsubscribe_token="pwu_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+curl -sS -o /dev/null -H 'X-Request-ID: gw-unsubscribe-1' \
+    -H 'Content-Type: application/x-www-form-urlencoded' --data 'List-Unsubscribe=One-Click' \
+    "$base/unsubscribe/$unsubscribe_token"
+sleep 0.2
+expect "POST /unsubscribe/{token} reaches the api and is logged without its token" python3 -c '
+import json, sys
+text = open(sys.argv[1]).read()
+assert sys.argv[2] not in text, "the unsubscribe token is in the access log"
+lines = [json.loads(l) for l in text.splitlines() if l.strip()]
+hits = [l for l in lines if l["request_id"] == "gw-unsubscribe-1"]
+assert hits and hits[-1]["uri"] == "/unsubscribe/[token]" and hits[-1]["method"] == "POST", lines[-2:]
+assert hits[-1]["upstream_status"] not in ("", "-"), hits[-1]
+' "$prefix/nginx/logs/access.log" "$unsubscribe_token"
 
 if [[ $stub == 1 ]]; then
     curl -sS -o "$b" -H 'X-Request-ID: gw-echo-1' -H 'X-Forwarded-For: 203.0.113.9' "$base/echo"

@@ -11,6 +11,7 @@ pub mod sentry_capture;
 pub mod service;
 pub mod settings;
 pub mod shutdown;
+pub mod smtp;
 pub mod start;
 pub mod telemetry;
 

@@ -68,7 +68,7 @@ fn init_sentry(
 }
 
 /// Removes what could identify a user or open an account: email addresses,
-/// bearer tokens, JWTs and PriceWatch tokens (`pw_…`, `pwf_…`), wherever they
+/// bearer tokens, JWTs and PriceWatch tokens (`pw_…`, `pwf_…`, `pwu_…`), wherever they
 /// appear in the event's text, the request URL's path included.
 pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
     if let Some(message) = event.message.take() {
@@ -154,12 +154,13 @@ fn looks_like_email(word: &str) -> bool {
     }
 }
 
-/// Prefixes of PriceWatch's own secrets: personal API tokens and feed tokens.
-const TOKEN_PREFIXES: [&str; 2] = ["pw_", "pwf_"];
+/// Prefixes of PriceWatch's own secrets: personal API tokens, feed tokens
+/// and the unsubscribe tokens of alert emails.
+const TOKEN_PREFIXES: [&str; 3] = ["pw_", "pwf_", "pwu_"];
 /// Fewer random characters than this after a prefix is a word, not a token.
 const MIN_TOKEN_TAIL: usize = 20;
 
-/// `text` with every PriceWatch token (`pw_…`, `pwf_…` followed by at least
+/// `text` with every PriceWatch token (`pw_…`, `pwf_…`, `pwu_…` followed by at least
 /// 20 letters or digits, not inside a longer word) replaced by `[token]`;
 /// `None` when there is none.
 pub fn scrub_pricewatch_tokens(text: &str) -> Option<String> {
@@ -235,6 +236,11 @@ mod tests {
         assert_eq!(
             scrub_pricewatch_tokens(&format!("/feeds/{feed}.atom")).unwrap(),
             "/feeds/[token].atom"
+        );
+        let unsubscribe = format!("pwu_{}", "0a1b".repeat(16));
+        assert_eq!(
+            scrub_pricewatch_tokens(&format!("/unsubscribe/{unsubscribe}")).unwrap(),
+            "/unsubscribe/[token]"
         );
         // Words that merely start alike stay.
         assert_eq!(scrub_text("pw_short and mypw_x"), "pw_short and mypw_x");

@@ -59,6 +59,7 @@ diesel::table! {
         cooldown_minutes -> Int4,
         last_alert_at -> Nullable<Timestamptz>,
         fetch_mode -> Text,
+        unsubscribe_token -> Text,
     }
 }
 

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 use pricewatch_ops::settings::ServiceSettings;
+use pricewatch_ops::smtp::SmtpSettings;
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, Clone, Parser)]
@@ -95,31 +96,9 @@ pub struct Settings {
     /// and the web app's session cookie is `Secure` when it is https.
     #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://localhost:8080")]
     pub public_base_url: url::Url,
-    /// The SMTP relay that password reset emails go through (the notifier's settings).
-    #[arg(long, env = "SMTP_HOST", default_value = "127.0.0.1")]
-    pub smtp_host: String,
-    #[arg(long, env = "SMTP_PORT", default_value_t = 1025)]
-    pub smtp_port: u16,
-    #[arg(long, env = "SMTP_USERNAME", default_value = "")]
-    pub smtp_username: String,
-    #[arg(
-        long,
-        env = "SMTP_PASSWORD",
-        default_value = "",
-        hide_default_value = true,
-        hide_env_values = true
-    )]
-    pub smtp_password: SecretString,
-    /// Sender of password reset emails, e.g. "PriceWatch <alerts@example.com>".
-    #[arg(
-        long,
-        env = "SMTP_FROM",
-        default_value = "PriceWatch <alerts@pricewatch.local>"
-    )]
-    pub smtp_from: String,
-    /// none, starttls or tls.
-    #[arg(long, env = "SMTP_TLS", value_enum, default_value = "none")]
-    pub smtp_tls: SmtpTls,
+    /// The SMTP relay for password reset emails (the notifier's too).
+    #[command(flatten)]
+    pub smtp: SmtpSettings,
     /// The renderer's probe: a renderer that fails degrades the system, as
     /// only pages built by scripts need it.
     #[arg(
@@ -130,14 +109,6 @@ pub struct Settings {
     pub renderer_health_url: url::Url,
     #[command(flatten)]
     pub common: ServiceSettings,
-}
-
-/// How the api talks to the SMTP relay (as the notifier does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SmtpTls {
-    None,
-    Starttls,
-    Tls,
 }
 
 impl pricewatch_ops::start::ServiceBinary for Settings {

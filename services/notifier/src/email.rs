@@ -1,21 +1,23 @@
-//! The alert email: the SMTP transport (lettre) and the message itself
-//! (multipart/alternative, plain text and HTML).
+//! The alert email: the SMTP transport (lettre) and the message itself:
+//! multipart/alternative of the plain text and, with the price chart, a
+//! multipart/related of the HTML and the chart's PNG (inline, `cid:`); with
+//! the one-click unsubscribe headers of RFC 8058.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use pricewatch_storage::queries::notifications::EmailDetails;
 use rust_decimal::Decimal;
-use secrecy::ExposeSecret;
 use tokio::sync::oneshot;
 
-use crate::{Settings, SmtpTls};
+use crate::Settings;
+use crate::chart::{self, History, PriceChart};
 
 /// Timeout of each SMTP command (connect, greeting, DATA…).
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,13 +50,6 @@ impl std::fmt::Display for SendError {
     }
 }
 
-#[derive(Clone)]
-enum Security {
-    None,
-    Starttls(TlsParameters),
-    Tls(TlsParameters),
-}
-
 /// Sends alert emails over SMTP (lettre's connection, our own small pool).
 ///
 /// Why not lettre's `AsyncSmtpTransport`: a notifier killed between the
@@ -65,7 +60,7 @@ enum Security {
 pub struct Mailer {
     host: String,
     port: u16,
-    security: Security,
+    tls: Tls,
     credentials: Option<Credentials>,
     hello: ClientId,
     idle: Arc<Mutex<Vec<(AsyncSmtpConnection, Instant)>>>,
@@ -76,47 +71,46 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let host = settings.smtp_host.clone();
-        let tls = || {
-            TlsParameters::new(host.clone())
-                .with_context(|| format!("invalid SMTP_HOST {host:?} for TLS"))
-        };
-        let security = match settings.smtp_tls {
-            SmtpTls::None => Security::None,
-            SmtpTls::Starttls => Security::Starttls(tls()?),
-            SmtpTls::Tls => Security::Tls(tls()?),
-        };
-        let credentials = (!settings.smtp_username.is_empty()).then(|| {
-            Credentials::new(
-                settings.smtp_username.clone(),
-                settings.smtp_password.expose_secret().to_owned(),
-            )
-        });
-        let from: Mailbox = settings
-            .smtp_from
-            .parse()
-            .with_context(|| format!("invalid SMTP_FROM {:?}", settings.smtp_from))?;
+        let smtp = &settings.smtp;
         Ok(Self {
-            host,
-            port: settings.smtp_port,
-            security,
-            credentials,
+            host: smtp.smtp_host.clone(),
+            port: smtp.smtp_port,
+            tls: smtp.tls()?,
+            credentials: smtp.credentials(),
             hello: ClientId::default(),
             idle: Arc::default(),
             max_idle_connections: usize::from(settings.concurrency),
-            from,
+            from: smtp.smtp_from.clone(),
             public_base_url: settings.public_base_url.clone(),
         })
     }
 
-    /// Writes the email for `details`. Fails only on an unusable recipient
-    /// address (a permanent failure).
-    pub fn compose(&self, details: &EmailDetails) -> Result<lettre::Message, SendError> {
+    /// Writes the email for `details`, with the chart of `history` when it
+    /// can be drawn. Fails only on an unusable recipient address (a
+    /// permanent failure).
+    pub fn compose(
+        &self,
+        details: &EmailDetails,
+        history: Option<&History>,
+    ) -> Result<lettre::Message, SendError> {
         let to: Mailbox = details
             .email
             .parse()
             .map_err(|e| SendError::Permanent(format!("invalid recipient address: {e}")))?;
-        let alert = Alert::new(details, &self.public_base_url);
+        let chart = history.and_then(|h| chart::draw(h, details.notification.target_price));
+        let cid = format!("price-chart-{}@pricewatch", details.notification.id);
+        let alert = Alert::new(details, &self.public_base_url)
+            .with_chart(chart.as_ref().map(|c| (c, cid.as_str())));
+        let html = SinglePart::html(alert.html());
+        let body = MultiPart::alternative().singlepart(SinglePart::plain(alert.text()));
+        let body = match (chart, ContentType::parse("image/png")) {
+            (Some(PriceChart { png, .. }), Ok(png_type)) => body.multipart(
+                MultiPart::related()
+                    .singlepart(html)
+                    .singlepart(Attachment::new_inline(cid).body(png, png_type)),
+            ),
+            _ => body.singlepart(html),
+        };
         lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -125,10 +119,16 @@ impl Mailer {
                 "<notification-{}@pricewatch>",
                 details.notification.id
             )))
-            .multipart(MultiPart::alternative_plain_html(
-                alert.text(),
-                alert.html(),
+            // RFC 8058: mail clients offer "unsubscribe" and POST to the link.
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{}>", alert.unsubscribe_url),
             ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ))
+            .multipart(body)
             .map_err(|e| SendError::Permanent(format!("cannot build the email: {e}")))
     }
 
@@ -275,9 +275,9 @@ impl Mailer {
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        let wrapper = match &self.security {
-            Security::Tls(params) => Some(params.clone()),
-            Security::None | Security::Starttls(_) => None,
+        let wrapper = match &self.tls {
+            Tls::Wrapper(params) => Some(params.clone()),
+            Tls::None | Tls::Required(_) | Tls::Opportunistic(_) => None,
         };
         let mut conn = AsyncSmtpConnection::connect_tokio1(
             (self.host.as_str(), self.port),
@@ -288,7 +288,7 @@ impl Mailer {
         )
         .await
         .map_err(|e| classify(&e))?;
-        if let Security::Starttls(params) = &self.security {
+        if let Tls::Required(params) | Tls::Opportunistic(params) = &self.tls {
             conn.starttls(params.clone(), &self.hello)
                 .await
                 .map_err(|e| classify(&e))?;
@@ -327,6 +327,31 @@ pub struct Alert {
     pub currency: String,
     pub watch_url: String,
     pub docs_url: String,
+    /// The one-click unsubscribe link (it pauses the watch).
+    pub unsubscribe_url: String,
+    /// The chart's figures and its `Content-ID`, when the email has it.
+    pub chart: Option<ChartText>,
+}
+
+/// What the email says of its chart.
+#[derive(Debug, Clone)]
+pub struct ChartText {
+    pub content_id: String,
+    pub lowest: String,
+    pub highest: String,
+    pub latest: String,
+}
+
+impl ChartText {
+    fn words(&self, currency: &str) -> String {
+        format!(
+            "Last {} days: lowest {} {currency}, highest {} {currency}, latest {} {currency}.",
+            chart::WINDOW_DAYS,
+            self.lowest,
+            self.highest,
+            self.latest
+        )
+    }
 }
 
 impl Alert {
@@ -348,7 +373,20 @@ impl Alert {
             currency: n.currency.trim().to_owned(),
             watch_url: format!("{base}/api/v1/watches/{}", n.watch_id),
             docs_url: format!("{base}/docs"),
+            unsubscribe_url: format!("{base}/unsubscribe/{}", details.unsubscribe_token),
+            chart: None,
         }
+    }
+
+    /// The alert with the chart drawn for it, under `Content-ID` `cid`.
+    pub fn with_chart(mut self, chart: Option<(&PriceChart, &str)>) -> Self {
+        self.chart = chart.map(|(chart, cid)| ChartText {
+            content_id: cid.to_owned(),
+            lowest: format_amount(chart.summary.lowest),
+            highest: format_amount(chart.summary.highest),
+            latest: format_amount(chart.summary.latest),
+        });
+        self
     }
 
     pub fn subject(&self) -> String {
@@ -371,12 +409,17 @@ impl Alert {
         }
         out.push_str(&format!("New price:      {} {c}\n", self.new_price));
         out.push_str(&format!("Your target:    {} {c}\n\n", self.target_price));
+        if let Some(chart) = &self.chart {
+            out.push_str(&chart.words(c));
+            out.push_str("\n\n");
+        }
         out.push_str(&format!("See the product: {}\n\n", self.product_url));
         out.push_str(&format!(
             "--\nYou get this email because you watch this product on PriceWatch.\n\
-             To stop these alerts, pause the watch: PATCH {} with {{\"active\": false}}\n\
+             To stop these alerts, pause the watch: {}\n\
+             or with the API: PATCH {} with {{\"active\": false}}\n\
              (or delete it); see {} for the API.\n",
-            self.watch_url, self.docs_url
+            self.unsubscribe_url, self.watch_url, self.docs_url
         ));
         out
     }
@@ -407,14 +450,30 @@ impl Alert {
         } else {
             format!("<p>Product: {}</p>", escape_html(&self.product_url))
         };
+        let chart = match &self.chart {
+            Some(chart) => {
+                let words = escape_html(&chart.words(&self.currency));
+                format!(
+                    "<p><img src=\"cid:{}\" width=\"{}\" height=\"{}\" alt=\"Price chart. {words} \
+                     The dashed line is your target.\"></p>\n<p>{words} \
+                     <span style=\"color:#16a34a\">Dashed line</span>: your target.</p>\n",
+                    escape_html(&chart.content_id),
+                    chart::WIDTH,
+                    chart::HEIGHT,
+                )
+            }
+            None => String::new(),
+        };
         format!(
             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Price drop</title></head>\n\
              <body>\n<p>Good news: <strong>{title}</strong> is now <strong>{new} {c}</strong>.</p>\n\
-             <table>\n{rows}</table>\n{link}\n\
+             <table>\n{rows}</table>\n{chart}{link}\n\
              <hr>\n<p style=\"font-size:small;color:#666\">You get this email because you watch this \
-             product on PriceWatch. To stop these alerts, pause the watch: \
+             product on PriceWatch. <a href=\"{}\">Stop these alerts</a> (it pauses the watch), \
+             or pause it with the API: \
              <code>PATCH {}</code> with <code>{{\"active\": false}}</code> (or delete it); \
              see <a href=\"{}\">the API documentation</a>.</p>\n</body></html>\n",
+            escape_html(&self.unsubscribe_url),
             escape_html(&self.watch_url),
             escape_html(&self.docs_url),
         )
@@ -497,6 +556,7 @@ mod tests {
             email: "bob@example.test".to_owned(),
             product_title: title.map(str::to_owned),
             product_url: "https://shop.example/p?a=1&b=2".to_owned(),
+            unsubscribe_token: "pwu_0123abcd".to_owned(),
         }
     }
 
@@ -541,6 +601,39 @@ mod tests {
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt; &amp; &quot;co&quot;"));
         assert!(html.contains("href=\"https://shop.example/p?a=1&amp;b=2\""));
         assert!(html.contains("24.50 EUR") && html.contains("19.99 EUR"));
+    }
+
+    #[test]
+    fn the_chart_and_the_unsubscribe_link_are_in_both_parts() {
+        let alert = Alert::new(&details(Some("Kettle")), &base());
+        assert_eq!(
+            alert.unsubscribe_url,
+            "https://pw.example/unsubscribe/pwu_0123abcd"
+        );
+        assert!(
+            alert
+                .text()
+                .contains("pause the watch: https://pw.example/unsubscribe/pwu_0123abcd")
+        );
+        assert!(!alert.text().contains("Last 90 days") && !alert.html().contains("cid:"));
+        let chart = PriceChart {
+            png: vec![],
+            summary: chart::Summary {
+                lowest: Decimal::from_str("18.5").unwrap(),
+                highest: Decimal::from_str("24.5").unwrap(),
+                latest: Decimal::from_str("19.99").unwrap(),
+            },
+        };
+        let alert = alert.with_chart(Some((&chart, "c1@pricewatch")));
+        let words = "Last 90 days: lowest 18.50 EUR, highest 24.50 EUR, latest 19.99 EUR.";
+        assert!(alert.text().contains(words), "{}", alert.text());
+        let html = alert.html();
+        assert!(
+            html.contains("<img src=\"cid:c1@pricewatch\" width=\"600\" height=\"200\""),
+            "{html}"
+        );
+        assert!(html.contains(words));
+        assert!(html.contains("href=\"https://pw.example/unsubscribe/pwu_0123abcd\""));
     }
 
     #[test]

@@ -26,6 +26,7 @@ use pricewatch_storage::{AsyncPgConnection, DbPool};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+use crate::chart::History;
 use crate::email::{Mailer, SendError};
 
 /// A 'sending' claim older than this belongs to a notifier that died.
@@ -146,7 +147,8 @@ impl Notifier {
         else {
             return Ok((JobResult::Skipped, Outcome::Ack));
         };
-        let (sent, conn) = match self.mailer.compose(&details) {
+        let history = History::for_email(&mut conn, &details).await;
+        let (sent, conn) = match self.mailer.compose(&details, history.as_ref()) {
             Ok(message) => {
                 // The connection stays with this job during the SMTP
                 // conversation: recording the hand-over must not wait for the pool.

@@ -1,6 +1,7 @@
 //! The notifier: consumes `SendNotification` jobs and emails the alert (lettre,
 //! SMTP), and delivers alerts to users' channels (`deliver`).
 
+pub mod chart;
 pub mod deliver;
 pub mod email;
 pub mod job;
@@ -15,13 +16,7 @@ use pricewatch_bus::CancellationToken;
 use pricewatch_ops::dependencies::Dependencies;
 use pricewatch_ops::service::ServiceBase;
 use pricewatch_ops::settings::ServiceSettings;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SmtpTls {
-    None,
-    Starttls,
-    Tls,
-}
+use pricewatch_ops::smtp::SmtpSettings;
 
 pub const SERVICE: &str = "notifier";
 
@@ -31,30 +26,9 @@ pub struct Settings {
     /// Address of this service's health probe.
     #[arg(long, env = "NOTIFIER_HEALTH_BIND", default_value = "127.0.0.1:8003")]
     pub health_bind: SocketAddr,
-    #[arg(long, env = "SMTP_HOST", default_value = "127.0.0.1")]
-    pub smtp_host: String,
-    #[arg(long, env = "SMTP_PORT", default_value_t = 1025)]
-    pub smtp_port: u16,
-    #[arg(long, env = "SMTP_USERNAME", default_value = "")]
-    pub smtp_username: String,
-    #[arg(
-        long,
-        env = "SMTP_PASSWORD",
-        default_value = "",
-        hide_default_value = true,
-        hide_env_values = true
-    )]
-    pub smtp_password: secrecy::SecretString,
-    /// Sender of alert emails, e.g. "PriceWatch <alerts@example.com>".
-    #[arg(
-        long,
-        env = "SMTP_FROM",
-        default_value = "PriceWatch <alerts@pricewatch.local>"
-    )]
-    pub smtp_from: String,
-    /// none, starttls or tls.
-    #[arg(long, env = "SMTP_TLS", value_enum, default_value = "none")]
-    pub smtp_tls: SmtpTls,
+    /// The SMTP relay for alert emails (the api's too).
+    #[command(flatten)]
+    pub smtp: SmtpSettings,
     /// Most alert emails one user gets per hour.
     #[arg(long, env = "EMAILS_PER_USER_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub emails_per_user_per_hour: u32,

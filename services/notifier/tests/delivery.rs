@@ -393,6 +393,41 @@ async fn webhook_retries_keep_their_id_and_wait_as_asked() {
 }
 
 #[tokio::test]
+async fn a_channel_past_its_rate_limit_waits_without_using_an_attempt() {
+    let fake = Fake::start().await;
+    let n = start(&flags(&fake, &["--deliveries-per-channel-per-minute=1"])).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    let hook = add_channel(
+        &mut conn,
+        s.user_id,
+        &format!("json://127.0.0.1:{}/h", fake.port),
+    )
+    .await;
+    let (_, first) = alert(&mut conn, &s, &[hook]).await;
+    wait_delivery(&n, first[0], "sent", Duration::from_secs(20)).await;
+    let (_, second) = alert(&mut conn, &s, &[hook]).await;
+    // Claimed, found over the limit, put back until the minute is over.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let waiting = loop {
+        let row = delivery(&n, second[0]).await;
+        if row.status == "pending"
+            && row.next_attempt_at > chrono::Utc::now() + chrono::Duration::seconds(30)
+        {
+            break row;
+        }
+        assert!(Instant::now() < deadline, "not postponed: {row:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(waiting.attempts, 0, "waiting for the limit uses no attempt");
+    assert_eq!(waiting.claimed_at, None);
+    assert_eq!(waiting.last_error, None);
+    assert_eq!(fake.to("/h").len(), 1, "one request in the minute");
+    drop(conn);
+    n.shut_down().await;
+}
+
+#[tokio::test]
 async fn a_bad_receiver_fails_only_its_own_delivery() {
     let good = Fake::start().await;
     let hanging = Fake::answering(Reply::Hang).await;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use mail_parser::{MessageParser, MimeHeaders};
 use pricewatch_storage::schema::{notifications, users};
 use support::*;
 use uuid::Uuid;
@@ -56,6 +57,30 @@ async fn a_notification_is_emailed_exactly_once() {
         html.contains("24.50 EUR") && html.contains("19.99 EUR"),
         "{html}"
     );
+    // One-click unsubscribe (RFC 8058), in the headers and in both parts.
+    let token = unsubscribe_token(&mut conn, &s).await;
+    let link = format!("http://pricewatch.test:8080/unsubscribe/{token}");
+    let raw = source(email).await;
+    let message = MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        message.header_raw("List-Unsubscribe").map(str::trim),
+        Some(format!("<{link}>").as_str())
+    );
+    assert_eq!(
+        message.header_raw("List-Unsubscribe-Post").map(str::trim),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(text.contains(&link), "{text}");
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    // One reading: no chart to draw, the email goes without it.
+    assert!(
+        !message
+            .parts
+            .iter()
+            .any(|p| p.is_content_type("image", "png")),
+        "no image with a single reading"
+    );
+    assert!(!text.contains("Last 90 days") && !html.contains("cid:"));
     wait_for_status(&n, id, "sent", Duration::from_secs(5)).await;
 
     // The same message again (a redelivery, a duplicate publish): no second email.
@@ -80,6 +105,66 @@ async fn a_notification_is_emailed_exactly_once() {
         "{metrics}"
     );
 
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn the_email_shows_the_price_history_as_an_inline_chart() {
+    let n = spawn_notifier(&[]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    // 120 days ago is before the chart's window: it sets where the line starts.
+    readings(
+        &mut conn,
+        &s,
+        &[(120, "26.00"), (60, "24.50"), (20, "18.50"), (5, "24.50")],
+    )
+    .await;
+    let id = pending_notification(&mut conn, &s, "19.99").await;
+
+    n.publish(id).await;
+    let emails = wait_for_emails(&s.email, 1, Duration::from_secs(20)).await;
+    assert_eq!(emails.len(), 1);
+    let raw = source(&emails[0]).await;
+    let message = MessageParser::default().parse(&raw).unwrap();
+
+    // multipart/alternative of the text and a multipart/related of the HTML and the PNG.
+    let root = message.root_part();
+    assert!(root.is_content_type("multipart", "alternative"));
+    let related: Vec<_> = message
+        .parts
+        .iter()
+        .filter(|p| p.is_content_type("multipart", "related"))
+        .collect();
+    assert_eq!(related.len(), 1, "one multipart/related");
+    let inside: Vec<_> = related[0]
+        .sub_parts()
+        .unwrap()
+        .iter()
+        .map(|&i| &message.parts[i as usize])
+        .collect();
+    assert!(inside[0].is_content_type("text", "html"));
+    let image = inside[1];
+    assert!(image.is_content_type("image", "png"));
+    assert!(image.content_disposition().unwrap().is_inline());
+    let cid = image.content_id().unwrap().trim_matches(['<', '>']);
+    let png = image.contents();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    let (width, height) = (
+        u32::from_be_bytes(png[16..20].try_into().unwrap()),
+        u32::from_be_bytes(png[20..24].try_into().unwrap()),
+    );
+    assert_eq!((width, height), (600, 200));
+
+    let html = message.body_html(0).unwrap();
+    assert!(html.contains(&format!("src=\"cid:{cid}\"")), "{html}");
+    // The text alternative: the period's figures, the line before the window included.
+    let words = "Last 90 days: lowest 18.50 EUR, highest 26.00 EUR, latest 19.99 EUR.";
+    let text = message.body_text(0).unwrap();
+    assert!(text.contains(words), "{text}");
+    assert!(html.contains(words), "{html}");
+    assert!(message.header_raw("List-Unsubscribe").is_some());
+    wait_for_status(&n, id, "sent", Duration::from_secs(5)).await;
     n.shut_down().await;
 }
 

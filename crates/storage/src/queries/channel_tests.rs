@@ -1,12 +1,12 @@
 //! "Send a test" of a channel: one row per test message, sent by the
 //! notifier like a delivery (`pending` → `sending` → `sent`, or `failed`).
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::outbox::{self, Outbox};
 use crate::models::ChannelTest;
 use crate::schema::channel_tests;
 
@@ -73,112 +73,7 @@ pub async fn claim_due(
     limit: i64,
     stale_after: chrono::Duration,
 ) -> QueryResult<Vec<Claimed>> {
-    let stale_seconds = stale_after.num_milliseconds() as f64 / 1000.0;
-    diesel::sql_query(
-        "UPDATE channel_tests t
-         SET status = 'sending', claimed_at = now(), attempts = t.attempts + 1
-         WHERE t.id IN (
-             SELECT id FROM channel_tests
-             WHERE (status = 'pending' AND next_attempt_at <= now())
-                OR (status = 'sending'
-                    AND claimed_at < now() - make_interval(secs => $2))
-             ORDER BY next_attempt_at
-             LIMIT $1
-             FOR UPDATE SKIP LOCKED)
-         RETURNING t.id, t.channel_id, t.attempts, t.targets_done",
-    )
-    .bind::<sql_types::BigInt, _>(limit)
-    .bind::<sql_types::Double, _>(stale_seconds)
-    .load(conn)
-    .await
-}
-
-/// The receiver accepted it. `false` when the row was no longer this claim's.
-pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
-    let updated = diesel::update(
-        channel_tests::table
-            .filter(channel_tests::id.eq(id))
-            .filter(channel_tests::status.eq("sending")),
-    )
-    .set((
-        channel_tests::status.eq("sent"),
-        channel_tests::sent_at.eq(diesel::dsl::now),
-        channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
-        channel_tests::last_error.eq(None::<String>),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(updated > 0)
-}
-
-/// Back to 'pending' until `at`, with the reason of the failed attempt and
-/// the targets reached so far (not sent to again).
-pub async fn retry_at(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    reason: &str,
-    at: DateTime<Utc>,
-    targets_done: &[i32],
-) -> QueryResult<bool> {
-    let updated = diesel::update(
-        channel_tests::table
-            .filter(channel_tests::id.eq(id))
-            .filter(channel_tests::status.eq("sending")),
-    )
-    .set((
-        channel_tests::status.eq("pending"),
-        channel_tests::next_attempt_at.eq(at),
-        channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
-        channel_tests::last_error.eq(reason),
-        channel_tests::targets_done.eq(targets_done),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(updated > 0)
-}
-
-/// Back to 'pending' until `at` without using up the attempt (the channel's
-/// rate limit, not a failure).
-pub async fn postpone(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    at: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let updated = diesel::update(
-        channel_tests::table
-            .filter(channel_tests::id.eq(id))
-            .filter(channel_tests::status.eq("sending")),
-    )
-    .set((
-        channel_tests::status.eq("pending"),
-        channel_tests::next_attempt_at.eq(at),
-        channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
-        channel_tests::attempts.eq(channel_tests::attempts - 1),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(updated > 0)
-}
-
-/// Given up: 'failed' with the reason.
-pub async fn mark_failed(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    reason: &str,
-) -> QueryResult<bool> {
-    let updated = diesel::update(
-        channel_tests::table
-            .filter(channel_tests::id.eq(id))
-            .filter(channel_tests::status.eq("sending")),
-    )
-    .set((
-        channel_tests::status.eq("failed"),
-        channel_tests::claimed_at.eq(None::<DateTime<Utc>>),
-        channel_tests::last_error.eq(reason),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(updated > 0)
+    outbox::claim_due(conn, Outbox::ChannelTests, limit, stale_after).await
 }
 
 /// The channel's latest test, if any.

@@ -11,6 +11,7 @@ use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::outbox::{self, Outbox};
 use crate::models::Delivery;
 use crate::schema::deliveries;
 
@@ -38,112 +39,7 @@ pub async fn claim_due(
     limit: i64,
     stale_after: chrono::Duration,
 ) -> QueryResult<Vec<Claimed>> {
-    let stale_seconds = stale_after.num_milliseconds() as f64 / 1000.0;
-    diesel::sql_query(
-        "UPDATE deliveries d
-         SET status = 'sending', claimed_at = now(), attempts = d.attempts + 1
-         WHERE d.id IN (
-             SELECT id FROM deliveries
-             WHERE (status = 'pending' AND next_attempt_at <= now())
-                OR (status = 'sending'
-                    AND claimed_at < now() - make_interval(secs => $2))
-             ORDER BY next_attempt_at
-             LIMIT $1
-             FOR UPDATE SKIP LOCKED)
-         RETURNING d.id, d.notification_id, d.channel_id, d.attempts, d.targets_done",
-    )
-    .bind::<sql_types::BigInt, _>(limit)
-    .bind::<sql_types::Double, _>(stale_seconds)
-    .load(conn)
-    .await
-}
-
-/// The receiver accepted it. `false` when the row was no longer this claim's.
-pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
-    let updated = diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(id))
-            .filter(deliveries::status.eq("sending")),
-    )
-    .set((
-        deliveries::status.eq("sent"),
-        deliveries::sent_at.eq(diesel::dsl::now),
-        deliveries::claimed_at.eq(None::<DateTime<Utc>>),
-        deliveries::last_error.eq(None::<String>),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(updated > 0)
-}
-
-/// Back to 'pending' until `at`, with the reason of the failed attempt and
-/// the targets reached so far (not sent to again).
-pub async fn retry_at(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    reason: &str,
-    at: DateTime<Utc>,
-    targets_done: &[i32],
-) -> QueryResult<bool> {
-    let updated = diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(id))
-            .filter(deliveries::status.eq("sending")),
-    )
-    .set((
-        deliveries::status.eq("pending"),
-        deliveries::next_attempt_at.eq(at),
-        deliveries::claimed_at.eq(None::<DateTime<Utc>>),
-        deliveries::last_error.eq(reason),
-        deliveries::targets_done.eq(targets_done),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(updated > 0)
-}
-
-/// Back to 'pending' until `at` without using up the attempt (the channel's
-/// rate limit, not a failure).
-pub async fn postpone(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    at: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let updated = diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(id))
-            .filter(deliveries::status.eq("sending")),
-    )
-    .set((
-        deliveries::status.eq("pending"),
-        deliveries::next_attempt_at.eq(at),
-        deliveries::claimed_at.eq(None::<DateTime<Utc>>),
-        deliveries::attempts.eq(deliveries::attempts - 1),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(updated > 0)
-}
-
-/// Given up (dead letter): 'failed' with the reason.
-pub async fn mark_failed(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    reason: &str,
-) -> QueryResult<bool> {
-    let updated = diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(id))
-            .filter(deliveries::status.eq("sending")),
-    )
-    .set((
-        deliveries::status.eq("failed"),
-        deliveries::claimed_at.eq(None::<DateTime<Utc>>),
-        deliveries::last_error.eq(reason),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(updated > 0)
+    outbox::claim_due(conn, Outbox::Deliveries, limit, stale_after).await
 }
 
 /// Deliveries to the channel sent since `since`, and the oldest of them.

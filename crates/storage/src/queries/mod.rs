@@ -7,6 +7,7 @@ pub mod checks;
 pub mod deliveries;
 pub mod feed_tokens;
 pub mod notifications;
+pub mod outbox;
 pub mod password_resets;
 pub mod prices;
 pub mod products;

@@ -87,6 +87,8 @@ pub struct EmailDetails {
     pub email: String,
     pub product_title: Option<String>,
     pub product_url: String,
+    /// The watch's one-click unsubscribe token (`watches.unsubscribe_token`).
+    pub unsubscribe_token: String,
 }
 
 /// Claims notification `id` for sending, atomically: a 'pending' or 'failed'
@@ -185,32 +187,37 @@ pub async fn claim_for_sending(
     .await
 }
 
-/// The notification with its recipient and product, for writing the email.
+/// The notification with its recipient, product and watch, for writing the email.
 pub async fn email_details(
     conn: &mut AsyncPgConnection,
     id: Uuid,
 ) -> QueryResult<Option<EmailDetails>> {
-    use crate::schema::{products, users};
+    use crate::schema::{products, users, watches};
     notifications::table
         .inner_join(users::table)
         .inner_join(products::table)
+        .inner_join(watches::table)
         .filter(notifications::id.eq(id))
         .select((
             Notification::as_select(),
             users::email,
             products::title,
             products::url,
+            watches::unsubscribe_token,
         ))
-        .first::<(Notification, String, Option<String>, String)>(conn)
+        .first::<(Notification, String, Option<String>, String, String)>(conn)
         .await
         .optional()
         .map(|row| {
             row.map(
-                |(notification, email, product_title, product_url)| EmailDetails {
-                    notification,
-                    email,
-                    product_title,
-                    product_url,
+                |(notification, email, product_title, product_url, unsubscribe_token)| {
+                    EmailDetails {
+                        notification,
+                        email,
+                        product_title,
+                        product_url,
+                        unsubscribe_token,
+                    }
                 },
             )
         })

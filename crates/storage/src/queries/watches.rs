@@ -120,6 +120,21 @@ pub async fn find_for_user(
         .optional()
 }
 
+/// The watch that an unsubscribe link names (its token, from
+/// `watches.unsubscribe_token`), with its product.
+pub async fn find_by_unsubscribe_token(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+) -> QueryResult<Option<(Watch, Product)>> {
+    watches::table
+        .inner_join(products::table)
+        .filter(watches::unsubscribe_token.eq(token))
+        .select((Watch::as_select(), Product::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn update_for_user(
     conn: &mut AsyncPgConnection,
     id: Uuid,

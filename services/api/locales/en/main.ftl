@@ -34,6 +34,12 @@ reset-title = Choose a new password
 reset-submit = Save the new password
 reset-invalid = This link has expired or was already used. Ask for a new one.
 reset-done = Your password has changed. Sign in with the new one.
+unsubscribe-title = Stop the alerts for this product
+unsubscribe-intro = You get an email when this product's price drops. Stop these alerts? The watch is paused: nothing is deleted, and you can resume it at any time.
+unsubscribe-submit = Stop these alerts
+unsubscribe-done = Done: the watch is paused. No more alerts will come for this product.
+unsubscribe-already = This watch is paused: no alerts come for it.
+unsubscribe-resume = To resume it, sign in and open the product.
 reset-email-subject = Reset your PriceWatch password
 reset-email-body =
     Someone (hopefully you) asked to reset the password of your PriceWatch account.

@@ -34,6 +34,12 @@ reset-title = Choisir un nouveau mot de passe
 reset-submit = Enregistrer le nouveau mot de passe
 reset-invalid = Ce lien a expiré ou a déjà servi. Demandez-en un nouveau.
 reset-done = Votre mot de passe a changé. Connectez-vous avec le nouveau.
+unsubscribe-title = Arrêter les alertes de ce produit
+unsubscribe-intro = Vous recevez un e-mail quand le prix de ce produit baisse. Arrêter ces alertes ? Le suivi est mis en pause : rien n’est supprimé, et vous pouvez le reprendre à tout moment.
+unsubscribe-submit = Arrêter ces alertes
+unsubscribe-done = C’est fait : le suivi est en pause. Vous ne recevrez plus d’alertes pour ce produit.
+unsubscribe-already = Ce suivi est en pause : aucune alerte n’est envoyée.
+unsubscribe-resume = Pour le reprendre, connectez-vous et ouvrez le produit.
 reset-email-subject = Réinitialiser votre mot de passe PriceWatch
 reset-email-body =
     Quelqu’un (vous, espérons-le) a demandé à réinitialiser le mot de passe de votre compte PriceWatch.

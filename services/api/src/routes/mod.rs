@@ -36,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         tags::list, tags::pause, tags::resume, tags::delete_watches,
         imports::import, export::export,
         feed::rotate, feed::show, feed::delete, feed::atom,
+        crate::web::pages::unsubscribe::unsubscribe,
         health::basic, health::live, health::ready, health::detailed,
     ),
     modifiers(&BearerAuth),

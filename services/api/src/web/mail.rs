@@ -5,35 +5,21 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use secrecy::ExposeSecret;
+use pricewatch_ops::smtp::SmtpSettings;
 
-use crate::settings::{Settings, SmtpTls};
+use crate::settings::Settings;
 
 /// Each SMTP command's timeout; the whole send is bounded by three of them.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn transport(settings: &Settings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-    let host = settings.smtp_host.clone();
-    let tls = || {
-        TlsParameters::new(host.clone())
-            .with_context(|| format!("invalid SMTP_HOST {host:?} for TLS"))
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_host)
-        .port(settings.smtp_port)
-        .timeout(Some(SMTP_TIMEOUT));
-    builder = match settings.smtp_tls {
-        SmtpTls::None => builder.tls(Tls::None),
-        SmtpTls::Starttls => builder.tls(Tls::Required(tls()?)),
-        SmtpTls::Tls => builder.tls(Tls::Wrapper(tls()?)),
-    };
-    if !settings.smtp_username.is_empty() {
-        builder = builder.credentials(Credentials::new(
-            settings.smtp_username.clone(),
-            settings.smtp_password.expose_secret().to_owned(),
-        ));
+fn transport(smtp: &SmtpSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.smtp_host)
+        .port(smtp.smtp_port)
+        .timeout(Some(SMTP_TIMEOUT))
+        .tls(smtp.tls()?);
+    if let Some(credentials) = smtp.credentials() {
+        builder = builder.credentials(credentials);
     }
     Ok(builder.build())
 }
@@ -45,19 +31,15 @@ pub async fn send_reset_link(
     subject: &str,
     body: String,
 ) -> anyhow::Result<()> {
-    let from: Mailbox = settings
-        .smtp_from
-        .parse()
-        .with_context(|| format!("invalid SMTP_FROM {:?}", settings.smtp_from))?;
     let to: Mailbox = to.parse().context("invalid recipient address")?;
     let message = lettre::Message::builder()
-        .from(from)
+        .from(settings.smtp.smtp_from.clone())
         .to(to)
         .subject(subject)
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(body)
         .context("cannot build the email")?;
-    let transport = transport(settings)?;
+    let transport = transport(&settings.smtp)?;
     tokio::time::timeout(SMTP_TIMEOUT * 3, transport.send(message))
         .await
         .context("the SMTP relay did not answer in time")?

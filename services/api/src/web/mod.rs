@@ -19,7 +19,7 @@ pub mod session;
 
 use actix_web::{Resource, web};
 
-use pages::{account, alerts, products, settings, watches};
+use pages::{account, alerts, products, settings, unsubscribe, watches};
 
 /// A page's resource: security headers and errors as pages in the reader's language.
 fn page(
@@ -74,5 +74,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/settings").route(web::get().to(settings::show)))
         .service(page("/settings/password").route(web::post().to(settings::change_password)))
         .service(page("/settings/preferences").route(web::post().to(settings::preferences)))
+        // An alert email's one-click unsubscribe (RFC 8058): the token is the credential.
+        .service(
+            page("/unsubscribe/{token}")
+                .route(web::get().to(unsubscribe::confirm))
+                .route(web::post().to(unsubscribe::unsubscribe)),
+        )
         .service(web::resource("/static/{name}").route(web::get().to(assets::serve)));
 }

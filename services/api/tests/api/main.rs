@@ -16,5 +16,6 @@ mod outage;
 mod products;
 mod tags;
 mod tokens;
+mod unsubscribe;
 mod watches;
 mod web;

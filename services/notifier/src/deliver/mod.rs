@@ -20,18 +20,18 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use diesel::QueryResult;
 use diesel_async::AsyncConnection;
 use pricewatch_domain::channel::Channel;
 use pricewatch_ops::shutdown::Shutdown;
-use pricewatch_storage::AsyncPgConnection;
 use pricewatch_storage::DbPool;
 use pricewatch_storage::queries::deliveries::{self, Claimed};
+use pricewatch_storage::queries::outbox::{self, Outbox};
 use pricewatch_storage::queries::{channel_tests, channels, notifications, users};
 use pricewatch_storage::sealed::ChannelKey;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::chart::History;
 use crate::email::{Mailer, SendError};
 use message::AlertMessage;
 use services::{Failure, Services, Target, TargetsDone};
@@ -110,41 +110,11 @@ impl Job {
         }
     }
 
-    async fn mark_sent(&self, conn: &mut AsyncPgConnection) -> QueryResult<bool> {
+    /// The table the row is in.
+    fn outbox(&self) -> Outbox {
         match self {
-            Job::Delivery(d) => deliveries::mark_sent(conn, d.id).await,
-            Job::Test(t) => channel_tests::mark_sent(conn, t.id).await,
-        }
-    }
-
-    async fn mark_failed(&self, conn: &mut AsyncPgConnection, reason: &str) -> QueryResult<bool> {
-        match self {
-            Job::Delivery(d) => deliveries::mark_failed(conn, d.id, reason).await,
-            Job::Test(t) => channel_tests::mark_failed(conn, t.id, reason).await,
-        }
-    }
-
-    async fn retry_at(
-        &self,
-        conn: &mut AsyncPgConnection,
-        reason: &str,
-        at: chrono::DateTime<Utc>,
-        targets_done: &[i32],
-    ) -> QueryResult<bool> {
-        match self {
-            Job::Delivery(d) => deliveries::retry_at(conn, d.id, reason, at, targets_done).await,
-            Job::Test(t) => channel_tests::retry_at(conn, t.id, reason, at, targets_done).await,
-        }
-    }
-
-    async fn postpone(
-        &self,
-        conn: &mut AsyncPgConnection,
-        at: chrono::DateTime<Utc>,
-    ) -> QueryResult<bool> {
-        match self {
-            Job::Delivery(d) => deliveries::postpone(conn, d.id, at).await,
-            Job::Test(t) => channel_tests::postpone(conn, t.id, at).await,
+            Job::Delivery(_) => Outbox::Deliveries,
+            Job::Test(_) => Outbox::ChannelTests,
         }
     }
 }
@@ -269,7 +239,7 @@ impl Deliverer {
             return Ok(Outcome::Failed);
         };
         if let Some(wait) = self.over_rate(&mut conn, delivery.channel_id()).await? {
-            delivery.postpone(&mut conn, Utc::now() + wait).await?;
+            outbox::postpone(&mut conn, delivery.outbox(), id, Utc::now() + wait).await?;
             tracing::info!(delivery_id = %id, job, channel_id = %row.id, ?wait, "channel's rate limit reached, postponed");
             return Ok(Outcome::Postponed);
         }
@@ -349,7 +319,7 @@ impl Deliverer {
                 }
                 let outcome = match sent {
                     Ok(()) => {
-                        delivery.mark_sent(conn).await?;
+                        outbox::mark_sent(conn, delivery.outbox(), id).await?;
                         tracing::info!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, "delivered");
                         Outcome::Sent
                     }
@@ -363,7 +333,7 @@ impl Deliverer {
                             } else {
                                 reason
                             };
-                            delivery.mark_failed(conn, &reason).await?;
+                            outbox::mark_failed(conn, delivery.outbox(), id, &reason).await?;
                             tracing::error!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, %reason, "delivery failed for good");
                             Outcome::Failed
                         } else {
@@ -374,7 +344,9 @@ impl Deliverer {
                             let wait = retry_delay(self.settings.retry_base, attempts, after);
                             let at =
                                 Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                            delivery.retry_at(conn, &reason, at, &done.to_vec()).await?;
+                            let done = done.to_vec();
+                            outbox::retry_at(conn, delivery.outbox(), id, &reason, at, &done)
+                                .await?;
                             tracing::warn!(delivery_id = %id, job, channel_id = %row.id, kind = %row.kind, attempts, ?wait, %reason, "delivery failed, retrying later");
                             Outcome::Retry
                         }
@@ -429,7 +401,14 @@ impl Deliverer {
                 Some(details) => {
                     let mut details = details.clone();
                     details.email = email.to.as_str().to_owned();
-                    self.mailer.compose(&details)
+                    let history = match self.db.get().await {
+                        Ok(mut conn) => History::for_email(&mut conn, &details).await,
+                        Err(error) => {
+                            tracing::warn!(%error, "no database connection: the email goes without its chart");
+                            None
+                        }
+                    };
+                    self.mailer.compose(&details, history.as_ref())
                 }
                 None => self.mailer.compose_test(email.to.as_str(), id),
             }

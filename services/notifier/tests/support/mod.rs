@@ -339,6 +339,50 @@ pub async fn wait_for_status(n: &TestNotifier, id: Uuid, status: &str, within: D
     }
 }
 
+/// The whole message as the sink received it (RFC 5322).
+pub async fn source(email: &Value) -> Vec<u8> {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    client
+        .get(format!("{SINK_API}/{}/source", field(email, "id")))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+/// Readings of the seeded product, `(days ago, amount)`, before its alert.
+pub async fn readings(conn: &mut AsyncPgConnection, s: &Seeded, readings: &[(i64, &str)]) {
+    for (days_ago, amount) in readings {
+        diesel::insert_into(price_history::table)
+            .values((
+                price_history::product_id.eq(s.product_id),
+                price_history::job_id.eq(Uuid::new_v4()),
+                price_history::amount.eq(dec(amount)),
+                price_history::currency.eq("EUR"),
+                price_history::observed_at
+                    .eq(chrono::Utc::now() - chrono::Duration::days(*days_ago)),
+            ))
+            .execute(conn)
+            .await
+            .unwrap();
+    }
+}
+
+/// The watch's one-click unsubscribe token.
+pub async fn unsubscribe_token(conn: &mut AsyncPgConnection, s: &Seeded) -> String {
+    watches::table
+        .find(s.watch_id)
+        .select(watches::unsubscribe_token)
+        .first(conn)
+        .await
+        .unwrap()
+}
+
 pub fn field<'a>(email: &'a Value, name: &str) -> &'a str {
     email.get(name).and_then(Value::as_str).unwrap_or_default()
 }

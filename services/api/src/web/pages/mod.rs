@@ -4,6 +4,7 @@ pub mod account;
 pub mod alerts;
 pub mod products;
 pub mod settings;
+pub mod unsubscribe;
 pub mod watches;
 
 use actix_web::HttpResponse;
