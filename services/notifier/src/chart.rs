@@ -67,16 +67,15 @@ impl History {
         let since = now - Duration::days(WINDOW_DAYS);
         let (mut readings, mut before) =
             watch_views::history(conn, product_id, Some(since), MAX_READINGS).await?;
-        let mut from = since;
         if i64::try_from(readings.len()).unwrap_or(i64::MAX) >= MAX_READINGS {
-            // Only the newest readings came: the chart starts at the first of them.
-            from = readings.first().map_or(since, |r| r.observed_at);
+            // Only the newest readings came: the line starts at the first of them.
             before = None;
         }
         // A shop that changed currency: the other currency's prices are no levels of this one.
         let same = |r: &PricePoint| r.currency.trim() == currency.trim();
         readings.retain(same);
         before = before.filter(same);
+        let from = window_start(since, before.as_ref(), &readings);
         Ok(Self {
             readings,
             before,
@@ -114,6 +113,21 @@ impl History {
             highest: levels.iter().copied().max()?,
             latest: *levels.last()?,
         })
+    }
+}
+
+/// Where the chart's time axis starts: the window's start when a price from
+/// before it holds there, else the first reading (a product watched for less
+/// than the window, or more readings than were loaded), so that a young
+/// product's line spans the picture instead of its last few pixels.
+fn window_start(
+    since: DateTime<Utc>,
+    before: Option<&PricePoint>,
+    readings: &[PricePoint],
+) -> DateTime<Utc> {
+    match (before, readings.first()) {
+        (None, Some(first)) => first.observed_at.max(since),
+        _ => since,
     }
 }
 
@@ -235,7 +249,7 @@ pub fn draw(history: &History, target: Decimal) -> Option<PriceChart> {
         None,
     );
 
-    // The latest price, marked where the line ends.
+    // The latest reading, marked.
     let last = history.readings.last().or(history.before.as_ref())?;
     let dot = PathBuilder::from_circle(x(&last.observed_at).max(start_x), last_y, 4.0)?;
     pixmap.fill_path(
@@ -309,6 +323,21 @@ mod tests {
             )
             .is_some()
         );
+    }
+
+    #[test]
+    fn a_young_product_s_chart_starts_at_its_first_reading() {
+        let since = Utc::now() - Duration::days(WINDOW_DAYS);
+        let readings = vec![reading(2, "10"), reading(1, "9")];
+        assert_eq!(
+            window_start(since, None, &readings),
+            readings[0].observed_at
+        );
+        assert_eq!(
+            window_start(since, Some(&reading(100, "11")), &readings),
+            since
+        );
+        assert_eq!(window_start(since, None, &[]), since);
     }
 
     #[test]

@@ -410,6 +410,26 @@ async fn a_test_message_is_queued_once_at_a_time() {
     );
 }
 
+/// PostgreSQL plans a statement run often enough on one connection
+/// generically, without its parameters: the ON CONFLICT of a new test must
+/// still find its partial unique index then (one pooled connection, so every
+/// request reuses the same prepared statement).
+#[tokio::test]
+async fn asking_for_a_test_again_and_again_keeps_answering() {
+    let app = spawn_app_with(&["--database-pool-size=1"]).await;
+    let (_, token) = app.user().await;
+    let channel = created(&app, &token, "ntfy://prices", "phone").await;
+    let path = format!("/api/v1/channels/{}/test", channel["id"].as_str().unwrap());
+    let mut ids = std::collections::BTreeSet::new();
+    for _ in 0..12 {
+        let r = app.post_json(&path, &json!({}), Some(&token)).await;
+        assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+        let test: Value = r.json().await.unwrap();
+        ids.insert(test["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 1, "one pending test at a time");
+}
+
 #[tokio::test]
 async fn the_openapi_document_describes_channels_and_alerting() {
     let app = spawn_app().await;

@@ -75,7 +75,6 @@ pub async fn confirm(
 #[utoipa::path(
     post, path = "/unsubscribe/{token}", tag = "watches",
     params(("token" = String, Path, description = "The token of an alert email's List-Unsubscribe link (pwu_…)")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "List-Unsubscribe=One-Click"),
     responses(
         (status = 200, description = "The watch is paused (or already was)", content_type = "text/html"),
         (status = 404, description = "No watch has this token (a deleted watch): a page", content_type = "text/html"),
