@@ -67,8 +67,8 @@ fi
 # RabbitMQ. An open port is not enough: a broker whose node is up but whose
 # application is stopped, or that hangs (say after the disk filled up), accepts
 # no AMQP handshake, and every test would wait for it. Ask for the handshake's
-# first frame; start the application, then restart the broker, when it is not
-# there.
+# first frame; when it does not come, start the application of a node that
+# answers, or kill and start a broker whose node does not.
 amqp_answers() { # the server answers "AMQP 0-9-1" with a method frame (type 1)
   timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672 && printf "AMQP\x00\x00\x09\x01" >&3 &&
     head -c 1 <&3 | od -An -tx1' 2>/dev/null | grep -q 01
@@ -83,19 +83,24 @@ wait_amqp() { # seconds
 }
 if ! amqp_answers; then
   command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server
-  if port_open 5672 || timeout 30 rabbitmqctl -q ping >/dev/null 2>&1; then
-    log "RabbitMQ is running but does not answer AMQP: starting its application"
-    timeout 30 rabbitmqctl -q start_app >/dev/null 2>&1 || true
-    if ! wait_amqp 20; then
-      log "RabbitMQ still does not answer: restarting it"
-      timeout 30 rabbitmqctl -q stop >/dev/null 2>&1 || pkill -9 -f 'beam.*rabbit' || true
+  if timeout 30 rabbitmqctl -q ping >/dev/null 2>&1; then
+    # The node answers: its application is stopped or still starting (a
+    # broker recovering many queues takes a while). Never restart it: ask
+    # it to start (a no-op when it is starting) and wait.
+    log "RabbitMQ's node answers but AMQP does not yet: starting its application and waiting"
+    timeout 60 rabbitmqctl -q start_app >/dev/null 2>&1 || true
+    wait_amqp 180 || { log "RabbitMQ did not answer AMQP on port 5672 within 180 s"; exit 1; }
+  else
+    # No node answers: a broker that hangs (say after the disk filled up)
+    # is killed; then the broker is started.
+    if pgrep -f 'beam.*rabbit' >/dev/null; then
+      log "RabbitMQ hangs (its node does not answer): killing it"
+      pkill -9 -f 'beam.*rabbit' || true
       sleep 2
     fi
-  fi
-  if ! amqp_answers; then
     log "starting RabbitMQ"
     rabbitmq-server -detached || true
-    wait_amqp 90 || { log "RabbitMQ did not answer AMQP on port 5672 within 90 s"; exit 1; }
+    wait_amqp 180 || { log "RabbitMQ did not answer AMQP on port 5672 within 180 s"; exit 1; }
   fi
 fi
 

@@ -31,6 +31,14 @@ else
 fi
 [ "${1:-}" = --clean-only ] && exit 0
 
+# Tests declare their own durable queues (pwtest-…, pwe2e…, pwgw…, pwchaos…,
+# pwbench…, pwbw…, pwbx…). A test that is stopped leaves them behind, and
+# hundreds of quorum queues make the broker slow to start: RabbitMQ deletes
+# any of them unused for an hour. The production queues (pricewatch.…) never
+# match.
+timeout 60 rabbitmqctl -q set_policy --apply-to queues pricewatch-test-queues-expire \
+  '^pw(test|e2e|gw|chaos|bench|bw|bx)' '{"expires": 3600000}' >/dev/null \
+  || log "could not set the expiry of test queues (rabbitmqctl): leftover test queues stay"
 scripts/ensure-nginx.sh
 if [ -x scripts/ensure-smtp-sink.sh ]; then scripts/ensure-smtp-sink.sh; fi
 # The renderer's tests and the web app's browser tests run in a real Chromium:

@@ -71,6 +71,37 @@ pub enum Refusal {
     Resolve { host: String, detail: String },
     #[error("{host} is unreachable")]
     Unreachable { host: String },
+    #[error("{host} serves the browser itself, not the page")]
+    BrowserService { host: String },
+}
+
+/// Hosts of the browser's own services (sign-in, component and extension
+/// updates, safe browsing, optimisation hints). Chromium may still call them
+/// in the background despite its flags; they are refused before any DNS
+/// lookup, so no such request ever leaves the machine. No shop's page needs
+/// them to show its price.
+const BROWSER_SERVICE_HOSTS: &[&str] = &[
+    "accounts.google.com",
+    "android.clients.google.com",
+    "clients1.google.com",
+    "clients2.google.com",
+    "clientservices.googleapis.com",
+    "content-autofill.googleapis.com",
+    "edgedl.me.gvt1.com",
+    "optimizationguide-pa.googleapis.com",
+    "redirector.gvt1.com",
+    "safebrowsing.googleapis.com",
+    "safebrowsingohttpgateway.googleapis.com",
+    "update.googleapis.com",
+];
+
+/// Whether `host` (without brackets or a trailing dot) is one of
+/// [`BROWSER_SERVICE_HOSTS`].
+fn is_browser_service(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    BROWSER_SERVICE_HOSTS
+        .iter()
+        .any(|known| host.eq_ignore_ascii_case(known))
 }
 
 impl Refusal {
@@ -136,6 +167,11 @@ impl Policy {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let addrs = match bare.parse::<IpAddr>() {
             Ok(ip) => vec![ip],
+            Err(_) if is_browser_service(bare) => {
+                return Err(Refusal::BrowserService {
+                    host: host.to_owned(),
+                });
+            }
             Err(_) => {
                 let failed = |detail: String| Refusal::Resolve {
                     host: host.to_owned(),
@@ -444,6 +480,33 @@ mod tests {
         assert_eq!(Request::parse("GET ftp://x/ HTTP/1.1\r\n"), None);
         assert_eq!(Request::parse("CONNECT nohost HTTP/1.1\r\n"), None);
         assert_eq!(Request::parse("CONNECT [::1] HTTP/1.1\r\n"), None);
+    }
+
+    #[tokio::test]
+    async fn the_browsers_own_services_are_refused_without_a_lookup() {
+        let policy = Policy {
+            allow_loopback: false,
+            allowed_ports: vec![80, 443],
+            resolve_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+            gate: None,
+        };
+        for host in [
+            "accounts.google.com",
+            "Update.GoogleAPIs.com.",
+            "clients2.google.com",
+        ] {
+            let refusal = policy.check_host(host).await.unwrap_err();
+            assert!(
+                matches!(refusal, Refusal::BrowserService { .. }),
+                "{host}: {refusal}"
+            );
+            assert!(!refusal.is_policy(), "not counted as the page's refusal");
+        }
+        // Any other name is looked up and judged by its addresses, as ever
+        // (`localhost` from the hosts file, loopback refused here).
+        let refusal = policy.check_host("localhost").await.unwrap_err();
+        assert!(matches!(refusal, Refusal::Forbidden { .. }), "{refusal}");
     }
 
     #[tokio::test]
