@@ -59,13 +59,24 @@ pub async fn confirm(
 ) -> Result<HttpResponse, WebError> {
     let token = token.into_inner();
     let (watch, product) = find(&state, &token).await?;
+    page(&req, &product, token, !watch.active, false)
+}
+
+/// The confirmation page: before the button (`done` false) or after it.
+fn page(
+    req: &HttpRequest,
+    product: &Product,
+    token: String,
+    already_paused: bool,
+    done: bool,
+) -> Result<HttpResponse, WebError> {
     ok(&UnsubscribePage {
-        ui: &Ui::from_request(&req),
+        ui: &Ui::from_request(req),
         chrome: Chrome::anonymous(),
-        title: display_title(&product),
+        title: display_title(product),
         token,
-        already_paused: !watch.active,
-        done: false,
+        already_paused,
+        done,
     })
 }
 
@@ -102,14 +113,7 @@ pub async fn unsubscribe(
         .await?;
         tracing::info!(watch_id = %watch.id, "watch paused by an email's unsubscribe link");
     }
-    ok(&UnsubscribePage {
-        ui: &Ui::from_request(&req),
-        chrome: Chrome::anonymous(),
-        title: display_title(&product),
-        token,
-        already_paused: !watch.active,
-        done: true,
-    })
+    page(&req, &product, token, !watch.active, true)
 }
 
 #[cfg(test)]
