@@ -8,9 +8,10 @@
 # BENCH_PROFILE=release for the release build) on free loopback ports, sends
 # the renders two at a time, and samples the memory every 100 ms: the
 # proportional set size (PSS: shared pages counted once, as the renderer's
-# RENDERER_MAX_MEMORY_MB counts it) summed over every process whose command
-# line names the run's own profile directory, plus the renderer. Prints `key value` lines (also appended to
-# $BENCH_OUT if set). Needs Chromium and Redis. Loopback only; every wait is
+# RENDERER_MAX_MEMORY_MB counts it) summed over the renderer and every process
+# of the run's Chromium process group (scripts/bench_render_load.py: one
+# Python process sends the load and samples, so the harness takes little
+# CPU). Prints `key value` lines (also appended to $BENCH_OUT if set). Needs Chromium and Redis. Loopback only; every wait is
 # bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,56 +54,5 @@ for _ in $(seq 1 240); do
   sleep 0.25
 done
 curl -fsS -o /dev/null "http://127.0.0.1:$probe_port/health/ready" || { echo "the renderer is not ready" >&2; cat "$work/renderer.log" >&2; exit 1; }
-mapfile -t slugs < <(curl -fsS "http://127.0.0.1:$shop_port/?format=json" | python3 -c 'import json,sys; print("\n".join(p["slug"] for p in json.load(sys.stdin)))')
-
-group_rss_kib() {
-  local total=0 pid rss
-  for pid in $(grep -lsa -- "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3) "$renderer_pid"; do
-    rss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || true)
-    total=$((total + ${rss:-0}))
-  done
-  echo "$total"
-}
-sampler() {
-  local peak=0 now
-  while :; do
-    now=$(group_rss_kib)
-    if (( now > peak )); then peak=$now; echo "$peak" >"$work/peak"; fi
-    sleep 0.1
-  done
-}
-idle=$(group_rss_kib)
-sampler & pids+=($!)
-
-render_one() { # index
-  local slug=${slugs[$(( $1 % ${#slugs[@]} ))]}
-  curl -fsS -o /dev/null -w '%{http_code}\n' --max-time 60 "http://127.0.0.1:$api_port/render" \
-    -H 'Content-Type: application/json' \
-    -d "{\"url\": \"http://127.0.0.1:$shop_port/js/products/$slug\", \"wait_for\": \".price\"}" || echo fail
-}
-export -f render_one
-export api_port shop_port
-render_range() { # first last
-  seq "$1" "$2" | xargs -P "$tabs" -I{} bash -c "$(declare -p slugs); render_one {}" >>"$work/codes"
-}
-# Two phases, the memory taken between them and at the end: flat means no
-# growth from render 50 to the last one.
-first=$(( renders < 50 ? renders : 50 ))
-started=$(date +%s.%N)
-render_range 0 $((first - 1))
-at_first=$(group_rss_kib)
-(( renders > first )) && render_range "$first" $((renders - 1))
-at_last=$(group_rss_kib)
-finished=$(date +%s.%N)
-ok=$(grep -c '^200$' "$work/codes" || true)
-seconds=$(python3 -c "print(round($finished - $started, 2))")
-result render_tabs "$tabs"
-result render_count "$renders"
-result render_ok "$ok"
-result render_seconds "$seconds"
-result render_per_second "$(python3 -c "print(round($ok / ($finished - $started), 2))")"
-result render_pss_idle_mib "$((idle / 1024))"
-result render_pss_peak_mib "$(( $(cat "$work/peak" 2>/dev/null || echo 0) / 1024 ))"
-result "render_pss_at_render_${first}_mib" "$((at_first / 1024))"
-result "render_pss_at_render_${renders}_mib" "$((at_last / 1024))"
-result render_pss_after_mib "$(( $(group_rss_kib) / 1024 ))"
+python3 scripts/bench_render_load.py "$work" "$renderer_pid" "$api_port" "$shop_port" "$tabs" "$renders" >"$work/results"
+while read -r key value; do result "$key" "$value"; done <"$work/results"
