@@ -40,7 +40,7 @@ struct SettingsPage<'a> {
     email: String,
     errors: FieldErrors,
     notice: Option<String>,
-    langs: Vec<(&'static str, &'static str)>,
+    langs: Vec<(&'static str, String)>,
     zones: Vec<&'static str>,
     zone: String,
 }
@@ -66,7 +66,10 @@ fn page(
             email: session.email.clone(),
             errors,
             notice,
-            langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
+            langs: Lang::all()
+                .into_iter()
+                .map(|l| (l.code(), l.name()))
+                .collect(),
             zones: COMMON_ZONES.to_vec(),
             zone: ui.tz.name().to_owned(),
         },
