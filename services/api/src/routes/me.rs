@@ -16,10 +16,72 @@ use crate::state::AppState;
 )]
 pub async fn me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let found = users::find(&mut conn, user.id)
+    let (found, preferences) = users::find_with_preferences(&mut conn, user.id)
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".to_owned()))?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(found)))
+        .ok_or_else(gone)?;
+    Ok(HttpResponse::Ok().json(UserResponse::new(found, preferences)))
+}
+
+fn gone() -> ApiError {
+    ApiError::Unauthorized("this account no longer exists".to_owned())
+}
+
+/// A field that may be absent (unchanged), `null` (cleared) or a value.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The account's settings; a field left out stays as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// The language of the account's pages and emails: a code of the
+    /// catalogue (`en`, `fr`), or `null` to follow the browser (emails in
+    /// English).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, example = "fr")]
+    pub language: Option<Option<String>>,
+    /// The time zone of the account's pages and emails: an IANA name, or
+    /// `null` to follow the browser (emails in UTC).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, example = "Europe/Paris")]
+    pub time_zone: Option<Option<String>>,
+}
+
+/// Changes the account's language and time zone.
+#[utoipa::path(
+    patch, path = "/api/v1/me", tag = "auth",
+    request_body = AccountSettings,
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "a field is invalid: `language` (not a language of the catalogue) or `time_zone` (not an IANA time zone name)"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    ValidJson(body): ValidJson<AccountSettings>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let (_, saved) = users::find_with_preferences(&mut conn, user.id)
+        .await?
+        .ok_or_else(gone)?;
+    drop(conn);
+    let language = body.language.unwrap_or(saved.language);
+    let time_zone = body.time_zone.unwrap_or(saved.time_zone);
+    crate::account::save_preferences(&state, user.id, language.as_deref(), time_zone.as_deref())
+        .await?;
+    let mut conn = state.conn().await?;
+    let (found, preferences) = users::find_with_preferences(&mut conn, user.id)
+        .await?
+        .ok_or_else(gone)?;
+    Ok(HttpResponse::Ok().json(UserResponse::new(found, preferences)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

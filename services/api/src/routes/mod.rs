@@ -25,7 +25,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "PriceWatch API", description = "Track product prices and get an email when they drop to your target."),
     paths(
-        auth::register, auth::login, me::me, me::change_password,
+        auth::register, auth::login, me::me, me::update, me::change_password,
         watches::create::create, watches::list::list, watches::get::get,
         watches::update::update, watches::delete::delete, watches::check::check_now,
         products::get, products::prices,
@@ -128,7 +128,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
             .service(resource("/auth/register", "POST").route(web::post().to(auth::register)))
             .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
-            .service(resource("/me", "GET").route(web::get().to(me::me)))
+            .service(
+                resource("/me", "GET, PATCH")
+                    .route(web::get().to(me::me))
+                    .route(web::patch().to(me::update)),
+            )
             .service(resource("/me/password", "POST").route(web::post().to(me::change_password)))
             .service(
                 resource("/watches", "GET, POST")
