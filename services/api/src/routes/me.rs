@@ -52,6 +52,42 @@ pub struct AccountSettings {
     pub time_zone: Option<Option<String>>,
 }
 
+/// Lists in the OpenAPI document the values `AccountSettings` accepts: the
+/// catalogue's languages and the IANA zones (with `null`), so the document
+/// is exact and a new language file shows up in it by itself.
+pub struct AccountSettingsValues;
+
+impl utoipa::Modify for AccountSettingsValues {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, schema::Schema};
+        let Some(RefOr::T(Schema::Object(settings))) = openapi
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut("AccountSettings"))
+        else {
+            return;
+        };
+        let with_null = |values: Vec<&str>| {
+            let mut values: Vec<serde_json::Value> =
+                values.into_iter().map(serde_json::Value::from).collect();
+            values.push(serde_json::Value::Null);
+            Some(values)
+        };
+        if let Some(RefOr::T(Schema::Object(language))) = settings.properties.get_mut("language") {
+            language.enum_values = with_null(
+                pricewatch_i18n::Lang::all()
+                    .into_iter()
+                    .map(pricewatch_i18n::Lang::code)
+                    .collect(),
+            );
+        }
+        if let Some(RefOr::T(Schema::Object(zone))) = settings.properties.get_mut("time_zone") {
+            zone.enum_values =
+                with_null(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect());
+        }
+    }
+}
+
 /// Changes the account's language and time zone.
 #[utoipa::path(
     patch, path = "/api/v1/me", tag = "auth",
@@ -63,7 +99,7 @@ pub struct AccountSettings {
     ),
     security(("bearer" = []))
 )]
-pub async fn update(
+pub async fn update_settings(
     user: AuthUser,
     state: web::Data<AppState>,
     ValidJson(body): ValidJson<AccountSettings>,

@@ -88,10 +88,16 @@ async fn language_and_time_zone_round_trip_through_the_api() {
     let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
     assert!(doc["paths"]["/api/v1/me"]["patch"].is_object());
     let user = &doc["components"]["schemas"]["UserResponse"]["properties"];
-    assert!(
-        user["language"].is_object() && user["time_zone"].is_object(),
-        "{user}"
-    );
+    let body = &doc["components"]["schemas"]["AccountSettings"]["properties"];
+    for field in ["language", "time_zone"] {
+        assert_eq!(user[field]["type"], json!(["string", "null"]), "{user}");
+        assert_eq!(body[field]["type"], json!(["string", "null"]), "{body}");
+    }
+    // The values it takes, exactly.
+    assert_eq!(body["language"]["enum"], json!(["en", "fr", null]));
+    let zones = body["time_zone"]["enum"].as_array().unwrap();
+    assert!(zones.contains(&json!("Europe/Paris")) && zones.contains(&json!(null)));
+    assert!(!zones.contains(&json!("Mars/Olympus")));
 }
 
 /// Saves language and zone through the settings page; returns the answer.
