@@ -19,6 +19,16 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// A user's saved language and time zone (`None`: follow the browser; an
+/// email is then in English, with times in UTC). Validated by the api before
+/// they are stored: a language of the catalogue, an IANA zone name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+pub struct Preferences {
+    pub language: Option<String>,
+    pub time_zone: Option<String>,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
 pub struct Product {

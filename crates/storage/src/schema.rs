@@ -7,6 +7,8 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamptz,
         token_version -> Int4,
+        language -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
     }
 }
 

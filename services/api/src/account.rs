@@ -1,7 +1,7 @@
 //! The account actions shared by the REST handlers and the web pages:
 //! register, check a login (with the per-address limit and the per-account
 //! slow-down), change or reset a password (ending every session and access
-//! token issued before). Each returns an [`AccountError`]; the REST API turns
+//! token issued before), save the language and time zone. Each returns an [`AccountError`]; the REST API turns
 //! it into JSON (`crate::error`), the pages into a form error or an error
 //! page (`crate::web`).
 
@@ -9,7 +9,7 @@ use actix_web::HttpRequest;
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use pricewatch_domain::account::{self, Email};
-use pricewatch_storage::models::User;
+use pricewatch_storage::models::{Preferences, User};
 use pricewatch_storage::queries::{is_unique_violation, password_resets, users};
 use uuid::Uuid;
 
@@ -207,4 +207,55 @@ pub async fn set_password(
     drop(conn);
     crate::web::session::end_all(state, user_id).await;
     Ok(version)
+}
+
+/// The language of `code` (`en`, `fr`: exactly a code of the catalogue), or a
+/// field error on `language` naming the choices.
+pub fn parse_language(code: &str) -> Result<pricewatch_i18n::Lang, AccountError> {
+    pricewatch_i18n::Lang::parse(code)
+        .filter(|lang| lang.code() == code)
+        .ok_or_else(|| {
+            let codes: Vec<&str> = pricewatch_i18n::Lang::all()
+                .into_iter()
+                .map(pricewatch_i18n::Lang::code)
+                .collect();
+            AccountError::invalid(
+                "language",
+                format!(
+                    "language must be one of {}, or null to follow the browser",
+                    codes.join(", ")
+                ),
+            )
+        })
+}
+
+/// The zone of an IANA name (`Europe/Paris`), or a field error on `time_zone`.
+pub fn parse_time_zone(name: &str) -> Result<chrono_tz::Tz, AccountError> {
+    pricewatch_i18n::parse_zone(name).ok_or_else(|| {
+        AccountError::invalid(
+            "time_zone",
+            "time_zone must be an IANA time zone name such as Europe/Paris, or null to follow the browser",
+        )
+    })
+}
+
+/// Saves the account's language and time zone (`None`: follow the browser),
+/// after checking them (field errors on `language` and `time_zone`); returns
+/// what is stored.
+pub async fn save_preferences(
+    state: &AppState,
+    user_id: Uuid,
+    language: Option<&str>,
+    time_zone: Option<&str>,
+) -> Result<Preferences, AccountError> {
+    let language = language.map(parse_language).transpose()?;
+    let time_zone = time_zone.map(parse_time_zone).transpose()?;
+    let preferences = Preferences {
+        language: language.map(|l| l.code().to_owned()),
+        time_zone: time_zone.map(|tz| tz.name().to_owned()),
+    };
+    let mut conn = state.conn().await?;
+    users::set_preferences(&mut conn, user_id, &preferences)
+        .await?
+        .ok_or(AccountError::Gone)
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use pricewatch_domain::Frequency;
-use pricewatch_storage::models::{Notification, PricePoint, Product, User, Watch};
+use pricewatch_storage::models::{Notification, Preferences, PricePoint, Product, User, Watch};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -22,15 +22,32 @@ pub struct UserResponse {
     pub id: Uuid,
     pub email: String,
     pub created_at: DateTime<Utc>,
+    /// The language of the account's pages and emails (`en`, `fr`); `null`:
+    /// the pages follow the browser, emails are in English.
+    #[schema(example = "fr")]
+    pub language: Option<String>,
+    /// The IANA time zone of the account's pages and emails; `null`: the
+    /// pages follow the browser, emails give times in UTC.
+    #[schema(example = "Europe/Paris")]
+    pub time_zone: Option<String>,
 }
 
-impl From<User> for UserResponse {
-    fn from(u: User) -> Self {
+impl UserResponse {
+    pub fn new(u: User, preferences: Preferences) -> Self {
         UserResponse {
             id: u.id,
             email: u.email,
             created_at: u.created_at,
+            language: preferences.language,
+            time_zone: preferences.time_zone,
         }
+    }
+}
+
+impl From<User> for UserResponse {
+    /// A new account: nothing saved yet.
+    fn from(u: User) -> Self {
+        UserResponse::new(u, Preferences::default())
     }
 }
 

@@ -1,17 +1,23 @@
 //! The alert email: the SMTP transport (lettre) and the message itself:
 //! multipart/alternative of the plain text and, with the price chart, a
 //! multipart/related of the HTML and the chart's PNG (inline, `cid:`); with
-//! the one-click unsubscribe headers of RFC 8058.
+//! the one-click unsubscribe headers of RFC 8058. Its words come from the
+//! shared catalogue (`crates/i18n/locales/`, the `email-` messages) in the
+//! recipient's saved language, its prices as that language writes money, its
+//! time in the recipient's saved zone.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono_tz::Tz;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use pricewatch_i18n::{Arg, Lang};
+use pricewatch_storage::models::Preferences;
 use pricewatch_storage::queries::notifications::EmailDetails;
 use rust_decimal::Decimal;
 use tokio::sync::oneshot;
@@ -115,6 +121,10 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(alert.subject())
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Content-Language"),
+                alert.lang.code().to_owned(),
+            ))
             .message_id(Some(format!(
                 "<notification-{}@pricewatch>",
                 details.notification.id
@@ -316,11 +326,14 @@ fn classify(error: &lettre::transport::smtp::Error) -> SendError {
     }
 }
 
-/// The words of one alert, shared by the text and HTML parts.
+/// The words of one alert, shared by the text and HTML parts, in the
+/// recipient's language (English when unset) with times in their zone (UTC,
+/// named, when unset).
 #[derive(Debug, Clone)]
 pub struct Alert {
     pub title: String,
     pub product_url: String,
+    /// The amounts as plain numbers (`19.99`), for the channels' messages.
     pub old_price: Option<String>,
     pub new_price: String,
     pub target_price: String,
@@ -331,154 +344,245 @@ pub struct Alert {
     pub unsubscribe_url: String,
     /// The chart's figures and its `Content-ID`, when the email has it.
     pub chart: Option<ChartText>,
+    /// The recipient's language.
+    pub lang: Lang,
+    /// The amounts as the language writes money (`€19.99`, `19,99 €`).
+    pub old_money: Option<String>,
+    pub new_money: String,
+    pub target_money: String,
+    /// When the price was seen, in the recipient's zone, the zone named:
+    /// `4 déc. 2026, 17:05 (Europe/Paris)`, `4 Dec 2026, 16:05 (UTC)`.
+    pub seen: String,
 }
 
 /// What the email says of its chart.
 #[derive(Debug, Clone)]
 pub struct ChartText {
     pub content_id: String,
+    /// The figures, as the language writes money.
     pub lowest: String,
     pub highest: String,
     pub latest: String,
 }
 
 impl ChartText {
-    fn words(&self, currency: &str) -> String {
-        format!(
-            "Last {} days: lowest {} {currency}, highest {} {currency}, latest {} {currency}.",
-            chart::WINDOW_DAYS,
-            self.lowest,
-            self.highest,
-            self.latest
+    fn words(&self, lang: Lang) -> String {
+        lang.t_args(
+            "email-chart",
+            &[
+                ("days", Arg::Number(chart::WINDOW_DAYS)),
+                ("lowest", Arg::Text(&self.lowest)),
+                ("highest", Arg::Text(&self.highest)),
+                ("latest", Arg::Text(&self.latest)),
+            ],
         )
     }
+}
+
+/// The recipient's language (English when unset or no longer offered) and
+/// zone (UTC when unset).
+pub fn audience(preferences: &Preferences) -> (Lang, Tz) {
+    let lang = preferences
+        .language
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or(Lang::EN);
+    let tz = preferences
+        .time_zone
+        .as_deref()
+        .and_then(pricewatch_i18n::parse_zone)
+        .unwrap_or(Tz::UTC);
+    (lang, tz)
 }
 
 impl Alert {
     pub fn new(details: &EmailDetails, public_base_url: &url::Url) -> Self {
         let n = &details.notification;
+        let (lang, tz) = audience(&details.preferences);
         let title = details
             .product_title
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map_or_else(|| "Your watched product".to_owned(), one_line);
+            .map_or_else(|| lang.t("email-untitled"), one_line);
         let base = public_base_url.as_str().trim_end_matches('/');
+        let currency = n.currency.trim().to_owned();
         Self {
             title,
             product_url: details.product_url.clone(),
             old_price: n.old_price.map(format_amount),
             new_price: format_amount(n.new_price),
             target_price: format_amount(n.target_price),
-            currency: n.currency.trim().to_owned(),
             watch_url: format!("{base}/api/v1/watches/{}", n.watch_id),
             docs_url: format!("{base}/docs"),
             unsubscribe_url: format!("{base}/unsubscribe/{}", details.unsubscribe_token),
             chart: None,
+            lang,
+            old_money: n.old_price.map(|p| lang.money(p, &currency)),
+            new_money: lang.money(n.new_price, &currency),
+            target_money: lang.money(n.target_price, &currency),
+            seen: format!("{} ({})", lang.when(&n.created_at, tz), tz.name()),
+            currency,
         }
     }
 
     /// The alert with the chart drawn for it, under `Content-ID` `cid`.
     pub fn with_chart(mut self, chart: Option<(&PriceChart, &str)>) -> Self {
+        let (lang, currency) = (self.lang, self.currency.clone());
         self.chart = chart.map(|(chart, cid)| ChartText {
             content_id: cid.to_owned(),
-            lowest: format_amount(chart.summary.lowest),
-            highest: format_amount(chart.summary.highest),
-            latest: format_amount(chart.summary.latest),
+            lowest: lang.money(chart.summary.lowest, &currency),
+            highest: lang.money(chart.summary.highest, &currency),
+            latest: lang.money(chart.summary.latest, &currency),
         });
         self
     }
 
     pub fn subject(&self) -> String {
-        format!(
-            "Price drop: {} is now {} {}",
-            truncate(&self.title, 120),
-            self.new_price,
-            self.currency
+        self.lang.t_args(
+            "email-subject",
+            &[
+                ("title", Arg::Text(&truncate(&self.title, 120))),
+                ("price", Arg::Text(&self.new_money)),
+            ],
         )
     }
 
-    pub fn text(&self) -> String {
-        let c = &self.currency;
-        let mut out = format!(
-            "Good news: {} is now {} {c}.\n\n",
-            self.title, self.new_price
-        );
-        if let Some(old) = &self.old_price {
-            out.push_str(&format!("Previous price: {old} {c}\n"));
+    /// The labelled figures: previous price (struck through in HTML), new
+    /// price (in bold), target, when seen.
+    fn rows(&self) -> Vec<(String, &str, &'static str)> {
+        let mut rows = Vec::with_capacity(4);
+        if let Some(old) = &self.old_money {
+            rows.push((self.lang.t("email-previous"), old.as_str(), "s"));
         }
-        out.push_str(&format!("New price:      {} {c}\n", self.new_price));
-        out.push_str(&format!("Your target:    {} {c}\n\n", self.target_price));
+        rows.push((self.lang.t("email-new"), self.new_money.as_str(), "strong"));
+        rows.push((self.lang.t("email-target"), self.target_money.as_str(), ""));
+        rows.push((self.lang.t("email-seen"), self.seen.as_str(), ""));
+        rows
+    }
+
+    pub fn text(&self) -> String {
+        let lang = self.lang;
+        let line = |label: &str, value: &str| {
+            lang.t_args(
+                "email-line",
+                &[("label", Arg::Text(label)), ("value", Arg::Text(value))],
+            )
+        };
+        let mut out = lang.t_args(
+            "email-intro",
+            &[
+                ("title", Arg::Text(&self.title)),
+                ("price", Arg::Text(&self.new_money)),
+            ],
+        );
+        out.push_str("\n\n");
+        for (label, value, _) in self.rows() {
+            out.push_str(&line(&label, value));
+            out.push('\n');
+        }
+        out.push('\n');
         if let Some(chart) = &self.chart {
-            out.push_str(&chart.words(c));
+            out.push_str(&chart.words(lang));
             out.push_str("\n\n");
         }
-        out.push_str(&format!("See the product: {}\n\n", self.product_url));
-        out.push_str(&format!(
-            "--\nYou get this email because you watch this product on PriceWatch.\n\
-             To stop these alerts, pause the watch: {}\n\
-             or with the API: PATCH {} with {{\"active\": false}}\n\
-             (or delete it); see {} for the API.\n",
-            self.unsubscribe_url, self.watch_url, self.docs_url
+        out.push_str(&line(&lang.t("email-see-product"), &self.product_url));
+        out.push_str("\n\n--\n");
+        out.push_str(&lang.t_args(
+            "email-footer",
+            &[
+                ("unsubscribe", Arg::Text(&self.unsubscribe_url)),
+                ("watch", Arg::Text(&self.watch_url)),
+                ("body", Arg::Text(PAUSE_BODY)),
+                ("docs", Arg::Text(&self.docs_url)),
+            ],
         ));
+        out.push('\n');
         out
     }
 
     pub fn html(&self) -> String {
-        let c = escape_html(&self.currency);
-        let title = escape_html(&self.title);
-        let new = escape_html(&self.new_price);
+        let lang = self.lang;
         let mut rows = String::new();
-        if let Some(old) = &self.old_price {
+        for (label, value, tag) in self.rows() {
+            let value = escape_html(value);
+            let value = if tag.is_empty() {
+                value
+            } else {
+                format!("<{tag}>{value}</{tag}>")
+            };
             rows.push_str(&format!(
-                "<tr><td>Previous price</td><td><s>{} {c}</s></td></tr>\n",
-                escape_html(old)
+                "<tr><td>{}</td><td>{value}</td></tr>\n",
+                escape_html(&label)
             ));
         }
-        rows.push_str(&format!(
-            "<tr><td>New price</td><td><strong>{new} {c}</strong></td></tr>\n"
-        ));
-        rows.push_str(&format!(
-            "<tr><td>Your target</td><td>{} {c}</td></tr>\n",
-            escape_html(&self.target_price)
-        ));
         let link = if is_web_link(&self.product_url) {
             format!(
-                "<p><a href=\"{}\">See the product</a></p>",
-                escape_html(&self.product_url)
+                "<p><a href=\"{}\">{}</a></p>",
+                escape_html(&self.product_url),
+                escape_html(&lang.t("email-see-product"))
             )
         } else {
-            format!("<p>Product: {}</p>", escape_html(&self.product_url))
+            format!(
+                "<p>{}</p>",
+                escape_html(&lang.t_args(
+                    "email-line",
+                    &[
+                        ("label", Arg::Text(&lang.t("email-product"))),
+                        ("value", Arg::Text(&self.product_url)),
+                    ],
+                ))
+            )
         };
         let chart = match &self.chart {
             Some(chart) => {
-                let words = escape_html(&chart.words(&self.currency));
+                let words = chart.words(lang);
+                let alt = lang.t_args("email-chart-alt", &[("words", Arg::Text(&words))]);
                 format!(
-                    "<p><img src=\"cid:{}\" width=\"{}\" height=\"{}\" alt=\"Price chart. {words} \
-                     The dashed line is your target.\"></p>\n<p>{words} \
-                     <span style=\"color:#16a34a\">Dashed line</span>: your target.</p>\n",
+                    "<p><img src=\"cid:{}\" width=\"{}\" height=\"{}\" alt=\"{}\"></p>\n<p>{} \
+                     <span style=\"color:#16a34a\">{}</span>: {}</p>\n",
                     escape_html(&chart.content_id),
                     chart::WIDTH,
                     chart::HEIGHT,
+                    escape_html(&alt),
+                    escape_html(&words),
+                    escape_html(&lang.t("email-chart-legend")),
+                    escape_html(&lang.t("email-chart-legend-target")),
                 )
             }
             None => String::new(),
         };
+        let intro = lang.t_args(
+            "email-intro-html",
+            &[
+                ("title", Arg::Text(&escape_html(&self.title))),
+                ("price", Arg::Text(&escape_html(&self.new_money))),
+            ],
+        );
+        let footer = lang.t_args(
+            "email-footer-html",
+            &[
+                (
+                    "unsubscribe",
+                    Arg::Text(&escape_html(&self.unsubscribe_url)),
+                ),
+                ("watch", Arg::Text(&escape_html(&self.watch_url))),
+                ("body", Arg::Text(&escape_html(PAUSE_BODY))),
+                ("docs", Arg::Text(&escape_html(&self.docs_url))),
+            ],
+        );
         format!(
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Price drop</title></head>\n\
-             <body>\n<p>Good news: <strong>{title}</strong> is now <strong>{new} {c}</strong>.</p>\n\
-             <table>\n{rows}</table>\n{chart}{link}\n\
-             <hr>\n<p style=\"font-size:small;color:#666\">You get this email because you watch this \
-             product on PriceWatch. <a href=\"{}\">Stop these alerts</a> (it pauses the watch), \
-             or pause it with the API: \
-             <code>PATCH {}</code> with <code>{{\"active\": false}}</code> (or delete it); \
-             see <a href=\"{}\">the API documentation</a>.</p>\n</body></html>\n",
-            escape_html(&self.unsubscribe_url),
-            escape_html(&self.watch_url),
-            escape_html(&self.docs_url),
+            "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n\
+             <body>\n<p>{intro}</p>\n<table>\n{rows}</table>\n{chart}{link}\n\
+             <hr>\n<p style=\"font-size:small;color:#666\">{footer}</p>\n</body></html>\n",
+            lang.code(),
+            escape_html(&self.subject()),
         )
     }
 }
+
+/// The body of the API request that pauses a watch, quoted in the footer.
+const PAUSE_BODY: &str = "{\"active\": false}";
 
 /// "19.9900" → "19.99", "20" → "20.00"; more than two significant decimals stay.
 pub fn format_amount(amount: Decimal) -> String {
@@ -557,7 +661,14 @@ mod tests {
             product_title: title.map(str::to_owned),
             product_url: "https://shop.example/p?a=1&b=2".to_owned(),
             unsubscribe_token: "pwu_0123abcd".to_owned(),
+            preferences: Preferences::default(),
         }
+    }
+
+    fn at(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
     }
 
     fn base() -> url::Url {
@@ -580,14 +691,11 @@ mod tests {
     #[test]
     fn subject_and_text_carry_the_prices() {
         let alert = Alert::new(&details(Some("Kettle\n2000 W")), &base());
-        assert_eq!(
-            alert.subject(),
-            "Price drop: Kettle 2000 W is now 19.99 EUR"
-        );
+        assert_eq!(alert.subject(), "Price drop: Kettle 2000 W is now €19.99");
         let text = alert.text();
-        assert!(text.contains("24.50 EUR"));
-        assert!(text.contains("19.99 EUR"));
-        assert!(text.contains("20.00 EUR"));
+        assert!(text.contains("Previous price: €24.50"), "{text}");
+        assert!(text.contains("New price: €19.99"));
+        assert!(text.contains("Your target: €20.00"));
         assert!(text.contains("https://shop.example/p?a=1&b=2"));
         assert!(text.contains("PATCH https://pw.example/api/v1/watches/"));
         assert!(text.contains("https://pw.example/docs"));
@@ -600,7 +708,7 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt; &amp; &quot;co&quot;"));
         assert!(html.contains("href=\"https://shop.example/p?a=1&amp;b=2\""));
-        assert!(html.contains("24.50 EUR") && html.contains("19.99 EUR"));
+        assert!(html.contains("<s>€24.50</s>") && html.contains("<strong>€19.99</strong>"));
     }
 
     #[test]
@@ -625,7 +733,7 @@ mod tests {
             },
         };
         let alert = alert.with_chart(Some((&chart, "c1@pricewatch")));
-        let words = "Last 90 days: lowest 18.50 EUR, highest 24.50 EUR, latest 19.99 EUR.";
+        let words = "Last 90 days: lowest €18.50, highest €24.50, latest €19.99.";
         assert!(alert.text().contains(words), "{}", alert.text());
         let html = alert.html();
         assert!(
@@ -634,6 +742,48 @@ mod tests {
         );
         assert!(html.contains(words));
         assert!(html.contains("href=\"https://pw.example/unsubscribe/pwu_0123abcd\""));
+    }
+
+    #[test]
+    fn a_french_user_reads_french_words_prices_and_their_own_time() {
+        let mut d = details(Some("Bouilloire"));
+        d.notification.created_at = at("2026-12-04T16:05:00Z");
+        d.preferences = Preferences {
+            language: Some("fr".into()),
+            time_zone: Some("Europe/Paris".into()),
+        };
+        let alert = Alert::new(&d, &base());
+        assert_eq!(
+            alert.subject(),
+            "Baisse de prix : Bouilloire est à 19,99\u{a0}€"
+        );
+        let text = alert.text();
+        assert!(text.starts_with("Bonne nouvelle : Bouilloire"), "{text}");
+        assert!(text.contains("Prix précédent : 24,50\u{a0}€"), "{text}");
+        assert!(text.contains("Votre prix cible : 20,00\u{a0}€"), "{text}");
+        assert!(
+            text.contains("Relevé : 4 déc. 2026, 17:05 (Europe/Paris)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Price drop") && !text.contains("EUR"),
+            "{text}"
+        );
+        assert!(
+            alert
+                .html()
+                .starts_with("<!DOCTYPE html>\n<html lang=\"fr\">")
+        );
+        // Nothing saved: English, and the time in UTC, saying so.
+        d.preferences = Preferences::default();
+        let text = Alert::new(&d, &base()).text();
+        assert!(text.contains("Seen: 4 Dec 2026, 16:05 (UTC)"), "{text}");
+        // A language no longer offered, a zone no longer known: the same.
+        d.preferences = Preferences {
+            language: Some("xx".into()),
+            time_zone: Some("Mars/Olympus".into()),
+        };
+        assert_eq!(Alert::new(&d, &base()).text(), text);
     }
 
     #[test]

@@ -348,7 +348,7 @@ async fn every_kind_gets_the_request_its_service_expects() {
     // Email: through the SMTP relay.
     let emails = support::wait_for_emails(&mail_to, 1, Duration::from_secs(5)).await;
     assert_eq!(emails.len(), 1);
-    assert!(support::field(&emails[0], "subject").contains("19.99 EUR"));
+    assert!(support::field(&emails[0], "subject").contains("€19.99"));
     drop(conn);
     n.shut_down().await;
 }

@@ -26,14 +26,19 @@ async fn a_notification_is_emailed_exactly_once() {
     assert_eq!(emails.len(), 1, "one email arrives");
     let email = &emails[0];
     let subject = field(email, "subject");
-    assert_eq!(subject, format!("Price drop: {} is now 19.99 EUR", s.title));
+    // Nothing saved: English, money the English way, the time in UTC.
+    assert_eq!(subject, format!("Price drop: {} is now €19.99", s.title));
     let text = field(email, "text");
     assert!(text.contains(&s.title), "text has the title: {text}");
     assert!(
-        text.contains("24.50 EUR") && text.contains("19.99 EUR"),
+        text.contains("Previous price: €24.50") && text.contains("New price: €19.99"),
         "{text}"
     );
-    assert!(text.contains("20.00 EUR"), "text has the target: {text}");
+    assert!(
+        text.contains("Your target: €20.00"),
+        "text has the target: {text}"
+    );
+    assert!(text.contains(" (UTC)"), "the time says UTC: {text}");
     assert!(text.contains(&format!("kettle-{}", s.product_id)), "{text}");
     assert!(
         text.contains(&format!(
@@ -53,10 +58,7 @@ async fn a_notification_is_emailed_exactly_once() {
         "html has the escaped title: {html}"
     );
     assert!(!html.contains("<Pro>"), "the title is escaped in html");
-    assert!(
-        html.contains("24.50 EUR") && html.contains("19.99 EUR"),
-        "{html}"
-    );
+    assert!(html.contains("€24.50") && html.contains("€19.99"), "{html}");
     // One-click unsubscribe (RFC 8058), in the headers and in both parts.
     let token = unsubscribe_token(&mut conn, &s).await;
     let link = format!("http://pricewatch.test:8080/unsubscribe/{token}");
@@ -159,11 +161,77 @@ async fn the_email_shows_the_price_history_as_an_inline_chart() {
     let html = message.body_html(0).unwrap();
     assert!(html.contains(&format!("src=\"cid:{cid}\"")), "{html}");
     // The text alternative: the period's figures, the line before the window included.
-    let words = "Last 90 days: lowest 18.50 EUR, highest 26.00 EUR, latest 19.99 EUR.";
+    let words = "Last 90 days: lowest €18.50, highest €26.00, latest €19.99.";
     let text = message.body_text(0).unwrap();
     assert!(text.contains(words), "{text}");
     assert!(html.contains(words), "{html}");
     assert!(message.header_raw("List-Unsubscribe").is_some());
+    wait_for_status(&n, id, "sent", Duration::from_secs(5)).await;
+    n.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_french_user_gets_the_alert_in_french_with_their_own_time() {
+    let n = spawn_notifier(&[]).await;
+    let mut conn = n.conn().await;
+    let s = seed(&mut conn).await;
+    diesel::update(users::table.find(s.user_id))
+        .set((
+            users::language.eq("fr"),
+            users::time_zone.eq("America/New_York"),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let id = pending_notification(&mut conn, &s, "19.99").await;
+    // A winter evening: 22:30 UTC is 17:30 in New York.
+    diesel::update(notifications::table.find(id))
+        .set(
+            notifications::created_at.eq(chrono::DateTime::parse_from_rfc3339(
+                "2026-12-04T22:30:00Z",
+            )
+            .unwrap()
+            .with_timezone(&chrono::Utc)),
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    n.publish(id).await;
+    let emails = wait_for_emails(&s.email, 1, Duration::from_secs(20)).await;
+    assert_eq!(emails.len(), 1);
+    let raw = source(&emails[0]).await;
+    let message = MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        message.subject().unwrap(),
+        format!("Baisse de prix : {} est à 19,99\u{a0}€", s.title)
+    );
+    let text = message.body_text(0).unwrap();
+    for line in [
+        "Bonne nouvelle : ",
+        "Prix précédent : 24,50\u{a0}€",
+        "Nouveau prix : 19,99\u{a0}€",
+        "Votre prix cible : 20,00\u{a0}€",
+        "Relevé : 4 déc. 2026, 17:30 (America/New_York)",
+        "Pour arrêter ces alertes, mettez le suivi en pause : http://pricewatch.test:8080/unsubscribe/",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    assert!(
+        !text.contains("Price drop") && !text.contains("22:30"),
+        "{text}"
+    );
+    let html = message.body_html(0).unwrap();
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    assert!(html.contains("Arrêter ces alertes</a>"), "{html}");
+    assert!(
+        html.contains("4 déc. 2026, 17:30 (America/New_York)"),
+        "{html}"
+    );
+    assert_eq!(
+        message.header_raw("Content-Language").map(str::trim),
+        Some("fr")
+    );
     wait_for_status(&n, id, "sent", Duration::from_secs(5)).await;
     n.shut_down().await;
 }

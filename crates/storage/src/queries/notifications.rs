@@ -4,7 +4,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Page;
-use crate::models::Notification;
+use crate::models::{Notification, Preferences};
 use crate::schema::notifications;
 
 pub async fn list_for_user(
@@ -89,6 +89,8 @@ pub struct EmailDetails {
     pub product_url: String,
     /// The watch's one-click unsubscribe token (`watches.unsubscribe_token`).
     pub unsubscribe_token: String,
+    /// The recipient's saved language and time zone.
+    pub preferences: Preferences,
 }
 
 /// Claims notification `id` for sending, atomically: a 'pending' or 'failed'
@@ -204,19 +206,35 @@ pub async fn email_details(
             products::title,
             products::url,
             watches::unsubscribe_token,
+            Preferences::as_select(),
         ))
-        .first::<(Notification, String, Option<String>, String, String)>(conn)
+        .first::<(
+            Notification,
+            String,
+            Option<String>,
+            String,
+            String,
+            Preferences,
+        )>(conn)
         .await
         .optional()
         .map(|row| {
             row.map(
-                |(notification, email, product_title, product_url, unsubscribe_token)| {
+                |(
+                    notification,
+                    email,
+                    product_title,
+                    product_url,
+                    unsubscribe_token,
+                    preferences,
+                )| {
                     EmailDetails {
                         notification,
                         email,
                         product_title,
                         product_url,
                         unsubscribe_token,
+                        preferences,
                     }
                 },
             )

@@ -2,7 +2,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::models::User;
+use crate::models::{Preferences, User};
 use crate::schema::users;
 
 pub async fn insert(conn: &mut AsyncPgConnection, user: &User) -> QueryResult<User> {
@@ -31,16 +31,62 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// The user and the version their sessions must carry, in one read (every
-/// page's session check).
+/// The user, the version their sessions must carry and their saved language
+/// and zone, in one read (every page's session check).
 pub async fn find_with_version(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-) -> QueryResult<Option<(User, i32)>> {
+) -> QueryResult<Option<(User, i32, Preferences)>> {
     users::table
         .find(id)
-        .select((User::as_select(), users::token_version))
+        .select((
+            User::as_select(),
+            users::token_version,
+            Preferences::as_select(),
+        ))
         .first(conn)
+        .await
+        .optional()
+}
+
+/// The user with their saved language and zone.
+pub async fn find_with_preferences(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(User, Preferences)>> {
+    users::table
+        .find(id)
+        .select((User::as_select(), Preferences::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The user of an email with their saved language and zone (whom a password
+/// reset link goes to, and in which language).
+pub async fn find_by_email_with_preferences(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Option<(User, Preferences)>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select((User::as_select(), Preferences::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Saves the user's language and zone (both: `None` clears one); returns what
+/// is stored, or `None` for no such user.
+pub async fn set_preferences(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    preferences: &Preferences,
+) -> QueryResult<Option<Preferences>> {
+    diesel::update(users::table.find(id))
+        .set(preferences)
+        .returning(Preferences::as_returning())
+        .get_result(conn)
         .await
         .optional()
 }

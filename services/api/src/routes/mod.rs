@@ -18,6 +18,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::ErrorBody;
+use me::AccountSettingsValues;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -25,7 +26,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "PriceWatch API", description = "Track product prices and get an email when they drop to your target."),
     paths(
-        auth::register, auth::login, me::me, me::change_password,
+        auth::register, auth::login, me::me, me::update_settings, me::change_password,
         watches::create::create, watches::list::list, watches::get::get,
         watches::update::update, watches::delete::delete, watches::check::check_now,
         products::get, products::prices,
@@ -39,7 +40,7 @@ use utoipa::{Modify, OpenApi};
         crate::web::pages::unsubscribe::unsubscribe,
         health::basic, health::live, health::ready, health::detailed,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &AccountSettingsValues),
     tags(
         (name = "auth", description = "Accounts and access tokens"),
         (name = "watches", description = "Products you watch and their targets"),
@@ -128,7 +129,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
             .service(resource("/auth/register", "POST").route(web::post().to(auth::register)))
             .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
-            .service(resource("/me", "GET").route(web::get().to(me::me)))
+            .service(
+                resource("/me", "GET, PATCH")
+                    .route(web::get().to(me::me))
+                    .route(web::patch().to(me::update_settings)),
+            )
             .service(resource("/me/password", "POST").route(web::post().to(me::change_password)))
             .service(
                 resource("/watches", "GET, POST")

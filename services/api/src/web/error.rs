@@ -123,7 +123,7 @@ impl ResponseError for WebError {
         }
         page(
             self,
-            &Ui::new(super::i18n::Lang::En, "en", chrono_tz::Tz::UTC),
+            &Ui::new(super::i18n::Lang::EN, "en", chrono_tz::Tz::UTC),
         )
     }
 }

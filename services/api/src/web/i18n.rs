@@ -1,72 +1,35 @@
-//! The language of a page (English or French, from a cookie the settings page
-//! sets, else `Accept-Language`), the money style of the visitor's locale, and
-//! the visitor's time zone (a cookie set by the settings page or by the page's
-//! script from the browser's own zone). Messages come from the Fluent
-//! catalogues in `services/api/locales/`.
+//! The language of a page (a signed-in user's saved language, else the cookie
+//! the settings page sets, else `Accept-Language`), the money style of the
+//! visitor's locale, and the visitor's time zone (the user's saved zone, else
+//! a cookie set by the settings page or by the page's script from the
+//! browser's own zone). Messages come from the shared catalogues of
+//! `pricewatch-i18n` (`crates/i18n/locales/`).
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{LanguageIdentifier, Loader, langid};
 use pricewatch_domain::money_format::MoneyStyle;
+pub use pricewatch_i18n::Lang;
+use pricewatch_i18n::{Arg, parse_zone};
 use rust_decimal::Decimal;
-
-fluent_templates::static_loader! {
-    static LOCALES = {
-        locales: "./locales",
-        fallback_language: "en",
-        // Plain text in HTML: no invisible isolation marks around arguments.
-        customise: |bundle| bundle.set_use_isolating(false),
-    };
-}
 
 pub const LANG_COOKIE: &str = "pw_lang";
 pub const TZ_COOKIE: &str = "pw_tz";
 
-const EN: LanguageIdentifier = langid!("en");
-const FR: LanguageIdentifier = langid!("fr");
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Fr,
+/// The language and zone a signed-in user saved (`users.language`,
+/// `users.time_zone`; `None`: follow the browser). The session check puts it
+/// in the request's extensions, and [`Ui::from_request`] prefers it over the
+/// cookies and `Accept-Language`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Saved {
+    pub lang: Option<Lang>,
+    pub tz: Option<Tz>,
 }
 
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Fr => "fr",
-        }
-    }
-
-    /// The language's own name, for the settings page.
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::Fr => "Français",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Lang> {
-        match code.split(['-', '_']).next()?.to_ascii_lowercase().as_str() {
-            "en" => Some(Lang::En),
-            "fr" => Some(Lang::Fr),
-            _ => None,
-        }
-    }
-
-    fn id(self) -> LanguageIdentifier {
-        match self {
-            Lang::En => EN,
-            Lang::Fr => FR,
-        }
+impl Saved {
+    /// What the request's signed-in user saved; nothing for a visitor.
+    pub fn of(req: &HttpRequest) -> Saved {
+        req.extensions().get::<Saved>().copied().unwrap_or_default()
     }
 }
 
@@ -127,19 +90,22 @@ impl Ui {
             .and_then(|v| v.to_str().ok())
             .map(accepted_languages)
             .unwrap_or_default();
-        let chosen = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
+        let saved = Saved::of(req);
+        let chosen = saved
+            .lang
+            .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())));
         let lang = chosen
             .or_else(|| accepted.iter().find_map(|t| Lang::parse(t)))
-            .unwrap_or(Lang::En);
+            .unwrap_or(Lang::EN);
         // Money follows the visitor's first locale (a German reader of the
         // English pages still reads 1.149,00 €), unless they chose a language.
         let money_locale = match (chosen, accepted.first()) {
             (None, Some(first)) => first.clone(),
             _ => lang.code().to_owned(),
         };
-        let zone = req
-            .cookie(TZ_COOKIE)
-            .and_then(|c| c.value().parse::<Tz>().ok());
+        let zone = saved
+            .tz
+            .or_else(|| req.cookie(TZ_COOKIE).and_then(|c| parse_zone(c.value())));
         Ui {
             lang,
             money_locale,
@@ -150,24 +116,17 @@ impl Ui {
 
     /// The message `key` of the catalogue.
     pub fn t(&self, key: &str) -> String {
-        LOCALES.lookup(&self.lang.id(), key)
+        self.lang.t(key)
     }
 
     /// The message `key` with one argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
-        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
-        args.insert(
-            Cow::Owned(name.to_owned()),
-            FluentValue::from(value.to_owned()),
-        );
-        LOCALES.lookup_with_args(&self.lang.id(), key, &args)
+        self.lang.t_args(key, &[(name, Arg::Text(value))])
     }
 
     /// The message `key` with a number (for plurals).
     pub fn tn(&self, key: &str, name: &str, value: i64) -> String {
-        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
-        args.insert(Cow::Owned(name.to_owned()), FluentValue::from(value));
-        LOCALES.lookup_with_args(&self.lang.id(), key, &args)
+        self.lang.t_args(key, &[(name, Arg::Number(value))])
     }
 
     pub fn money(&self, amount: &Decimal, currency: &str) -> String {
@@ -186,25 +145,12 @@ impl Ui {
     /// A date and time in the reader's zone: `4 Dec 2026, 17:05` /
     /// `4 déc. 2026, 17:05`.
     pub fn when(&self, at: &DateTime<Utc>) -> String {
-        let local = at.with_timezone(&self.tz);
-        format!(
-            "{} {} {}, {}",
-            local.format("%-d"),
-            self.month(local.format("%m").to_string().parse::<usize>().unwrap_or(1)),
-            local.format("%Y"),
-            local.format("%H:%M"),
-        )
+        self.lang.when(at, self.tz)
     }
 
     /// A date in the reader's zone: `4 Dec 2026`.
     pub fn day(&self, at: &DateTime<Utc>) -> String {
-        let local = at.with_timezone(&self.tz);
-        format!(
-            "{} {} {}",
-            local.format("%-d"),
-            self.month(local.format("%m").to_string().parse::<usize>().unwrap_or(1)),
-            local.format("%Y"),
-        )
+        self.lang.day(at, self.tz)
     }
 
     pub fn maybe_when(&self, at: &Option<DateTime<Utc>>) -> String {
@@ -236,21 +182,6 @@ impl Ui {
         }
     }
 
-    fn month(&self, month: usize) -> &'static str {
-        const EN_MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        const FR_MONTHS: [&str; 12] = [
-            "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-            "nov.", "déc.",
-        ];
-        let i = month.clamp(1, 12) - 1;
-        match self.lang {
-            Lang::En => EN_MONTHS[i],
-            Lang::Fr => FR_MONTHS[i],
-        }
-    }
-
     /// A product's last check, in words.
     pub fn check_state(&self, status: &str) -> String {
         self.t(&format!("check-{}", status.replace('_', "-")))
@@ -261,10 +192,7 @@ impl Ui {
         match method {
             Some(m) => {
                 let key = format!("method-{}", m.replace('_', "-"));
-                match LOCALES.try_lookup(&self.lang.id(), &key) {
-                    Some(text) => text,
-                    None => m.clone(),
-                }
+                self.lang.try_t(&key).unwrap_or_else(|| m.clone())
             }
             None => "—".to_owned(),
         }
@@ -290,24 +218,25 @@ mod tests {
     }
 
     #[test]
-    fn both_catalogues_hold_every_message() {
-        let en = include_str!("../../locales/en/main.ftl");
-        let fr = include_str!("../../locales/fr/main.ftl");
-        let keys = |s: &str| -> Vec<String> {
-            let mut k: Vec<String> = s
-                .lines()
-                .filter(|l| !l.starts_with([' ', '#', '.']) && l.contains(" ="))
-                .filter_map(|l| l.split(" =").next().map(str::to_owned))
-                .collect();
-            k.sort();
-            k
-        };
-        assert_eq!(keys(en), keys(fr));
-        let ui = Ui::new(Lang::Fr, "fr", Tz::Europe__Paris);
+    fn a_saved_language_and_zone_win_over_cookies_and_header() {
+        let fr = Lang::parse("fr").unwrap();
+        let req = actix_web::test::TestRequest::default()
+            .insert_header(("Accept-Language", "de-DE"))
+            .cookie(actix_web::cookie::Cookie::new(LANG_COOKIE, "en"))
+            .cookie(actix_web::cookie::Cookie::new(TZ_COOKIE, "Asia/Tokyo"))
+            .to_http_request();
+        let ui = Ui::from_request(&req);
+        assert_eq!((ui.lang, ui.tz), (Lang::EN, Tz::Asia__Tokyo));
+        req.extensions_mut().insert(Saved {
+            lang: Some(fr),
+            tz: Some(Tz::Europe__Paris),
+        });
+        let ui = Ui::from_request(&req);
+        assert_eq!((ui.lang, ui.tz), (fr, Tz::Europe__Paris));
         assert_eq!(ui.t("nav-watches"), "Mes suivis");
-        let at = DateTime::parse_from_rfc3339("2026-12-04T16:05:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(ui.when(&at), "4 déc. 2026, 17:05");
+        assert_eq!(ui.money(&Decimal::new(1999, 2), "EUR"), "19,99\u{a0}€");
+        // Unset: the browser's choices again.
+        req.extensions_mut().insert(Saved::default());
+        assert_eq!(Ui::from_request(&req).lang, Lang::EN);
     }
 }

@@ -2,7 +2,7 @@
 //! `/api/v1`). Handlers are as thin as the REST ones and call the same
 //! actions (`crate::account`, `crate::watch_actions`) and field rules
 //! (`routes::watches::validate_new`…); templates are compiled in (askama, `services/api/templates/`),
-//! messages come from Fluent catalogues (`services/api/locales/`), and the
+//! messages come from the Fluent catalogues of `crates/i18n/locales/`, and the
 //! only scripts are this origin's own files (htmx and `app.js`, embedded).
 //! Sessions live in Redis ([`session`]); every form carries a CSRF token
 //! ([`csrf`]).

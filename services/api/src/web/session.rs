@@ -7,12 +7,14 @@
 //! set of a user's session keys, so that a password change can delete them.
 //! Each request also compares the stored token version with the account's
 //! (`users.token_version`, one primary-key read): a password change ends every
-//! session at once even if Redis kept one.
+//! session at once even if Redis kept one. The same read brings the account's
+//! saved language and time zone, which the request's pages then speak
+//! ([`super::i18n::Saved`]).
 
 use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use deadpool_redis::redis;
@@ -24,6 +26,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::error::WebError;
+use super::i18n::{Lang, Saved};
 use crate::state::AppState;
 
 pub const COOKIE: &str = "pw_session";
@@ -207,12 +210,22 @@ async fn load(req: &HttpRequest) -> Result<Option<SignedIn>, WebError> {
         return Ok(None);
     };
     let mut conn = state.conn().await?;
-    let Some((user, version)) = users::find_with_version(&mut conn, stored.user_id).await? else {
+    let Some((user, version, preferences)) =
+        users::find_with_version(&mut conn, stored.user_id).await?
+    else {
         return Ok(None);
     };
     if version != stored.token_version {
         return Ok(None);
     }
+    // The pages of this request speak the user's saved language and zone.
+    req.extensions_mut().insert(Saved {
+        lang: preferences.language.as_deref().and_then(Lang::parse),
+        tz: preferences
+            .time_zone
+            .as_deref()
+            .and_then(pricewatch_i18n::parse_zone),
+    });
     Ok(Some(SignedIn {
         user_id: user.id,
         email: user.email,

@@ -13,6 +13,7 @@ mod helpers;
 mod import;
 mod limits;
 mod outage;
+mod preferences;
 mod products;
 mod tags;
 mod tokens;

@@ -785,7 +785,7 @@ async fn static_files_are_cached_for_a_year_and_small() {
 }
 
 /// The text of a quoted-printable body: soft line breaks joined, `=XX` decoded.
-fn quoted_printable(text: &str) -> String {
+pub fn quoted_printable(text: &str) -> String {
     let joined = text.replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -807,7 +807,7 @@ fn quoted_printable(text: &str) -> String {
 
 /// A one-connection-at-a-time SMTP server on loopback that keeps each
 /// message's DATA (the exchange lettre needs, nothing more).
-async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+pub async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -6,6 +6,7 @@ use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
+use pricewatch_i18n::Arg;
 use pricewatch_storage::queries::{password_resets, users};
 use rand::RngCore;
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use crate::account::AccountError;
 use crate::rate_limit::RateLimited;
 use crate::state::AppState;
 use crate::web::error::WebError;
-use crate::web::i18n::Ui;
+use crate::web::i18n::{Lang, Ui};
 use crate::web::session::{self, MaybeSignedIn, SignedIn};
 use crate::web::{csrf, mail};
 
@@ -229,22 +230,32 @@ pub async fn forgot_form(
     )
 }
 
-/// Records the link and mails it when `email` has an account; nothing otherwise.
+/// Records the link and mails it when `email` has an account; nothing
+/// otherwise. The email speaks the account's saved language, else `lang`
+/// (the language of the page that asked).
 async fn send_reset(
     state: &AppState,
     email: &str,
     token: &str,
-    subject: &str,
-    body: String,
+    link: &str,
+    lang: Lang,
 ) -> anyhow::Result<()> {
     let mut conn = state.conn().await?;
-    let Some(user) = users::find_by_email(&mut conn, email).await? else {
+    let Some((user, preferences)) = users::find_by_email_with_preferences(&mut conn, email).await?
+    else {
         return Ok(());
     };
     let expires = Utc::now() + chrono::Duration::minutes(RESET_TTL_MINUTES);
     password_resets::insert(&mut conn, user.id, &token_hash(token), expires).await?;
     drop(conn);
-    mail::send_reset_link(&state.settings, &user.email, subject, body).await
+    let lang = preferences
+        .language
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or(lang);
+    let subject = lang.t("reset-email-subject");
+    let body = lang.t_args("reset-email-body", &[("link", Arg::Text(link))]);
+    mail::send_reset_link(&state.settings, &user.email, &subject, body).await
 }
 
 fn token_hash(token: &str) -> Vec<u8> {
@@ -319,13 +330,13 @@ pub async fn forgot(
         let mut link = state.settings.public_base_url.clone();
         link.set_path("/reset-password");
         link.set_query(Some(&format!("token={token}")));
-        let subject = ui.t("reset-email-subject");
-        let body = ui.t1("reset-email-body", "link", link.as_str());
+        let link = link.to_string();
+        let lang = ui.lang;
         let state = state.clone();
         // The lookup, the row and the email all happen after the answer: its
         // timing must not tell whether the account exists.
         tokio::spawn(async move {
-            if let Err(e) = send_reset(&state, &email, &token, &subject, body).await {
+            if let Err(e) = send_reset(&state, &email, &token, &link, lang).await {
                 tracing::warn!(error = format!("{e:#}"), "password reset email not sent");
             }
         });

@@ -1,11 +1,11 @@
 //! The account's settings: email, password (a change ends every session and
-//! access token), language and time zone of the pages.
+//! access token), language and time zone of the pages and emails (saved on
+//! the account, and in this browser's cookies for the signed-out pages).
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::{Chrome, FieldErrors, html};
@@ -13,7 +13,7 @@ use crate::account::AccountError;
 use crate::state::AppState;
 use crate::web::csrf;
 use crate::web::error::WebError;
-use crate::web::i18n::{LANG_COOKIE, Lang, TZ_COOKIE, Ui};
+use crate::web::i18n::{LANG_COOKIE, Lang, Saved, TZ_COOKIE, Ui};
 use crate::web::session::{self, SignedIn};
 
 /// Zones offered in the list; any other valid IANA name may be typed.
@@ -40,9 +40,14 @@ struct SettingsPage<'a> {
     email: String,
     errors: FieldErrors,
     notice: Option<String>,
-    langs: Vec<(&'static str, &'static str)>,
+    langs: Vec<(&'static str, String)>,
+    /// The saved language's code, `""` when the account follows the browser.
+    lang: String,
     zones: Vec<&'static str>,
+    /// The saved zone (or what was just typed), `""` to follow the browser.
     zone: String,
+    /// The zone the pages use now, shown in the empty field.
+    zone_now: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,11 +57,33 @@ pub struct SettingsQuery {
 }
 
 fn page(
+    req: &HttpRequest,
     ui: &Ui,
     session: &SignedIn,
     errors: FieldErrors,
     notice: Option<String>,
     status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let saved = Saved::of(req);
+    page_with(
+        ui,
+        session,
+        errors,
+        notice,
+        status,
+        saved.lang.map(|l| l.code().to_owned()).unwrap_or_default(),
+        saved.tz.map(|tz| tz.name().to_owned()).unwrap_or_default(),
+    )
+}
+
+fn page_with(
+    ui: &Ui,
+    session: &SignedIn,
+    errors: FieldErrors,
+    notice: Option<String>,
+    status: StatusCode,
+    lang: String,
+    zone: String,
 ) -> Result<HttpResponse, WebError> {
     html(
         status,
@@ -66,9 +93,14 @@ fn page(
             email: session.email.clone(),
             errors,
             notice,
-            langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
+            langs: Lang::all()
+                .into_iter()
+                .map(|l| (l.code(), l.name()))
+                .collect(),
+            lang,
             zones: COMMON_ZONES.to_vec(),
-            zone: ui.tz.name().to_owned(),
+            zone,
+            zone_now: ui.tz.name().to_owned(),
         },
     )
 }
@@ -85,6 +117,7 @@ pub async fn show(
         _ => None,
     };
     page(
+        &req,
         &ui,
         &session,
         FieldErrors::default(),
@@ -135,6 +168,7 @@ pub async fn change_password(
                 field
             };
             page(
+                &req,
                 &ui,
                 &session,
                 FieldErrors::of(field, message),
@@ -154,16 +188,22 @@ pub struct PreferencesForm {
     pub csrf_token: String,
 }
 
-fn preference_cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build(name, value)
+fn preference_cookie(state: &AppState, name: &'static str, value: Option<&str>) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, value.unwrap_or_default().to_owned())
         .path("/")
         .same_site(SameSite::Lax)
         .secure(state.settings.public_is_https())
         .max_age(actix_web::cookie::time::Duration::days(365))
-        .finish()
+        .finish();
+    if value.is_none() {
+        cookie.make_removal();
+    }
+    cookie
 }
 
-/// Language and time zone, kept in this browser's cookies.
+/// Language and time zone, saved on the account (the pages of every browser
+/// it signs in on, and its emails, follow them) and in this browser's
+/// cookies (its pages once signed out). Empty fields follow the browser.
 pub async fn preferences(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -172,31 +212,39 @@ pub async fn preferences(
 ) -> Result<HttpResponse, WebError> {
     csrf::check(&req, &session, &form.csrf_token)?;
     let ui = Ui::from_request(&req);
-    let Some(lang) = Lang::parse(&form.lang) else {
-        return page(
-            &ui,
-            &session,
-            FieldErrors::of("lang", ui.t("settings-bad-lang")),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-    let Ok(tz) = form.tz.trim().parse::<Tz>() else {
-        return page(
-            &ui,
-            &session,
-            FieldErrors::of("tz", ui.t("settings-bad-tz")),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+    let lang = Some(form.lang.trim()).filter(|l| !l.is_empty());
+    let tz = Some(form.tz.trim()).filter(|z| !z.is_empty());
+    let saved = match crate::account::save_preferences(&state, session.user_id, lang, tz).await {
+        Ok(saved) => saved,
+        Err(AccountError::Invalid { field, .. }) => {
+            let (field, message) = if field == "language" {
+                ("lang", ui.t("settings-bad-lang"))
+            } else {
+                ("tz", ui.t("settings-bad-tz"))
+            };
+            return page_with(
+                &ui,
+                &session,
+                FieldErrors::of(field, message),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang.unwrap_or_default().to_owned(),
+                tz.unwrap_or_default().to_owned(),
+            );
+        }
+        Err(e) => return Err(e.into()),
     };
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/settings?done=preferences"))
         .cookie(preference_cookie(
             &state,
             LANG_COOKIE,
-            lang.code().to_owned(),
+            saved.language.as_deref(),
         ))
-        .cookie(preference_cookie(&state, TZ_COOKIE, tz.name().to_owned()))
+        .cookie(preference_cookie(
+            &state,
+            TZ_COOKIE,
+            saved.time_zone.as_deref(),
+        ))
         .finish())
 }

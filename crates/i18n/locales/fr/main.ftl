@@ -1,4 +1,5 @@
-# Application web PriceWatch, français. Chaque message doit aussi être dans en/main.ftl.
+# PriceWatch, français : l’application web et les e-mails. Chaque message doit
+# aussi être dans en/main.ftl (un test de crates/i18n le vérifie).
 
 skip-to-content = Aller au contenu
 nav-label = Principal
@@ -203,3 +204,47 @@ settings-more = Plus
 settings-tokens = Jetons d’API personnels pour les scripts :
 settings-channels = Canaux de notification (ntfy, Telegram, webhooks…) :
 settings-see-api = via l’API
+
+# Le nom de la langue dans la langue même, pour la liste des réglages.
+language-name = Français
+settings-lang-browser = Comme le dit mon navigateur
+settings-tz-browser = Laissez vide pour suivre le fuseau de ce navigateur.
+
+# Mois abrégés, pour des dates comme 4 déc. 2026.
+month-1 = janv.
+month-2 = févr.
+month-3 = mars
+month-4 = avr.
+month-5 = mai
+month-6 = juin
+month-7 = juil.
+month-8 = août
+month-9 = sept.
+month-10 = oct.
+month-11 = nov.
+month-12 = déc.
+
+# L’e-mail d’alerte. $title est le produit, les prix arrivent écrits à la
+# française (19,99 €), $when avec son fuseau : 4 déc. 2026, 17:05 (Europe/Paris).
+email-subject = Baisse de prix : { $title } est à { $price }
+email-intro = Bonne nouvelle : { $title } est maintenant à { $price }.
+email-intro-html = Bonne nouvelle : <strong>{ $title }</strong> est maintenant à <strong>{ $price }</strong>.
+email-untitled = Votre produit suivi
+email-previous = Prix précédent
+email-new = Nouveau prix
+email-target = Votre prix cible
+email-seen = Relevé
+# Une ligne de l’e-mail en texte : « Votre prix cible : 20,00 € ».
+email-line = { $label } : { $value }
+email-chart = { $days } derniers jours : au plus bas { $lowest }, au plus haut { $highest }, dernier prix { $latest }.
+email-chart-alt = Graphique des prix. { $words } La ligne en pointillés est votre prix cible.
+email-chart-legend = Ligne en pointillés
+email-chart-legend-target = votre prix cible.
+email-see-product = Voir le produit
+email-product = Produit
+email-footer =
+    Vous recevez cet e-mail parce que vous suivez ce produit sur PriceWatch.
+    Pour arrêter ces alertes, mettez le suivi en pause : { $unsubscribe }
+    ou avec l’API : PATCH { $watch } avec { $body }
+    (ou supprimez-le) ; voir { $docs } pour l’API.
+email-footer-html = Vous recevez cet e-mail parce que vous suivez ce produit sur PriceWatch. <a href="{ $unsubscribe }">Arrêter ces alertes</a> (le suivi est mis en pause), ou mettez-le en pause avec l’API : <code>PATCH { $watch }</code> avec <code>{ $body }</code> (ou supprimez-le) ; voir <a href="{ $docs }">la documentation de l’API</a>.

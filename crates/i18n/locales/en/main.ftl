@@ -1,4 +1,5 @@
-# PriceWatch web app, English. Every message here must also be in fr/main.ftl.
+# PriceWatch, English: the web app and the emails. Every message here must
+# also be in each other language's main.ftl (a test of crates/i18n checks it).
 
 skip-to-content = Skip to the content
 nav-label = Main
@@ -203,3 +204,47 @@ settings-more = More
 settings-tokens = Personal API tokens for scripts:
 settings-channels = Notification channels (ntfy, Telegram, webhooks…):
 settings-see-api = through the API
+
+# The language's own name, in the settings page's list.
+language-name = English
+settings-lang-browser = As my browser says
+settings-tz-browser = Leave empty to follow this browser’s zone.
+
+# Short month names, for dates such as 4 Dec 2026.
+month-1 = Jan
+month-2 = Feb
+month-3 = Mar
+month-4 = Apr
+month-5 = May
+month-6 = Jun
+month-7 = Jul
+month-8 = Aug
+month-9 = Sep
+month-10 = Oct
+month-11 = Nov
+month-12 = Dec
+
+# The alert email. $title is the product, prices come written in this
+# language's way (€19.99), $when with its zone: 4 Dec 2026, 17:05 (UTC).
+email-subject = Price drop: { $title } is now { $price }
+email-intro = Good news: { $title } is now { $price }.
+email-intro-html = Good news: <strong>{ $title }</strong> is now <strong>{ $price }</strong>.
+email-untitled = Your watched product
+email-previous = Previous price
+email-new = New price
+email-target = Your target
+email-seen = Seen
+# One line of the plain-text email: "Your target: €20.00".
+email-line = { $label }: { $value }
+email-chart = Last { $days } days: lowest { $lowest }, highest { $highest }, latest { $latest }.
+email-chart-alt = Price chart. { $words } The dashed line is your target.
+email-chart-legend = Dashed line
+email-chart-legend-target = your target.
+email-see-product = See the product
+email-product = Product
+email-footer =
+    You get this email because you watch this product on PriceWatch.
+    To stop these alerts, pause the watch: { $unsubscribe }
+    or with the API: PATCH { $watch } with { $body }
+    (or delete it); see { $docs } for the API.
+email-footer-html = You get this email because you watch this product on PriceWatch. <a href="{ $unsubscribe }">Stop these alerts</a> (it pauses the watch), or pause it with the API: <code>PATCH { $watch }</code> with <code>{ $body }</code> (or delete it); see <a href="{ $docs }">the API documentation</a>.
