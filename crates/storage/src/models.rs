@@ -93,6 +93,8 @@ pub struct WatchChanges {
     pub css_selector: Option<Option<String>>,
     pub armed: Option<bool>,
     pub tags: Option<Vec<String>>,
+    /// `auto`, `http` or `browser`; the product's mode follows (a trigger).
+    pub fetch_mode: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -110,7 +110,8 @@ pub async fn update(
                 && changes.frequency_hours.is_none()
                 && changes.active.is_none()
                 && changes.css_selector.is_none()
-                && changes.tags.is_none();
+                && changes.tags.is_none()
+                && changes.fetch_mode.is_none();
             if !nothing_to_change {
                 let Some(watch) = watches::update_for_user(conn, id, user_id, &changes).await?
                 else {

@@ -169,6 +169,7 @@ struct JsonWatch<'a> {
     active: bool,
     css_selector: Option<&'a str>,
     tags: &'a [String],
+    fetch_mode: &'a str,
     created_at: DateTime<Utc>,
     product: JsonProduct<'a>,
 }
@@ -268,6 +269,7 @@ impl Exporter {
                 active: watch.active,
                 css_selector: watch.css_selector.as_deref(),
                 tags: &watch.tags,
+                fetch_mode: &watch.fetch_mode,
                 created_at: watch.created_at,
                 product: JsonProduct {
                     id: product.id,

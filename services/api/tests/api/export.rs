@@ -41,12 +41,13 @@ fn shape(export: &Value) -> BTreeSet<String> {
         .iter()
         .map(|w| {
             format!(
-                "{} {} {} {} {} {}",
+                "{} {} {} {} {} {} {}",
                 w["url"],
                 w["target_price"],
                 w["frequency"],
                 w["active"],
                 w["tags"],
+                w["fetch_mode"],
                 w["prices"].as_array().map_or(0, Vec::len)
             )
         })
@@ -81,7 +82,7 @@ async fn export_then_import_into_a_fresh_account_reproduces_it() {
         .client
         .patch(app.url(&format!("/api/v1/watches/{paused}")))
         .bearer_auth(&alice)
-        .json(&json!({"active": false}))
+        .json(&json!({"active": false, "fetch_mode": "browser"}))
         .send()
         .await
         .unwrap();
@@ -106,6 +107,8 @@ async fn export_then_import_into_a_fresh_account_reproduces_it() {
     let first = &watches[0];
     assert_eq!(first["tags"], json!(["kitchen"]));
     assert_eq!(first["target_price"], "1.50");
+    assert_eq!(first["fetch_mode"], "auto");
+    assert_eq!(watches[1]["fetch_mode"], "browser");
     let times: Vec<&str> = first["prices"]
         .as_array()
         .unwrap()

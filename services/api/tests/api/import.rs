@@ -187,6 +187,91 @@ async fn a_csv_file_with_frequencies_and_tags() {
     assert_eq!(kitchen["items"][0]["tags"], json!(["kitchen", "sale"]));
 }
 
+/// The fetch mode of each of the user's watches, by URL.
+async fn fetch_modes(app: &TestApp, token: &str) -> Vec<(String, String)> {
+    let list: Value = app
+        .get("/api/v1/watches", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut modes: Vec<(String, String)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["product"]["url"].as_str().unwrap().to_owned(),
+                w["fetch_mode"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    modes.sort();
+    modes
+}
+
+#[tokio::test]
+async fn csv_and_json_entries_choose_their_fetch_mode() {
+    let app = spawn_app().await;
+    let (_, token) = app.user().await;
+    let body = "url,target_price,fetch_mode\n\
+                https://shop.example.com/app/1,10,browser\n\
+                https://shop.example.com/app/2,10,HTTP\n\
+                https://shop.example.com/app/3,10,\n\
+                https://shop.example.com/app/4,10,chrome\n"
+        .to_owned();
+    let r = report(&app, &token, "", "text/csv", body).await;
+    let o = r["outcomes"].as_array().unwrap();
+    let outcomes: Vec<&str> = o.iter().map(|o| o["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["created", "created", "created", "refused"]);
+    assert_eq!(
+        (o[3]["code"].as_str(), o[3]["line"].as_u64()),
+        (Some("bad_fetch_mode"), Some(5))
+    );
+    assert!(
+        o[3]["reason"].as_str().unwrap().contains("chrome"),
+        "{}",
+        o[3]
+    );
+
+    let body = json!({"format": "pricewatch-export", "version": 1, "watches": [
+        {"url": "https://shop.example.com/app/5", "target_price": "10", "fetch_mode": "browser"},
+        {"url": "https://shop.example.com/app/6", "target_price": "10", "fetch_mode": 1},
+        {"url": "https://shop.example.com/app/7", "target_price": "10", "fetch_mode": "sometimes"},
+    ]})
+    .to_string();
+    let r = report(&app, &token, "", "application/json", body).await;
+    let codes: Vec<(&str, Option<&str>)> = r["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["outcome"].as_str().unwrap(), o["code"].as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("created", None),
+            ("refused", Some("bad_line")),
+            ("refused", Some("bad_fetch_mode"))
+        ]
+    );
+
+    let modes = fetch_modes(&app, &token).await;
+    let modes: Vec<(&str, &str)> = modes
+        .iter()
+        .map(|(u, m)| (u.as_str(), m.as_str()))
+        .collect();
+    assert_eq!(
+        modes,
+        [
+            ("https://shop.example.com/app/1", "browser"),
+            ("https://shop.example.com/app/2", "http"),
+            ("https://shop.example.com/app/3", "auto"),
+            ("https://shop.example.com/app/5", "browser"),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn bounds_scopes_and_limits() {
     let app = spawn_app_with(&["--max-watches-per-user=2"]).await;

@@ -681,6 +681,128 @@ async fn the_product_page_draws_the_history_and_its_forms_work() {
     assert!(r.text().await.unwrap().contains("Page not found"));
 }
 
+/// The watch's `fetch_mode` and its product's, as the REST API shows them.
+async fn fetch_modes_of(app: &TestApp, token: &str, watch_id: &str) -> (String, String) {
+    let watch: serde_json::Value = app
+        .get(&format!("/api/v1/watches/{watch_id}"), Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    (
+        watch["fetch_mode"].as_str().unwrap().to_owned(),
+        watch["product"]["fetch_mode"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_forms_choose_how_the_page_is_fetched() {
+    let app = spawn_app().await;
+    let (email, token) = app.user().await;
+    let (watch_id, product_id) = watched_product_with_history(&app, &token).await;
+    let cookie = sign_in(&app, &email, "correct horse 9").await;
+    let page = get_page(&app, &format!("/products/{product_id}"), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<option value=\"auto\" selected>"),
+        "the edit form shows the watch's mode"
+    );
+    let csrf = csrf_of(&page);
+    let edit = |mode: &'static str| {
+        let app = &app;
+        let cookie = &cookie;
+        let csrf = &csrf;
+        let path = format!("/watches/{watch_id}/edit");
+        async move {
+            post_form(
+                app,
+                &path,
+                &[
+                    ("target_price", "75"),
+                    ("frequency", "24h"),
+                    ("css_selector", ""),
+                    ("fetch_mode", mode),
+                    ("csrf_token", csrf),
+                ],
+                Some(cookie),
+            )
+            .await
+        }
+    };
+
+    let r = edit("browser").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        fetch_modes_of(&app, &token, &watch_id).await,
+        ("browser".to_owned(), "browser".to_owned())
+    );
+    let page = get_page(&app, &format!("/products/{product_id}"), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<option value=\"browser\" selected>"));
+
+    // An unknown mode: the message next to the field, nothing saved, the
+    // choice kept in the form.
+    let r = edit("chrome").await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"fetch_mode-error\""), "{page}");
+    assert!(page.contains("is not a fetch mode"), "{page}");
+    assert_eq!(
+        fetch_modes_of(&app, &token, &watch_id).await,
+        ("browser".to_owned(), "browser".to_owned())
+    );
+
+    // The add form chooses it too.
+    let r = post_form(
+        &app,
+        "/watches",
+        &[
+            ("url", "https://shop.example.com/app/mixer"),
+            ("target_price", "20"),
+            ("frequency", "24h"),
+            ("fetch_mode", "http"),
+            ("csrf_token", &csrf),
+        ],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let list: serde_json::Value = app
+        .get("/api/v1/watches", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let added = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["product"]["url"] == "https://shop.example.com/app/mixer")
+        .expect("the added watch");
+    assert_eq!(added["fetch_mode"], "http");
+    let r = post_form(
+        &app,
+        "/watches",
+        &[
+            ("url", "https://shop.example.com/app/grinder"),
+            ("target_price", "20"),
+            ("frequency", "24h"),
+            ("fetch_mode", "sometimes"),
+            ("csrf_token", &csrf),
+        ],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"fetch_mode-error\""));
+}
+
 #[tokio::test]
 async fn the_price_fragment_stops_polling_once_a_price_is_in() {
     let app = spawn_app().await;

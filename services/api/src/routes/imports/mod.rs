@@ -19,7 +19,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{QueryParams, ValidQuery};
 use crate::routes::watches::create::{Mode, Placed, place};
-use crate::routes::watches::{ValidWatch, parse_frequency, parse_price, validate_new};
+use crate::routes::watches::{NewWatch, ValidWatch, parse_frequency, parse_price, validate_new};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -67,7 +67,7 @@ pub struct LineOutcome {
     pub duplicate_of: Option<usize>,
     /// Why it was refused: `bad_url`, `private_address`, `bad_price`,
     /// `missing_target_price`, `bad_frequency`, `bad_selector`, `bad_tags`,
-    /// `bad_line`, `line_too_long` or `watch_limit_reached`.
+    /// `bad_fetch_mode`, `bad_line`, `line_too_long` or `watch_limit_reached`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,12 +148,14 @@ fn refused(line: usize, input: String, code: &'static str, reason: String) -> Li
 
 /// Imports watches, one entry per line: `text/plain` (a URL, optionally
 /// followed by a target price), `text/csv` (`url,target_price,frequency,tags`,
-/// header optional; tags separated by spaces or `;`) or `application/json`
-/// (PriceWatch's export; its price history is not imported). Entries without
-/// a target price take `?target_price=`; without a frequency, `?frequency=`
-/// or 24h. At most 1 MiB and 10,000 entries. Re-running an import creates
-/// nothing twice. The first checks of new products are spread out, each
-/// shop's at least 5 s apart (all within an hour).
+/// header optional; a header may also name `css_selector`, `active` and
+/// `fetch_mode`; tags separated by spaces or `;`) or `application/json`
+/// (PriceWatch's export, or watches with the same fields; its price history
+/// is not imported). Entries without a target price take `?target_price=`;
+/// without a frequency, `?frequency=` or 24h. At most 1 MiB and 10,000
+/// entries. Re-running an import creates nothing twice. The first checks of
+/// new products are spread out, each shop's at least 5 s apart (all within
+/// an hour).
 #[utoipa::path(
     post, path = "/api/v1/imports", tag = "import and export",
     params(ImportQuery),
@@ -224,12 +226,15 @@ pub async fn import(
         let frequency = raw.frequency.unwrap_or_else(|| default_frequency.clone());
         match validate_new(
             allow_loopback,
-            &raw.url,
-            &target,
-            &frequency,
-            raw.css_selector,
-            &raw.tags,
-            raw.active.unwrap_or(true),
+            &NewWatch {
+                url: &raw.url,
+                target_price: &target,
+                frequency: &frequency,
+                css_selector: raw.css_selector.as_deref(),
+                tags: &raw.tags,
+                active: raw.active.unwrap_or(true),
+                fetch_mode: raw.fetch_mode.as_deref(),
+            },
         ) {
             Err(r) => outcomes.push(Some(refused(line, input, r.code, r.message))),
             Ok(watch) => {

@@ -43,6 +43,8 @@ pub struct RawWatch {
     pub tags: Vec<String>,
     pub css_selector: Option<String>,
     pub active: Option<bool>,
+    /// `auto`, `http` or `browser`, as given.
+    pub fetch_mode: Option<String>,
 }
 
 /// Why an entry was refused before validation.
@@ -267,6 +269,7 @@ fn csv_watch(columns: &[String], fields: &[String]) -> Result<RawWatch, Malforme
             "frequency" => watch.frequency = Some(value.to_owned()),
             "tags" => watch.tags = split_tags(value),
             "css_selector" => watch.css_selector = Some(value.to_owned()),
+            "fetch_mode" => watch.fetch_mode = Some(value.to_owned()),
             "active" => {
                 watch.active = match value.to_ascii_lowercase().as_str() {
                     "true" | "yes" | "1" => Some(true),
@@ -368,6 +371,7 @@ fn json_watch(item: Value) -> Result<RawWatch, Malformed> {
         tags,
         css_selector: text("css_selector")?,
         active,
+        fetch_mode: text("fetch_mode")?,
     })
 }
 

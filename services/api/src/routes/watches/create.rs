@@ -3,7 +3,6 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use pricewatch_domain::fetch_mode::FetchMode;
 use pricewatch_storage::models::Watch;
 use pricewatch_storage::queries::{products, users, watches};
 use serde::Deserialize;
@@ -11,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::alerting::{self, AlertingInput};
-use super::{ValidWatch, validate_new};
+use super::{NewWatch, ValidWatch, validate_new};
 use crate::auth::AuthUser;
 use crate::dto::{RuleSchema, WatchResponse};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -57,7 +56,7 @@ pub struct CreateWatch {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "a read-only API token"),
         (status = 409, body = ErrorBody, description = "already watched, or the account's watch limit is reached"),
-        (status = 422, body = ErrorBody, description = "a field is invalid: `url`, `target_price`, `frequency`, `css_selector`, `tags`, `rules`, `channel_ids` (not your channels) or `cooldown_minutes`"),
+        (status = 422, body = ErrorBody, description = "a field is invalid: `url`, `target_price`, `frequency`, `css_selector`, `tags`, `rules`, `channel_ids` (not your channels), `cooldown_minutes` or `fetch_mode`"),
     ),
     security(("bearer" = []))
 )]
@@ -69,18 +68,17 @@ pub async fn create(
     let input = AlertingInput::parse(body.rules.as_ref(), body.channel_ids, body.cooldown_minutes)?;
     let mut valid = validate_new(
         state.settings.allow_loopback_targets,
-        &body.url,
-        &body.target_price,
-        &body.frequency,
-        body.css_selector,
-        &body.tags.unwrap_or_default(),
-        true,
+        &NewWatch {
+            url: &body.url,
+            target_price: &body.target_price,
+            frequency: &body.frequency,
+            css_selector: body.css_selector.as_deref(),
+            tags: body.tags.as_deref().unwrap_or_default(),
+            active: true,
+            fetch_mode: body.fetch_mode.as_deref(),
+        },
     )?;
     valid.alerting = input;
-    if let Some(mode) = body.fetch_mode {
-        valid.fetch_mode =
-            FetchMode::parse(&mode).map_err(|e| ApiError::validation("fetch_mode", e))?;
-    }
     let (watch, product) = crate::watch_actions::create(&state, user.id, valid).await?;
     let mut conn = state.conn().await?;
     Ok(HttpResponse::Created().json(alerting::response(&mut conn, watch, product).await?))

@@ -8,9 +8,9 @@ pub mod get;
 pub mod list;
 pub mod update;
 
-use pricewatch_domain::fetch_mode::FetchMode;
 use std::str::FromStr;
 
+use pricewatch_domain::fetch_mode::FetchMode;
 use pricewatch_domain::money::validate_amount;
 use pricewatch_domain::product_url::InvalidUrl;
 use pricewatch_domain::{Frequency, ProductUrl};
@@ -70,6 +70,11 @@ pub fn parse_frequency(raw: &str) -> Result<Frequency, ApiError> {
     Frequency::from_str(raw).map_err(|e| ApiError::validation("frequency", e))
 }
 
+/// `auto`, `http` or `browser` (any case).
+pub fn parse_fetch_mode(raw: &str) -> Result<FetchMode, ApiError> {
+    FetchMode::parse(raw).map_err(|e| ApiError::validation("fetch_mode", e))
+}
+
 pub fn parse_selector(raw: Option<String>) -> Result<Option<String>, ApiError> {
     match raw.map(|s| s.trim().to_owned()) {
         None => Ok(None),
@@ -105,8 +110,22 @@ pub struct ValidWatch {
     pub active: bool,
     /// Rules, channels and cooldown (imports: the defaults).
     pub alerting: alerting::AlertingInput,
-    /// `POST /watches` may ask for `http` or `browser`; imports are `auto`.
+    /// How the page is fetched; `auto` unless the request chose.
     pub fetch_mode: FetchMode,
+}
+
+/// A new watch as a request gives it (`POST /watches`, the web app's add
+/// form, an import entry), before [`validate_new`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewWatch<'a> {
+    pub url: &'a str,
+    pub target_price: &'a serde_json::Value,
+    pub frequency: &'a str,
+    pub css_selector: Option<&'a str>,
+    pub tags: &'a [String],
+    pub active: bool,
+    /// `auto`, `http` or `browser`; absent: `auto`.
+    pub fetch_mode: Option<&'a str>,
 }
 
 /// Why a watch request was refused: the field, a code for import reports,
@@ -132,19 +151,11 @@ fn refused(field: &'static str, code: &'static str, err: ApiError) -> Refused {
     }
 }
 
-/// The one validation of a new watch, for `POST /watches` and every import
-/// line: URL normalisation and the SSRF address policy, target price,
-/// frequency, selector, tags.
-pub fn validate_new(
-    allow_loopback: bool,
-    url: &str,
-    target_price: &serde_json::Value,
-    frequency: &str,
-    css_selector: Option<String>,
-    tags: &[String],
-    active: bool,
-) -> Result<ValidWatch, Refused> {
-    let url = ProductUrl::parse_with(url, allow_loopback).map_err(|e| Refused {
+/// The one validation of a new watch, for `POST /watches`, the web app's add
+/// form and every import entry: URL normalisation and the SSRF address
+/// policy, target price, frequency, selector, tags, fetch mode.
+pub fn validate_new(allow_loopback: bool, new: &NewWatch<'_>) -> Result<ValidWatch, Refused> {
+    let url = ProductUrl::parse_with(new.url, allow_loopback).map_err(|e| Refused {
         field: "url",
         code: match e {
             InvalidUrl::ForbiddenAddress(..) | InvalidUrl::ForbiddenHost(..) => "private_address",
@@ -152,22 +163,28 @@ pub fn validate_new(
         },
         message: e.to_string(),
     })?;
-    let target_price = parse_price("target_price", target_price)
+    let target_price = parse_price("target_price", new.target_price)
         .map_err(|e| refused("target_price", "bad_price", e))?;
     let frequency =
-        parse_frequency(frequency).map_err(|e| refused("frequency", "bad_frequency", e))?;
-    let css_selector =
-        parse_selector(css_selector).map_err(|e| refused("css_selector", "bad_selector", e))?;
-    let tags = parse_tags(tags).map_err(|e| refused("tags", "bad_tags", e))?;
+        parse_frequency(new.frequency).map_err(|e| refused("frequency", "bad_frequency", e))?;
+    let css_selector = parse_selector(new.css_selector.map(str::to_owned))
+        .map_err(|e| refused("css_selector", "bad_selector", e))?;
+    let tags = parse_tags(new.tags).map_err(|e| refused("tags", "bad_tags", e))?;
+    let fetch_mode = match new.fetch_mode {
+        None => FetchMode::Auto,
+        Some(raw) => {
+            parse_fetch_mode(raw).map_err(|e| refused("fetch_mode", "bad_fetch_mode", e))?
+        }
+    };
     Ok(ValidWatch {
         url,
         target_price,
         frequency,
         css_selector,
         tags,
-        active,
+        active: new.active,
         alerting: alerting::AlertingInput::default(),
-        fetch_mode: FetchMode::Auto,
+        fetch_mode,
     })
 }
 

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::alerting::{self, AlertingInput};
-use super::{parse_frequency, parse_price, parse_selector, parse_tags};
+use super::{parse_fetch_mode, parse_frequency, parse_price, parse_selector, parse_tags};
 use crate::auth::AuthUser;
 use crate::dto::{RuleSchema, WatchResponse};
 use crate::error::{ApiResult, ErrorBody};
@@ -32,6 +32,10 @@ pub struct UpdateWatch {
     /// The least time between two alerts, in minutes (0 to 10080).
     #[schema(minimum = 0, maximum = 10080)]
     pub cooldown_minutes: Option<i64>,
+    /// How the page is fetched: `auto` (HTTP, and a headless browser for
+    /// pages built by scripts), `http` or `browser`.
+    #[schema(example = "browser")]
+    pub fetch_mode: Option<String>,
 }
 
 #[utoipa::path(
@@ -42,7 +46,7 @@ pub struct UpdateWatch {
         (status = 200, body = WatchResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "a field is invalid: `target_price`, `frequency`, `css_selector`, `tags`, `rules`, `channel_ids` (not your channels) or `cooldown_minutes`"),
+        (status = 422, body = ErrorBody, description = "a field is invalid: `target_price`, `frequency`, `css_selector`, `tags`, `rules`, `channel_ids` (not your channels), `cooldown_minutes` or `fetch_mode`"),
     ),
     security(("bearer" = []))
 )]
@@ -65,6 +69,9 @@ pub async fn update(
     }
     if let Some(tags) = &body.tags {
         changes.tags = Some(parse_tags(tags)?);
+    }
+    if let Some(mode) = &body.fetch_mode {
+        changes.fetch_mode = Some(parse_fetch_mode(mode)?.as_str().to_owned());
     }
     let input = AlertingInput::parse(body.rules.as_ref(), body.channel_ids, body.cooldown_minutes)?;
     let (watch, product) =

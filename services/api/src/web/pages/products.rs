@@ -16,7 +16,7 @@ use super::watches::{amount, display_title, image_url, is_failing, next_check, t
 use super::{Chrome, CsrfOnly, FieldErrors, html, see_other};
 use crate::error::ApiError;
 use crate::routes::watches::alerting::AlertingInput;
-use crate::routes::watches::{parse_frequency, parse_price, parse_selector};
+use crate::routes::watches::{parse_fetch_mode, parse_frequency, parse_price, parse_selector};
 use crate::state::AppState;
 use crate::watch_actions::{self, WatchError};
 use crate::web::chart::{ChartInput, price_chart};
@@ -57,6 +57,8 @@ pub struct EditForm {
     pub target_price: String,
     pub frequency: String,
     pub css_selector: String,
+    /// `auto`, `http` or `browser`; absent (a page from before the field): unchanged.
+    pub fetch_mode: String,
     pub csrf_token: String,
 }
 
@@ -70,6 +72,10 @@ impl EditForm {
             )?),
             frequency_hours: Some(parse_frequency(&self.frequency)?.stored_hours()),
             css_selector: Some(parse_selector(Some(self.css_selector.clone()))?),
+            fetch_mode: match self.fetch_mode.as_str() {
+                "" => None,
+                raw => Some(parse_fetch_mode(raw)?.as_str().to_owned()),
+            },
             ..WatchChanges::default()
         })
     }
@@ -210,6 +216,7 @@ async fn render(
         target_price: crate::dto::money(watch.target_price).to_string(),
         frequency,
         css_selector: watch.css_selector.clone().unwrap_or_default(),
+        fetch_mode: watch.fetch_mode.clone(),
         csrf_token: String::new(),
     });
     let status = if errors.is_empty() {

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
+use pricewatch_domain::fetch_mode::FetchMode;
 use pricewatch_storage::models::{PricePoint, Product, Watch};
 use pricewatch_storage::queries::Page;
 use pricewatch_storage::queries::watch_views::{
@@ -17,7 +18,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Chrome, FieldErrors, html, see_other};
-use crate::routes::watches::validate_new;
+use crate::routes::watches::{NewWatch, validate_new};
 use crate::state::AppState;
 use crate::watch_actions::WatchError;
 use crate::web::chart;
@@ -217,6 +218,8 @@ pub struct AddForm {
     pub target_price: String,
     pub frequency: String,
     pub css_selector: String,
+    /// `auto`, `http` or `browser`; absent: `auto`.
+    pub fetch_mode: String,
     pub paused: String,
     pub csrf_token: String,
 }
@@ -336,6 +339,7 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     let add = AddForm {
         frequency: "24h".to_owned(),
+        fetch_mode: FetchMode::Auto.as_str().to_owned(),
         ..AddForm::default()
     };
     render_list(
@@ -372,12 +376,15 @@ pub async fn add(
     let ui = Ui::from_request(&req);
     let valid = validate_new(
         state.settings.allow_loopback_targets,
-        &form.url,
-        &typed_price(&form.target_price),
-        &form.frequency,
-        Some(form.css_selector.clone()),
-        &[],
-        form.paused.is_empty(),
+        &NewWatch {
+            url: &form.url,
+            target_price: &typed_price(&form.target_price),
+            frequency: &form.frequency,
+            css_selector: Some(&form.css_selector),
+            tags: &[],
+            active: form.paused.is_empty(),
+            fetch_mode: Some(form.fetch_mode.as_str()).filter(|m| !m.is_empty()),
+        },
     );
     let errors = match valid {
         Err(refused) => FieldErrors::of(refused.field, refused.message),
