@@ -155,6 +155,7 @@ pub async fn render(state: web::Data<ApiState>, body: web::Bytes) -> HttpRespons
         Err(e @ (RenderError::Timeout(_) | RenderError::SelectorMissing(_))) => {
             error(StatusCode::GATEWAY_TIMEOUT, "timeout", &e.to_string())
         }
+        Err(e @ RenderError::InvalidSelector(_)) => invalid("wait_for", &e.to_string()).response(),
         Err(e @ RenderError::TooLarge(_)) => {
             error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", &e.to_string())
         }

@@ -76,7 +76,13 @@ impl Chromium {
             "--blink-settings=imagesEnabled=false",
             "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
             "--webrtc-ip-handling-policy=disable_non_proxied_udp",
-            "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater",
+            // One renderer process per render, not two or three: each render
+            // has a context (and so a process) of its own already, with no
+            // cookies or stored data for another site to read; the spare
+            // process Chromium keeps warm would belong to the context just
+            // disposed.
+            "--disable-site-isolation-trials",
+            "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater,SpareRendererForSitePerProcess",
             "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0",
             // Chromium bypasses a proxy for loopback unless told not to.

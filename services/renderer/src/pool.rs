@@ -119,6 +119,7 @@ impl Renderer {
             Err(RenderError::Timeout(_) | RenderError::SelectorMissing(_)) => "timeout",
             Err(RenderError::Navigation(_)) => "navigation_error",
             Err(RenderError::TooLarge(_)) => "too_large",
+            Err(RenderError::InvalidSelector(_)) => "invalid",
             Err(RenderError::Browser(_)) => "browser_error",
         };
         metrics::counter!("pricewatch_renderer_renders_total", "outcome" => label).increment(1);

@@ -21,6 +21,7 @@ use chromiumoxide::cdp::browser_protocol::network::{
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, CreateTargetParams,
 };
+use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use futures_util::StreamExt;
 use tokio::time::Instant;
 use url::Url;
@@ -61,7 +62,8 @@ fn timer_tracker() -> String {
 }})();"#
     )
 }
-/// How often an awaited selector is looked for.
+/// The margin kept before the deadline while a selector is awaited, and the
+/// pause before asking a replaced document again.
 const SELECTOR_POLL: Duration = Duration::from_millis(100);
 /// Longest time given to closing the tab and disposing its context.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -85,6 +87,8 @@ pub enum RenderError {
     Timeout(u128),
     #[error("the selector {0:?} did not appear within the time given")]
     SelectorMissing(String),
+    #[error("{0:?} is not a CSS selector the browser understands")]
+    InvalidSelector(String),
     #[error("navigation failed: {0}")]
     Navigation(String),
     #[error("browser error: {0}")]
@@ -133,13 +137,6 @@ pub async fn render(chromium: &Chromium, request: &RenderRequest) -> Result<Rend
     }
 }
 
-/// The main document's response, as the network events report it.
-#[derive(Debug, Default)]
-struct MainResponse {
-    status: Option<u16>,
-    refused: Option<String>,
-}
-
 async fn render_in(
     chromium: &Chromium,
     context: &BrowserContextId,
@@ -160,6 +157,13 @@ async fn render_in(
     let result = load(&page, request).await;
     let _ = tokio::time::timeout(CLEANUP_TIMEOUT, page.close()).await;
     result
+}
+
+/// The main document's response, as the network events report it.
+#[derive(Debug, Default)]
+struct MainResponse {
+    status: Option<u16>,
+    refused: Option<String>,
 }
 
 async fn load(page: &Page, request: &RenderRequest) -> Result<Rendered, RenderError> {
@@ -199,18 +203,23 @@ async fn load(page: &Page, request: &RenderRequest) -> Result<Rendered, RenderEr
         return Err(RenderError::BlockedByPolicy(reason));
     }
     let final_url = page.url().await?.unwrap_or_else(|| request.url.to_string());
-    // Measured in the page first (UTF-16 units, at most the bytes), so a huge
-    // DOM is never copied out of it.
-    let length: u64 = page
-        .evaluate("document.documentElement ? document.documentElement.outerHTML.length : 0")
-        .await?
-        .into_value()
-        .map_err(|e| RenderError::Browser(e.to_string()))?;
+    // Serialised once, in the page, and handed out only when it is not too
+    // large (its UTF-16 length never exceeds its UTF-8 size): a huge DOM is
+    // never copied out of the page.
     let limit = request.max_html_bytes;
-    if length > u64::try_from(limit).unwrap_or(u64::MAX) {
+    let script = format!(
+        "(() => {{ const d = document.doctype ? new XMLSerializer().serializeToString(document.doctype) : ''; \
+         const html = d + (document.documentElement ? document.documentElement.outerHTML : ''); \
+         return html.length > {limit} ? false : html; }})()"
+    );
+    let serde_json::Value::String(html) = page
+        .evaluate(script)
+        .await?
+        .into_value::<serde_json::Value>()
+        .map_err(|e| RenderError::Browser(e.to_string()))?
+    else {
         return Err(RenderError::TooLarge(limit));
-    }
-    let html = page.content().await?;
+    };
     if html.len() > limit {
         return Err(RenderError::TooLarge(limit));
     }
@@ -254,15 +263,7 @@ async fn settle(
     in_flight: &AtomicI64,
 ) -> Result<(), RenderError> {
     if let Some(selector) = &request.wait_for {
-        loop {
-            if page.find_element(selector.as_str()).await.is_ok() {
-                return Ok(());
-            }
-            if Instant::now() + SELECTOR_POLL >= request.deadline {
-                return Err(RenderError::SelectorMissing(selector.clone()));
-            }
-            tokio::time::sleep(SELECTOR_POLL).await;
-        }
+        return wait_for_selector(page, selector, request.deadline).await;
     }
     let mut quiet_since = Instant::now();
     loop {
@@ -278,6 +279,55 @@ async fn settle(
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits in the page for `selector` to match: a mutation observer answers as
+/// soon as the element is there, with no polling over DevTools. A page that
+/// navigates meanwhile is asked again; an invalid selector fails at once.
+async fn wait_for_selector(
+    page: &Page,
+    selector: &str,
+    deadline: Instant,
+) -> Result<(), RenderError> {
+    let missing = || RenderError::SelectorMissing(selector.to_owned());
+    let quoted = serde_json::to_string(selector).map_err(|_| missing())?;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left <= SELECTOR_POLL {
+            return Err(missing());
+        }
+        let wait_ms = (left - SELECTOR_POLL).as_millis();
+        let script = format!(
+            r#"new Promise((resolve) => {{
+  const check = () => {{ try {{ return document.querySelector({quoted}) !== null ? 1 : 0; }} catch (e) {{ return 2; }} }};
+  const first = check();
+  if (first !== 0) {{ resolve(first); return; }}
+  const observer = new MutationObserver(() => {{
+    const now = check();
+    if (now !== 0) {{ observer.disconnect(); resolve(now); }}
+  }});
+  observer.observe(document, {{ childList: true, subtree: true, attributes: true }});
+  setTimeout(() => {{ observer.disconnect(); resolve(check()); }}, {wait_ms});
+}})"#
+        );
+        let params = EvaluateParams::builder()
+            .expression(script)
+            .await_promise(true)
+            .return_by_value(true)
+            .build()
+            .map_err(RenderError::Browser)?;
+        match page.evaluate_expression(params).await {
+            Ok(result) => match result.into_value::<u8>() {
+                Ok(1) => return Ok(()),
+                Ok(2) => return Err(RenderError::InvalidSelector(selector.to_owned())),
+                // Not there yet: the time given is over, or the page went on.
+                _ => {}
+            },
+            // The document was replaced (a script navigated): ask the next one.
+            Err(error) => tracing::debug!(%error, "waiting for the selector again"),
+        }
+        tokio::time::sleep(SELECTOR_POLL).await;
     }
 }
 

@@ -55,6 +55,18 @@ const HUGE_PAGE: &str = r#"<!doctype html><html><body><div id="big"></div><scrip
 document.getElementById('big').textContent = 'x'.repeat(400000);
 </script></body></html>"#;
 
+/// The price arrives 300 ms after the page loads.
+const LATE_PAGE: &str = r#"<!doctype html><html><body><div id="root"></div><script>
+setTimeout(function () {
+  document.getElementById('root').innerHTML = '<p class="price">12.50 EUR</p>';
+}, 300);
+</script></body></html>"#;
+
+/// Its script moves on to the late page at once.
+const HOP_PAGE: &str = r#"<!doctype html><html><body><script>
+location.href = '/late';
+</script></body></html>"#;
+
 fn page(html: &'static str) -> impl Future<Output = HttpResponse> {
     std::future::ready(
         HttpResponse::Ok()
@@ -78,6 +90,8 @@ fn page_server() -> SocketAddr {
             )
             .route("/trouble", web::get().to(|| page(TROUBLE_PAGE)))
             .route("/huge", web::get().to(|| page(HUGE_PAGE)))
+            .route("/late", web::get().to(|| page(LATE_PAGE)))
+            .route("/hop", web::get().to(|| page(HOP_PAGE)))
             .route(
                 "/redirect",
                 web::get().to(|| async {
@@ -281,6 +295,65 @@ async fn a_script_built_page_renders_with_its_price_and_private_addresses_are_ne
 }
 
 /// Processes whose command line mentions `marker`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_render_waits_for_its_selector_and_no_longer() {
+    let site = page_server();
+    let renderer = start(Arc::new(RecordingGate::default()), &[]);
+    wait_ready(renderer.probe).await;
+
+    // The price comes 300 ms after the load: the render waits for it.
+    let (status, body) = render(
+        renderer.api,
+        json!({"url": format!("http://{site}/late"), "wait_for": ".price"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["html"].as_str().unwrap().contains("12.50 EUR"),
+        "{body}"
+    );
+
+    // A page that moves on by script: the selector is looked for on the next one.
+    let (status, body) = render(
+        renderer.api,
+        json!({"url": format!("http://{site}/hop"), "wait_for": "p.price"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["html"].as_str().unwrap().contains("12.50 EUR"),
+        "{body}"
+    );
+
+    // A selector that never matches ends at the render's timeout.
+    let started = std::time::Instant::now();
+    let (status, body) = render(
+        renderer.api,
+        json!({"url": format!("http://{site}/late"), "wait_for": "#never", "timeout_ms": 2000}),
+    )
+    .await;
+    assert_eq!(status, 504, "{body}");
+    assert_eq!(body["error"], "timeout");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1500) && waited < Duration::from_secs(10),
+        "waited {waited:?}"
+    );
+
+    // A selector that is not CSS fails at once, naming the field.
+    let started = std::time::Instant::now();
+    let (status, body) = render(
+        renderer.api,
+        json!({"url": format!("http://{site}/late"), "wait_for": "p[[", "timeout_ms": 8000}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["field"], "wait_for");
+    assert!(body["message"].as_str().unwrap().contains("p[["), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(6), "{body}");
+    renderer.stop().await;
+}
+
 fn processes_mentioning(marker: &str) -> Vec<u32> {
     std::fs::read_dir("/proc")
         .unwrap()
