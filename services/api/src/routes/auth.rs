@@ -42,8 +42,8 @@ pub async fn register(
     request_body = Credentials,
     responses(
         (status = 200, body = TokenResponse),
-        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
-        (status = 429, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
     )
 )]
 pub async fn login(

@@ -95,6 +95,7 @@ impl utoipa::Modify for AccountSettingsValues {
     responses(
         (status = 200, body = UserResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "a read-only API token"),
         (status = 422, body = ErrorBody, description = "a field is invalid: `language` (not a language of the catalogue) or `time_zone` (not an IANA time zone name)"),
     ),
     security(("bearer" = []))
@@ -135,7 +136,9 @@ pub struct PasswordChange {
     request_body = PasswordChange,
     responses(
         (status = 200, body = TokenResponse),
-        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "a read-only API token"),
+        (status = 422, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -13,7 +13,9 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "Watch id")),
     responses(
         (status = 202, description = "A check is queued"),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "a read-only API token"),
+        (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "checked on request too recently; see Retry-After"),
     ),
     security(("bearer" = []))

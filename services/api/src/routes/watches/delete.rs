@@ -10,7 +10,9 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "Watch id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "a read-only API token"),
+        (status = 404, body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

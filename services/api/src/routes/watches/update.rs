@@ -45,6 +45,7 @@ pub struct UpdateWatch {
     responses(
         (status = 200, body = WatchResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "a read-only API token"),
         (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "a field is invalid: `target_price`, `frequency`, `css_selector`, `tags`, `rules`, `channel_ids` (not your channels), `cooldown_minutes` or `fetch_mode`"),
     ),
