@@ -236,7 +236,7 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     if wants_html && !req.path().starts_with("/api/") {
-        return web::error::not_found_page(&req);
+        return web::error::not_found_page(&req).await;
     }
     HttpResponse::NotFound().json(ErrorBody {
         error: "not_found".to_owned(),

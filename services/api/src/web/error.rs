@@ -3,7 +3,7 @@
 //! its cause and shows nothing internal.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use super::i18n::Ui;
@@ -124,6 +124,7 @@ impl ResponseError for WebError {
         page(
             self,
             &Ui::new(super::i18n::Lang::EN, "en", chrono_tz::Tz::UTC),
+            None,
         )
     }
 }
@@ -138,8 +139,9 @@ struct ErrorPage<'a> {
     detail: String,
 }
 
-/// The page (or redirect) for an error, in the reader's language.
-pub fn page(error: &WebError, ui: &Ui) -> HttpResponse {
+/// The page (or redirect) for an error, in the reader's language, with the
+/// signed-in header when the request's session was read.
+pub fn page(error: &WebError, ui: &Ui, req: Option<&HttpRequest>) -> HttpResponse {
     let status = error.status_code();
     if let WebError::NotSignedIn = error {
         return HttpResponse::SeeOther()
@@ -155,7 +157,13 @@ pub fn page(error: &WebError, ui: &Ui) -> HttpResponse {
     };
     let body = ErrorPage {
         ui,
-        chrome: super::pages::Chrome::anonymous(),
+        chrome: req
+            .and_then(|req| {
+                let extensions = req.extensions();
+                let session = extensions.get::<super::session::SignedIn>()?;
+                Some(super::pages::Chrome::signed_in(session, ""))
+            })
+            .unwrap_or_else(super::pages::Chrome::anonymous),
         status: status.as_u16(),
         heading: ui.t(&format!("{key}-title")),
         detail: ui.t(&format!("{key}-detail")),
@@ -170,9 +178,12 @@ pub fn page(error: &WebError, ui: &Ui) -> HttpResponse {
     res.content_type("text/html; charset=utf-8").body(body)
 }
 
-/// The 404 page for a path no route serves, in the reader's language.
-pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
-    page(&WebError::NotFound, &Ui::from_request(req))
+/// The 404 page for a path no route serves, in the reader's language (the
+/// signed-in reader's saved one), with the header of a signed-in reader.
+pub async fn not_found_page(req: &HttpRequest) -> HttpResponse {
+    // Without a readable session the page is the signed-out one.
+    let _ = super::session::load(req).await;
+    page(&WebError::NotFound, &Ui::from_request(req), Some(req))
 }
 
 /// Re-renders a page's error in the reader's language (the error itself only
@@ -190,6 +201,6 @@ pub async fn render_errors(
         return Ok(res.map_into_boxed_body());
     };
     let ui = Ui::from_request(res.request());
-    let page = page(error, &ui);
+    let page = page(error, &ui, Some(res.request()));
     Ok(res.into_response(page))
 }

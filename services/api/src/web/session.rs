@@ -178,7 +178,7 @@ pub async fn end_all(state: &AppState, user_id: Uuid) {
 
 /// The session the request's cookie names, if it is alive and its account's
 /// password has not changed since; refreshes its expiry.
-async fn load(req: &HttpRequest) -> Result<Option<SignedIn>, WebError> {
+pub async fn load(req: &HttpRequest) -> Result<Option<SignedIn>, WebError> {
     let Some(value) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(None);
     };
@@ -226,12 +226,15 @@ async fn load(req: &HttpRequest) -> Result<Option<SignedIn>, WebError> {
             .as_deref()
             .and_then(pricewatch_i18n::parse_zone),
     });
-    Ok(Some(SignedIn {
+    let signed_in = SignedIn {
         user_id: user.id,
         email: user.email,
         csrf: stored.csrf,
         key,
-    }))
+    };
+    // An error page of this request shows the signed-in header too.
+    req.extensions_mut().insert(signed_in.clone());
+    Ok(Some(signed_in))
 }
 
 impl FromRequest for SignedIn {

@@ -847,10 +847,32 @@ async fn pages_are_friendly_when_nothing_is_there() {
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(r.text().await.unwrap().contains("Page not found"));
-    // A page's malformed id too.
-    let (email, _) = app.user().await;
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Page not found"));
+    assert!(!page.contains("Sign out"), "{page}");
+    // A signed-in reader keeps their header, and their saved language.
+    let (email, token) = app.user().await;
     let cookie = sign_in(&app, &email, "correct horse 9").await;
+    let r = get_page(&app, "/no/such/page", Some(&cookie)).await;
+    assert_eq!(r.status(), 404);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Page not found"), "{page}");
+    assert!(page.contains(&email) && page.contains("Sign out"), "{page}");
+    let r = app
+        .patch_json("/api/v1/me", &json!({"language": "fr"}), &token)
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = get_page(&app, "/no/such/page", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Page introuvable"), "{page}");
+    let r = app
+        .patch_json("/api/v1/me", &json!({"language": null}), &token)
+        .await;
+    assert_eq!(r.status(), 200);
+    // A page's malformed id too.
     let r = get_page(&app, "/products/not-an-id", Some(&cookie)).await;
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("Page not found"));
