@@ -47,6 +47,10 @@ pub enum Command {
         /// 6h, 12h or 24h.
         #[arg(long, default_value = "24h")]
         frequency: String,
+        /// How the page is fetched: auto (a browser only for pages built by
+        /// scripts), http or browser.
+        #[arg(long, default_value = "auto")]
+        fetch_mode: String,
         /// Accept a URL on loopback (the local demo shop).
         #[arg(long)]
         allow_loopback: bool,
@@ -92,6 +96,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             url,
             target_price,
             frequency,
+            fetch_mode,
             allow_loopback,
             check_now,
         } => {
@@ -102,6 +107,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                     url: &url,
                     target_price: &target_price,
                     frequency: &frequency,
+                    fetch_mode: &fetch_mode,
                     allow_loopback,
                     check_now,
                 },

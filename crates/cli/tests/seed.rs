@@ -35,6 +35,7 @@ async fn adding_the_same_watch_twice_succeeds_and_keeps_one() {
         url: "http://127.0.0.1:8090/products/gaming-laptop",
         target_price: "1200.00",
         frequency: "24h",
+        fetch_mode: "auto",
         allow_loopback: true,
         check_now: true,
     };
@@ -61,6 +62,32 @@ async fn adding_the_same_watch_twice_succeeds_and_keeps_one() {
     };
     let err = run(&database, &bad).await.unwrap_err().to_string();
     assert!(err.contains("--target-price"), "{err}");
+    let bad = NewWatch {
+        fetch_mode: "chrome",
+        ..watch
+    };
+    let err = run(&database, &bad).await.unwrap_err().to_string();
+    assert!(err.contains("--fetch-mode"), "{err}");
+    // A page read in the browser from the first check.
+    let js = NewWatch {
+        url: "http://127.0.0.1:8090/js/products/espresso-machine",
+        fetch_mode: "browser",
+        ..watch
+    };
+    run(&database, &js).await.unwrap();
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        fetch_mode: String,
+    }
+    let mode: Mode = diesel::sql_query(
+        "SELECT w.fetch_mode FROM watches w JOIN products p ON p.id = w.product_id \
+         WHERE p.url LIKE '%/js/products/espresso-machine'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(mode.fetch_mode, "browser");
     drop(conn);
     pricewatch_test_support::drop(&url).await.unwrap();
 }

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use anyhow::Context;
 use diesel_async::AsyncConnection;
 use pricewatch_domain::account::Email;
+use pricewatch_domain::fetch_mode::FetchMode;
 use pricewatch_domain::money::validate_amount;
 use pricewatch_domain::{Frequency, ProductUrl};
 use pricewatch_ops::settings::DatabaseSettings;
@@ -19,6 +20,8 @@ pub struct NewWatch<'a> {
     pub url: &'a str,
     pub target_price: &'a str,
     pub frequency: &'a str,
+    /// auto, http or browser.
+    pub fetch_mode: &'a str,
     pub allow_loopback: bool,
     pub check_now: bool,
 }
@@ -32,6 +35,8 @@ pub async fn run(database: &DatabaseSettings, new: &NewWatch<'_>) -> anyhow::Res
     let target = validate_amount(target).map_err(|e| anyhow::anyhow!("--target-price: {e}"))?;
     let frequency =
         Frequency::from_str(new.frequency).map_err(|e| anyhow::anyhow!("--frequency: {e}"))?;
+    let fetch_mode =
+        FetchMode::parse(new.fetch_mode).map_err(|e| anyhow::anyhow!("--fetch-mode: {e}"))?;
     let mut conn =
         pricewatch_storage::pool::connect_once(database.database_url.expose_secret()).await?;
     let user = users::find_by_email(&mut conn, email.as_str())
@@ -56,7 +61,7 @@ pub async fn run(database: &DatabaseSettings, new: &NewWatch<'_>) -> anyhow::Res
                     created_at: now,
                     updated_at: now,
                     tags: Vec::new(),
-                    fetch_mode: "auto".to_owned(),
+                    fetch_mode: fetch_mode.as_str().to_owned(),
                 },
             )
             .await?
