@@ -117,10 +117,35 @@ impl fmt::Display for Money {
     }
 }
 
+/// The price range a chart shows for prices from `lowest` to `highest`: a
+/// tenth of the spread added above and below (for a flat line, a tenth of the
+/// price, at least 1), never below zero. The web page's chart and the alert
+/// email's chart share it, so both frame a history the same way.
+pub fn chart_range(lowest: Decimal, highest: Decimal) -> (Decimal, Decimal) {
+    let (lo, hi) = (lowest.min(highest), lowest.max(highest));
+    let pad = if hi > lo {
+        (hi - lo) / Decimal::TEN
+    } else {
+        (hi / Decimal::TEN).max(Decimal::ONE)
+    };
+    ((lo - pad).max(Decimal::ZERO), hi + pad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn a_chart_frames_its_prices_with_room_and_never_below_zero() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(chart_range(d("100"), d("200")), (d("90"), d("210")));
+        assert_eq!(chart_range(d("200"), d("100")), (d("90"), d("210")));
+        // A flat line: a tenth of the price, at least 1.
+        assert_eq!(chart_range(d("50"), d("50")), (d("45"), d("55")));
+        assert_eq!(chart_range(d("0.50"), d("0.50")), (d("0"), d("1.50")));
+        assert_eq!(chart_range(d("1"), d("101")), (d("0"), d("111")));
+    }
 
     #[test]
     fn currency_codes_are_normalised_and_checked() {

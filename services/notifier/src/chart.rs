@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::QueryResult;
+use pricewatch_domain::money::chart_range;
 use pricewatch_storage::AsyncPgConnection;
 use pricewatch_storage::models::PricePoint;
 use pricewatch_storage::queries::notifications::EmailDetails;
@@ -141,13 +142,8 @@ pub fn draw(history: &History, target: Decimal) -> Option<PriceChart> {
     let summary = history.summary()?;
     let lo = summary.lowest.min(target);
     let hi = summary.highest.max(target);
-    // A little room above and below the line.
-    let pad = if hi > lo {
-        (hi - lo) / Decimal::from(10)
-    } else {
-        (hi / Decimal::from(10)).max(Decimal::ONE)
-    };
-    let (lo_v, hi_v) = (f(lo - pad).max(0.0), f(hi + pad));
+    let (lo_v, hi_v) = chart_range(lo, hi);
+    let (lo_v, hi_v) = (f(lo_v), f(hi_v));
     let span = (hi_v - lo_v).max(f32::EPSILON);
     let y = |amount: Decimal| BOTTOM - (f(amount) - lo_v) / span * (BOTTOM - TOP);
     let seconds = (history.to - history.from).num_seconds().max(1) as f32;

@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
+use pricewatch_domain::money::chart_range;
 use pricewatch_storage::models::PricePoint;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -109,13 +110,8 @@ pub fn price_chart(input: &ChartInput<'_>) -> String {
     }
     let lo = levels.iter().copied().min().unwrap_or_default();
     let hi = levels.iter().copied().max().unwrap_or_default();
-    // A little room above and below the line.
-    let pad = if hi > lo {
-        (hi - lo) / Decimal::from(10)
-    } else {
-        (hi / Decimal::from(10)).max(Decimal::ONE)
-    };
-    let (lo_v, hi_v) = (f(lo - pad).max(0.0), f(hi + pad));
+    let (lo_v, hi_v) = chart_range(lo, hi);
+    let (lo_v, hi_v) = (f(lo_v), f(hi_v));
     let t0 = input.from.timestamp() as f64;
     let t1 = (input.to.timestamp() as f64).max(t0 + 1.0);
     let x = |at: &DateTime<Utc>| {
