@@ -7,9 +7,9 @@ use chrono::Utc;
 use diesel_async::RunQueryDsl;
 use pricewatch_domain::alert::{Reading, Rule, RuleState};
 use pricewatch_storage::AsyncPgConnection;
-use pricewatch_storage::models::{ChannelRow, User, Watch};
+use pricewatch_storage::models::{ChannelRow, Watch};
 use pricewatch_storage::queries::checks::{self, AlertLimits, CheckRecord, Recorded};
-use pricewatch_storage::queries::{channels, products, users, watches};
+use pricewatch_storage::queries::{channels, products, watches};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -36,18 +36,7 @@ fn d(s: &str) -> Decimal {
 }
 
 async fn user(conn: &mut AsyncPgConnection) -> Uuid {
-    users::insert(
-        conn,
-        &User {
-            id: Uuid::new_v4(),
-            email: format!("{}@example.com", Uuid::new_v4().simple()),
-            password_hash: "x".into(),
-            created_at: Utc::now(),
-        },
-    )
-    .await
-    .unwrap()
-    .id
+    pricewatch_test_support::insert_user(conn).await.unwrap().id
 }
 
 /// A watch of a new product by `user`, with `rules` set as the api sets

@@ -4,8 +4,7 @@
 //! (`TEST_DATABASE_URL`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::Utc;
-use pricewatch_storage::models::{Preferences, User};
+use pricewatch_storage::models::Preferences;
 use pricewatch_storage::queries::users;
 use uuid::Uuid;
 
@@ -13,17 +12,9 @@ use uuid::Uuid;
 async fn preferences_are_saved_read_back_and_cleared() {
     let url = pricewatch_test_support::create().await.unwrap();
     let mut conn = pricewatch_storage::pool::connect_once(&url).await.unwrap();
-    let user = users::insert(
-        &mut conn,
-        &User {
-            id: Uuid::new_v4(),
-            email: format!("{}@example.com", Uuid::new_v4().simple()),
-            password_hash: "x".into(),
-            created_at: Utc::now(),
-        },
-    )
-    .await
-    .unwrap();
+    let user = pricewatch_test_support::insert_user(&mut conn)
+        .await
+        .unwrap();
 
     // A new account follows the browser.
     let (_, unset) = users::find_with_preferences(&mut conn, user.id)

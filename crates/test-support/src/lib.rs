@@ -94,3 +94,17 @@ pub async fn drop(url: &str) -> anyhow::Result<()> {
         .await?;
     Ok(())
 }
+
+/// A user with a fresh random address and no usable password, for tests that
+/// need an account row and nothing more.
+pub async fn insert_user(
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> anyhow::Result<pricewatch_storage::models::User> {
+    let user = pricewatch_storage::models::User {
+        id: Uuid::new_v4(),
+        email: format!("{}@example.com", Uuid::new_v4().simple()),
+        password_hash: "x".into(),
+        created_at: chrono::Utc::now(),
+    };
+    Ok(pricewatch_storage::queries::users::insert(conn, &user).await?)
+}

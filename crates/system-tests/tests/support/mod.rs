@@ -11,8 +11,8 @@ use std::time::Duration;
 use chrono::Utc;
 use clap::Parser;
 use pricewatch_bus::{Bus, BusConfig, CancellationToken, Topology};
-use pricewatch_storage::models::{User, Watch};
-use pricewatch_storage::queries::{products, users, watches};
+use pricewatch_storage::models::Watch;
+use pricewatch_storage::queries::{products, watches};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -200,17 +200,9 @@ pub async fn insert_watch(
     let mut conn = pricewatch_storage::pool::connect_once(database_url)
         .await
         .unwrap();
-    let user = users::insert(
-        &mut conn,
-        &User {
-            id: Uuid::new_v4(),
-            email: format!("{}@example.com", Uuid::new_v4().simple()),
-            password_hash: "x".into(),
-            created_at: Utc::now(),
-        },
-    )
-    .await
-    .unwrap();
+    let user = pricewatch_test_support::insert_user(&mut conn)
+        .await
+        .unwrap();
     let product = products::get_or_create(&mut conn, url, "127.0.0.1")
         .await
         .unwrap();
